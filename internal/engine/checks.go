@@ -1,0 +1,234 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/protector-dr/terraform-provider-protector/internal/openstack"
+)
+
+// Extra-spec values Cinder compares exactly (API-NOTES §1.7).
+const (
+	specReplicationEnabled = "replication_enabled"
+	specReplicationType    = "replication_type"
+	specTrue               = "<is> True"
+)
+
+// checkVolumeType checks that a volume type is eligible for replication of
+// the given type on one site. It returns the type and a warning when the
+// replication_type could not be seen (it is admin-only).
+func (e *Engine) checkVolumeType(ctx context.Context, s *openstack.Site, name, replicationType string) (*openstack.VolumeType, string, error) {
+	site := s.Name()
+	vt, err := s.VolumeType(ctx, name)
+	if errors.Is(err, openstack.ErrNotFound) {
+		return nil, "", &Error{Kind: KindNotEligible, Site: site, Object: name,
+			Detail: fmt.Sprintf("volume type %q does not exist on site %s", name, site),
+			Fix:    fmt.Sprintf("Create it on %s with replication_enabled='<is> True' and replication_type='<in> %s', or name a type that exists on both sites", site, replicationType)}
+	}
+	if err != nil {
+		return nil, "", e.cloudError(site, "read volume type "+name, err)
+	}
+	fix := fmt.Sprintf("On %s run: openstack volume type set %s --property replication_enabled='<is> True' --property replication_type='<in> %s', then plan again", site, vt.Name, replicationType)
+	if strings.TrimSpace(vt.ExtraSpecs[specReplicationEnabled]) != specTrue {
+		return nil, "", &Error{Kind: KindNotEligible, Site: site, Object: vt.Name,
+			Detail: fmt.Sprintf("volume type %q on site %s does not have replication_enabled='<is> True' (it has %s)", vt.Name, site, quoteSpec(vt.ExtraSpecs[specReplicationEnabled])),
+			Fix:    fix}
+	}
+	got, seen := vt.ExtraSpecs[specReplicationType]
+	if !seen && !vt.SpecsComplete {
+		return vt, fmt.Sprintf("The replication_type of volume type %q on site %s could not be checked: Cinder shows it to admins only. Configure an admin credential for the site (sites.%s.admin) to check it at plan.", vt.Name, site, site), nil
+	}
+	if want := "<in> " + replicationType; strings.TrimSpace(got) != want {
+		return nil, "", &Error{Kind: KindNotEligible, Site: site, Object: vt.Name,
+			Detail: fmt.Sprintf("volume type %q on site %s has replication_type %s, and a %s protection group needs '%s'", vt.Name, site, quoteSpec(got), replicationType, want),
+			Fix:    fix}
+	}
+	return vt, "", nil
+}
+
+func quoteSpec(v string) string {
+	if v == "" {
+		return "no such property"
+	}
+	return "'" + v + "'"
+}
+
+// CheckGroup makes the plan-time checks of a new group: both sites
+// reachable, the volume type eligible on both. Warnings name checks that
+// could not be made (no admin credential). Registration of the sites is
+// checked at apply, since their protector_site resources may be created in
+// the same run.
+func (e *Engine) CheckGroup(ctx context.Context, spec GroupSpec) ([]string, error) {
+	return e.checkGroup(ctx, spec, false)
+}
+
+func (e *Engine) checkGroup(ctx context.Context, spec GroupSpec, registered bool) ([]string, error) {
+	if err := spec.validate(); err != nil {
+		return nil, err
+	}
+	var warnings []string
+	for i, name := range []string{spec.PrimarySite, spec.SecondarySite} {
+		s, err := e.reachable(ctx, name)
+		if err != nil {
+			if i == 1 {
+				return nil, peerUnreachable(name, err)
+			}
+			return nil, err
+		}
+		if registered {
+			if _, _, err := e.readSiteRecord(ctx, name); err != nil {
+				if errors.Is(err, ErrNotFound) {
+					return nil, &Error{Kind: KindNotRegistered, Site: name,
+						Detail: fmt.Sprintf("site %s is not registered for DR", name),
+						Fix:    fmt.Sprintf("Add a protector_site resource named %q and reference it from the group, so that it is created first", name)}
+				}
+				return nil, err
+			}
+		}
+		_, warn, err := e.checkVolumeType(ctx, s, spec.VolumeType, spec.ReplicationType)
+		if err != nil {
+			return nil, err
+		}
+		if warn != "" {
+			warnings = append(warnings, warn)
+		}
+	}
+	return warnings, nil
+}
+
+func (spec GroupSpec) validate() error {
+	switch {
+	case spec.Name == "":
+		return &Error{Kind: KindInvalid, Detail: "a protection group needs a name"}
+	case spec.PrimarySite == "" || spec.SecondarySite == "":
+		return &Error{Kind: KindInvalid, Detail: "a protection group needs a primary and a secondary site"}
+	case spec.PrimarySite == spec.SecondarySite:
+		return &Error{Kind: KindInvalid, Detail: fmt.Sprintf("primary and secondary site are both %q", spec.PrimarySite), Fix: "Name two different sites"}
+	case spec.ReplicationType != ReplicationAsync && spec.ReplicationType != ReplicationSync:
+		return &Error{Kind: KindInvalid, Detail: fmt.Sprintf("replication type %q is neither async nor sync", spec.ReplicationType)}
+	case spec.VolumeType == "":
+		return &Error{Kind: KindInvalid, Detail: "a protection group needs a volume type"}
+	}
+	return nil
+}
+
+// instanceVolumes are the volumes of one instance as a member check sees them.
+type instanceVolumes struct {
+	server  *openstack.Server
+	volumes []*openstack.Volume
+	backend string // host@backend shared by all volumes; "" when not visible
+}
+
+// checkInstance discovers every volume attached to an instance (boot volume
+// included) and checks each uses the group's volume type on one backend,
+// the backend of the group's existing members.
+func (e *Engine) checkInstance(ctx context.Context, d *document, s *openstack.Site, instanceID string) (*instanceVolumes, []string, error) {
+	site := s.Name()
+	server, err := s.Server(ctx, instanceID)
+	if errors.Is(err, openstack.ErrNotFound) {
+		return nil, nil, &Error{Kind: KindInvalid, Site: site, Object: instanceID,
+			Detail: fmt.Sprintf("instance %s does not exist on site %s, the primary site of protection group %s", instanceID, site, d.Group.Name),
+			Fix:    "Check the instance id with `openstack server show`"}
+	}
+	if err != nil {
+		return nil, nil, e.cloudError(site, "read instance "+instanceID, err)
+	}
+	attachments, err := s.ServerVolumeAttachments(ctx, instanceID)
+	if err != nil {
+		return nil, nil, e.cloudError(site, "list the volumes of instance "+instanceID, err)
+	}
+	if len(attachments) == 0 {
+		return nil, nil, &Error{Kind: KindInvalid, Site: site, Object: instanceID,
+			Detail: fmt.Sprintf("instance %s (%s) has no Cinder volumes attached, so there is nothing to replicate", server.Name, instanceID),
+			Fix:    "Boot the instance from a volume of the group's volume type"}
+	}
+	vt, err := s.VolumeType(ctx, d.Group.VolumeType)
+	if err != nil {
+		return nil, nil, e.cloudError(site, "read volume type "+d.Group.VolumeType, err)
+	}
+	out := &instanceVolumes{server: server}
+	var mismatched []string
+	backends := map[string][]string{}
+	hostHidden := false
+	for _, a := range attachments {
+		v, err := s.Volume(ctx, a.VolumeID)
+		if err != nil {
+			return nil, nil, e.cloudError(site, "read volume "+a.VolumeID, err)
+		}
+		out.volumes = append(out.volumes, v)
+		if v.VolumeType != vt.Name && v.VolumeType != vt.ID {
+			mismatched = append(mismatched, fmt.Sprintf("%s (%s) has type %q", v.ID, a.Device, v.VolumeType))
+		}
+		if v.GroupID != "" && v.GroupID != d.Group.PrimaryConsistencyGroup {
+			return nil, nil, &Error{Kind: KindInvalid, Site: site, Object: v.ID,
+				Detail: fmt.Sprintf("volume %s of instance %s already belongs to another Cinder group (%s)", v.ID, server.Name, v.GroupID),
+				Fix:    "A volume can be in one consistency group only: remove it from the other group or the instance from the other protection group"}
+		}
+		if !v.HostVisible {
+			hostHidden = true
+			continue
+		}
+		b := backendOf(v.Host)
+		backends[b] = append(backends[b], v.ID)
+	}
+	if len(mismatched) > 0 {
+		return nil, nil, &Error{Kind: KindMismatch, Site: site, Object: instanceID,
+			Detail: fmt.Sprintf("instance %s (%s) has volumes that do not use the group's volume type %q: %s", server.Name, instanceID, vt.Name, strings.Join(mismatched, "; ")),
+			Fix:    fmt.Sprintf("All volumes of a member must use %q: migrate them (openstack volume set --type %s --retype-policy on-demand <volume>) or leave this instance out", vt.Name, vt.Name)}
+	}
+	var warnings []string
+	if hostHidden {
+		warnings = append(warnings, fmt.Sprintf("The storage backend of the volumes of instance %s on site %s could not be checked: Cinder shows os-vol-host-attr:host to admins only. Configure an admin credential (sites.%s.admin) to check it at plan; otherwise Cinder refuses volumes of another backend at apply.", server.Name, site, site))
+		return out, warnings, nil
+	}
+	if len(backends) > 1 || (d.Group.Backend != "" && backends[d.Group.Backend] == nil) {
+		var parts []string
+		for b, ids := range backends {
+			parts = append(parts, fmt.Sprintf("%s on %s", strings.Join(ids, ", "), b))
+		}
+		sort.Strings(parts)
+		want := d.Group.Backend
+		if want == "" {
+			want = "one backend"
+		}
+		return nil, nil, &Error{Kind: KindBackend, Site: site, Object: instanceID,
+			Detail: fmt.Sprintf("all volumes of a consistency group must share one storage backend (%s), and the volumes of instance %s are %s", want, server.Name, strings.Join(parts, "; ")),
+			Fix:    "Migrate the volumes to the group's backend (openstack volume migrate), or leave this instance out"}
+	}
+	for b := range backends {
+		out.backend = b
+	}
+	return out, warnings, nil
+}
+
+// backendOf strips the pool from a Cinder host (host@backend#pool).
+func backendOf(host string) string {
+	if i := strings.Index(host, "#"); i >= 0 {
+		return host[:i]
+	}
+	return host
+}
+
+// CheckMember makes the plan-time checks of a new member: both sites
+// reachable, every volume of the instance of the group's type on one backend.
+func (e *Engine) CheckMember(ctx context.Context, spec MemberSpec) ([]string, error) {
+	d, _, err := e.loadGroup(ctx, spec.GroupID)
+	if err != nil {
+		return nil, err
+	}
+	s, err := e.reachable(ctx, d.Group.PrimarySite)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := e.reachable(ctx, d.Group.SecondarySite); err != nil {
+		return nil, peerUnreachable(d.Group.SecondarySite, err)
+	}
+	if _, m := d.member(spec.InstanceID); m != nil {
+		return nil, nil
+	}
+	_, warnings, err := e.checkInstance(ctx, d, s, spec.InstanceID)
+	return warnings, err
+}

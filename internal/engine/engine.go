@@ -1,0 +1,341 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/protector-dr/terraform-provider-protector/internal/flasharray"
+	"github.com/protector-dr/terraform-provider-protector/internal/openstack"
+)
+
+// Logger receives the engine's log lines. The provider adapts it to tflog.
+// Fields never carry secrets.
+type Logger interface {
+	Debug(ctx context.Context, msg string, fields map[string]any)
+	Warn(ctx context.Context, msg string, fields map[string]any)
+}
+
+// Engine is safe for concurrent use by the resources of one provider.
+type Engine struct {
+	cfg Config
+	now func() time.Time
+
+	mu         sync.Mutex
+	sites      map[string]*openstack.Site
+	arrays     map[string]*flasharray.Client // by url + "\x00" + token
+	tokens     map[string]string             // url -> token seen in this process
+	groupSites map[string]string             // group id -> primary site
+	groupLocks map[string]*sync.Mutex
+}
+
+// New returns an engine; it makes no network call until first used.
+func New(cfg Config) *Engine {
+	tokens := map[string]string{}
+	for url, token := range cfg.ArrayTokens {
+		tokens[url] = token
+	}
+	return &Engine{
+		cfg:        cfg,
+		now:        func() time.Time { return time.Now().UTC() },
+		sites:      map[string]*openstack.Site{},
+		arrays:     map[string]*flasharray.Client{},
+		tokens:     tokens,
+		groupSites: map[string]string{},
+		groupLocks: map[string]*sync.Mutex{},
+	}
+}
+
+func (e *Engine) debug(ctx context.Context, msg string, fields map[string]any) {
+	if e.cfg.Logger != nil {
+		e.cfg.Logger.Debug(ctx, msg, fields)
+	}
+}
+
+// site returns the client of a site, creating it on first use. A site the
+// configuration does not list is reached through the clouds.yaml entry of
+// its name (the guide's Step 4).
+func (e *Engine) site(name string) (*openstack.Site, error) {
+	if name == "" {
+		return nil, &Error{Kind: KindInvalid, Detail: "a site name is empty"}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if s, ok := e.sites[name]; ok {
+		return s, nil
+	}
+	conn := e.cfg.Sites[name]
+	creds := conn.Credentials
+	if creds.Cloud == "" && creds.AuthURL == "" {
+		creds.Cloud = name
+	}
+	if creds.CloudsYAMLPath == "" {
+		creds.CloudsYAMLPath = e.cfg.CloudsYAMLPath
+	}
+	var admin *Credentials
+	if conn.Admin != nil {
+		a := *conn.Admin
+		if a.CloudsYAMLPath == "" {
+			a.CloudsYAMLPath = e.cfg.CloudsYAMLPath
+		}
+		admin = &a
+	}
+	cfg := openstack.Config{
+		Name:           name,
+		Credentials:    creds,
+		Admin:          admin,
+		MaxRetries:     e.cfg.MaxRetries,
+		RequestTimeout: e.cfg.RequestTimeout,
+	}
+	if e.cfg.Logger != nil {
+		cfg.Logger = func(ctx context.Context, msg string, kv map[string]any) { e.cfg.Logger.Debug(ctx, msg, kv) }
+	}
+	s, err := openstack.New(cfg)
+	if err != nil {
+		return nil, &Error{Kind: KindInvalid, Site: name, Detail: err.Error(),
+			Fix: fmt.Sprintf("Configure site %q in the provider's sites, or add a clouds.yaml entry named %q", name, name), Err: err}
+	}
+	e.sites[name] = s
+	return s, nil
+}
+
+// knownSites are the sites where a group is searched for by id.
+func (e *Engine) knownSites() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	set := map[string]bool{}
+	for name := range e.cfg.Sites {
+		set[name] = true
+	}
+	for name := range e.sites {
+		set[name] = true
+	}
+	names := make([]string, 0, len(set))
+	for n := range set {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// array returns a FlashArray client for the endpoint, with the token taken
+// from the endpoint, else from the configuration or an earlier operation.
+func (e *Engine) array(ep ArrayEndpoint) (*flasharray.Client, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	token := ep.APIToken
+	if token == "" {
+		token = e.tokens[ep.URL]
+	} else {
+		e.tokens[ep.URL] = token
+	}
+	if token == "" {
+		return nil, &Error{Kind: KindArray, Object: ep.URL,
+			Detail: fmt.Sprintf("no API token is known for FlashArray %s", ep.URL),
+			Fix:    "Give the token in the replication policy or in the provider's flasharrays block"}
+	}
+	key := ep.URL + "\x00" + token
+	if c, ok := e.arrays[key]; ok {
+		return c, nil
+	}
+	c, err := flasharray.New(flasharray.Config{
+		URL:            ep.URL,
+		APIToken:       token,
+		CACertPEM:      e.cfg.ArrayCACertPEM,
+		Insecure:       e.cfg.ArrayInsecure,
+		RetryMax:       e.cfg.MaxRetries,
+		RetryWaitMin:   e.cfg.RetryWaitMin,
+		RetryWaitMax:   e.cfg.RetryWaitMax,
+		RequestTimeout: e.cfg.RequestTimeout,
+		UserAgent:      e.cfg.UserAgent,
+	})
+	if err != nil {
+		return nil, &Error{Kind: KindArray, Object: ep.URL, Detail: err.Error(), Err: err}
+	}
+	e.arrays[key] = c
+	return c, nil
+}
+
+// groupLock serialises changes to one group inside this process: the
+// consistency group accepts one membership change at a time, and the
+// metadata version must advance by one per change.
+func (e *Engine) groupLock(id string) func() {
+	e.mu.Lock()
+	l, ok := e.groupLocks[id]
+	if !ok {
+		l = &sync.Mutex{}
+		e.groupLocks[id] = l
+	}
+	e.mu.Unlock()
+	l.Lock()
+	return l.Unlock
+}
+
+func (e *Engine) rememberGroupSite(id, site string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.groupSites[id] = site
+}
+
+// loadGroup reads the newest metadata of a group from its primary site.
+func (e *Engine) loadGroup(ctx context.Context, id string) (*document, *openstack.Site, error) {
+	e.mu.Lock()
+	primary, known := e.groupSites[id]
+	e.mu.Unlock()
+	if known {
+		s, err := e.site(primary)
+		if err != nil {
+			return nil, nil, err
+		}
+		d, err := readDocument(ctx, s, id)
+		if err == nil {
+			return d, s, nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return nil, nil, e.cloudError(primary, "read the metadata of group "+id, err)
+		}
+	}
+	var lastErr error
+	for _, name := range e.knownSites() {
+		s, err := e.site(name)
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		d, err := readDocument(ctx, s, id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			lastErr = e.cloudError(name, "read the metadata of group "+id, err)
+			continue
+		}
+		if d.Group.PrimarySite != name {
+			ps, perr := e.site(d.Group.PrimarySite)
+			if perr == nil {
+				if pd, rerr := readDocument(ctx, ps, id); rerr == nil {
+					d, s = pd, ps
+				}
+			}
+		}
+		e.rememberGroupSite(id, d.Group.PrimarySite)
+		return d, s, nil
+	}
+	if lastErr != nil {
+		return nil, nil, lastErr
+	}
+	return nil, nil, ErrNotFound
+}
+
+// cloudError wraps an OpenStack failure, naming unreachable sites the way
+// the guide does.
+func (e *Engine) cloudError(site, doing string, err error) error {
+	var ee *Error
+	if errors.As(err, &ee) {
+		return err
+	}
+	if errors.Is(err, ErrNotFound) {
+		return err
+	}
+	if openstack.IsUnreachable(err) {
+		return &Error{Kind: KindUnreachable, Site: site,
+			Detail: fmt.Sprintf("site %s could not be reached to %s: %v", site, doing, err),
+			Fix:    fmt.Sprintf("Nothing was changed. Check that %s is up and reachable (the guide's `site validate %s`), then run again", site, site),
+			Err:    err}
+	}
+	return &Error{Kind: KindCloud, Site: site, Detail: fmt.Sprintf("could not %s on site %s: %v", doing, site, err), Err: err}
+}
+
+func (e *Engine) arrayError(url, doing string, err error) error {
+	var ee *Error
+	if errors.As(err, &ee) {
+		return err
+	}
+	if flasharray.IsUnreachable(err) {
+		return &Error{Kind: KindArray, Object: url,
+			Detail: fmt.Sprintf("FlashArray %s could not be reached to %s: %v", url, doing, err),
+			Fix:    "Check the array's management URL and network, then run again", Err: err}
+	}
+	return &Error{Kind: KindArray, Object: url, Detail: fmt.Sprintf("could not %s on FlashArray %s: %v", doing, url, err), Err: err}
+}
+
+// reachable checks that a site answers (token and object store), the
+// guide's precondition for any change.
+func (e *Engine) reachable(ctx context.Context, name string) (*openstack.Site, error) {
+	s, err := e.site(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Authenticate(ctx); err != nil {
+		return nil, e.cloudError(name, "authenticate", err)
+	}
+	return s, nil
+}
+
+// modify applies a change to a group: it checks that both sites answer
+// before anything changes, runs change on a copy of the newest metadata
+// (change does the cloud and array work and edits the copy), writes the copy
+// as version N+1 on the primary site and pushes it to the secondary.
+func (e *Engine) modify(ctx context.Context, id string, change func(d *document, primary, secondary *openstack.Site) error) (*document, error) {
+	unlock := e.groupLock(id)
+	defer unlock()
+
+	cur, primary, err := e.loadGroup(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := e.reachable(ctx, cur.Group.PrimarySite); err != nil {
+		return nil, err
+	}
+	secondary, err := e.reachable(ctx, cur.Group.SecondarySite)
+	if err != nil {
+		return nil, peerUnreachable(cur.Group.SecondarySite, err)
+	}
+	next := cur.clone()
+	if err := change(next, primary, secondary); err != nil {
+		return nil, err
+	}
+	next.Version = cur.Version + 1
+	next.ModifiedAt = e.now()
+	next.ModifiedBy = cur.Group.PrimarySite
+	if err := writeDocument(ctx, primary, next); err != nil {
+		return nil, e.cloudError(primary.Name(), "write metadata", err)
+	}
+	e.push(ctx, primary, secondary, next)
+	return next, nil
+}
+
+// push copies a version to the secondary site and records the outcome on
+// the primary. A failed push leaves the group visibly out of sync.
+func (e *Engine) push(ctx context.Context, primary, secondary *openstack.Site, d *document) {
+	rec := syncRecord{Status: SyncSynced, RemoteVersion: d.Version, LastSync: e.now()}
+	if err := secondary.EnsureContainer(ctx, container); err != nil {
+		rec = syncRecord{Status: SyncFailed, Error: err.Error(), LastSync: e.now()}
+	} else if err := writeDocument(ctx, secondary, d.clone()); err != nil {
+		rec = syncRecord{Status: SyncFailed, Error: err.Error(), LastSync: e.now()}
+		if openstack.IsUnreachable(err) {
+			rec.Status = SyncUnreachable
+		}
+	}
+	if rec.Status != SyncSynced {
+		e.debug(ctx, "metadata push failed", map[string]any{"group": d.Group.ID, "version": d.Version, "error": rec.Error})
+		if v, err := latestVersion(ctx, secondary, d.Group.ID); err == nil {
+			rec.RemoteVersion = v
+		}
+	}
+	_ = putJSON(ctx, primary, syncObject(d.Group.ID), rec, false)
+}
+
+func peerUnreachable(site string, err error) error {
+	var ee *Error
+	if errors.As(err, &ee) && ee.Kind == KindUnreachable {
+		return &Error{Kind: KindUnreachable, Site: site,
+			Detail: fmt.Sprintf("peer site %s is unreachable, and a change to a protection group needs both sites so that their metadata cannot diverge", site),
+			Fix:    fmt.Sprintf("Nothing was changed. Wait for %s to recover (check it with the guide's `site validate %s`), then run again", site, site),
+			Err:    err}
+	}
+	return err
+}

@@ -1,0 +1,67 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrNotFound is returned when a site record, group, policy or member does
+// not exist (anymore).
+var ErrNotFound = errors.New("not found")
+
+// Kind classifies an engine error the way the guide names failures.
+type Kind string
+
+const (
+	KindNotEligible   Kind = "volume type not eligible for replication"
+	KindMismatch      Kind = "volume type mismatch"
+	KindBackend       Kind = "volume on another storage backend"
+	KindUnreachable   Kind = "remote site unreachable"
+	KindConflict      Kind = "metadata version conflict"
+	KindBlocked       Kind = "DR operation in progress"
+	KindNotRegistered Kind = "site not registered"
+	KindInvalid       Kind = "invalid request"
+	KindArray         Kind = "FlashArray error"
+	KindCloud         Kind = "OpenStack error"
+)
+
+// Error is an engine failure that says what is wrong, where, and how to fix
+// it.
+type Error struct {
+	Kind Kind
+	// Site, and Object (a volume, type, group or instance), say where.
+	Site   string
+	Object string
+	// Detail explains; Fix says what to do.
+	Detail string
+	Fix    string
+	Err    error
+}
+
+func (e *Error) Error() string {
+	msg := string(e.Kind)
+	if e.Detail != "" {
+		msg += ": " + e.Detail
+	}
+	if e.Fix != "" {
+		msg += ". " + e.Fix
+	}
+	return msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Summary is a one-line title for the failure.
+func (e *Error) Summary() string {
+	s := string(e.Kind)
+	if e.Site != "" {
+		s += fmt.Sprintf(" (site %s)", e.Site)
+	}
+	return s
+}
+
+// IsKind reports whether err is an engine Error of kind k.
+func IsKind(err error, k Kind) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Kind == k
+}

@@ -1,0 +1,310 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/protector-dr/terraform-provider-protector/internal/openstack"
+)
+
+type nameRecord struct {
+	ID string `json:"id"`
+}
+
+// CreateGroup creates the consistency groups on both sites and metadata
+// version 1 on both, and returns the group once active. A create that failed
+// half-way resumes: the name record and the pending record remember the
+// group's id and the consistency groups already made, so a re-run neither
+// orphans nor duplicates them.
+func (e *Engine) CreateGroup(ctx context.Context, spec GroupSpec) (*Group, error) {
+	if _, err := e.checkGroup(ctx, spec, true); err != nil {
+		return nil, err
+	}
+	primary, _ := e.site(spec.PrimarySite)
+	secondary, _ := e.site(spec.SecondarySite)
+
+	id, err := e.claimName(ctx, primary, spec.Name)
+	if err != nil {
+		return nil, err
+	}
+	unlock := e.groupLock(id)
+	defer unlock()
+
+	var pending pendingRecord
+	if err := getJSON(ctx, primary, pendingObject(id), &pending); err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, e.cloudError(spec.PrimarySite, "read the pending record", err)
+	}
+	pending.ID = id
+
+	steps := []struct {
+		site *openstack.Site
+		cg   *string
+	}{{primary, &pending.PrimaryConsistencyGroup}, {secondary, &pending.SecondaryConsistencyGroup}}
+	for _, step := range steps {
+		if *step.cg == "" {
+			cg, err := e.createConsistencyGroup(ctx, step.site, spec, id)
+			if err != nil {
+				return nil, err
+			}
+			*step.cg = cg
+			if err := putJSON(ctx, primary, pendingObject(id), pending, false); err != nil {
+				return nil, e.cloudError(spec.PrimarySite, "write the pending record", err)
+			}
+		}
+		if _, err := step.site.WaitForGroup(ctx, *step.cg, "available"); err != nil {
+			return nil, e.cloudError(step.site.Name(), "wait for consistency group "+*step.cg, err)
+		}
+	}
+
+	now := e.now()
+	d := &document{
+		Version:    1,
+		ModifiedAt: now,
+		ModifiedBy: spec.PrimarySite,
+		Members:    []Member{},
+		Group: groupRecord{
+			ID:                        id,
+			Name:                      spec.Name,
+			Description:               spec.Description,
+			PrimarySite:               spec.PrimarySite,
+			SecondarySite:             spec.SecondarySite,
+			ReplicationType:           spec.ReplicationType,
+			VolumeType:                spec.VolumeType,
+			Status:                    StatusActive,
+			PrimaryConsistencyGroup:   pending.PrimaryConsistencyGroup,
+			SecondaryConsistencyGroup: pending.SecondaryConsistencyGroup,
+			CreatedAt:                 now,
+		},
+	}
+	if err := writeDocument(ctx, primary, d); err != nil {
+		return nil, e.cloudError(spec.PrimarySite, "write metadata version 1", err)
+	}
+	e.push(ctx, primary, secondary, d)
+	if err := putJSON(ctx, secondary, nameObject(spec.Name), nameRecord{ID: id}, false); err != nil {
+		e.debug(ctx, "could not write the name record on the secondary site", map[string]any{"error": err.Error()})
+	}
+	_ = primary.DeleteObject(ctx, container, pendingObject(id))
+	e.rememberGroupSite(id, spec.PrimarySite)
+	return e.group(ctx, primary, d), nil
+}
+
+// claimName reserves a group name on the primary site and returns the id
+// the group gets. A name whose group never finished creating is resumed.
+func (e *Engine) claimName(ctx context.Context, primary *openstack.Site, name string) (string, error) {
+	id := newID("pg-")
+	err := putJSON(ctx, primary, nameObject(name), nameRecord{ID: id}, true)
+	if err == nil {
+		return id, nil
+	}
+	if !errors.Is(err, openstack.ErrPreconditionFailed) {
+		return "", e.cloudError(primary.Name(), "reserve the group name", err)
+	}
+	var rec nameRecord
+	if err := getJSON(ctx, primary, nameObject(name), &rec); err != nil {
+		return "", e.cloudError(primary.Name(), "read the group name record", err)
+	}
+	if v, err := latestVersion(ctx, primary, rec.ID); err != nil {
+		return "", e.cloudError(primary.Name(), "read the metadata of group "+rec.ID, err)
+	} else if v > 0 {
+		return "", &Error{Kind: KindConflict, Site: primary.Name(), Object: name,
+			Detail: fmt.Sprintf("a protection group named %q already exists on %s (id %s)", name, primary.Name(), rec.ID),
+			Fix:    fmt.Sprintf("Names are unique per project: choose another name, or import the existing group (terraform import ... %s/%s)", primary.Name(), name)}
+	}
+	return rec.ID, nil
+}
+
+func (e *Engine) createConsistencyGroup(ctx context.Context, s *openstack.Site, spec GroupSpec, id string) (string, error) {
+	rec, _, err := e.readSiteRecord(ctx, s.Name())
+	if err != nil {
+		return "", err
+	}
+	vt, err := s.VolumeType(ctx, spec.VolumeType)
+	if err != nil {
+		return "", e.cloudError(s.Name(), "read volume type "+spec.VolumeType, err)
+	}
+	groupType := rec.ConsistencyGroupTypeID
+	if groupType == "" {
+		groupType = rec.ConsistencyGroupType
+	}
+	g, err := s.CreateGroup(ctx, openstack.GroupCreateOpts{
+		Name:        spec.Name,
+		Description: fmt.Sprintf("Consistency group of protection group %s (%s)", spec.Name, id),
+		GroupType:   groupType,
+		VolumeTypes: []string{vt.ID},
+	})
+	if err != nil {
+		return "", e.cloudError(s.Name(), "create the consistency group", err)
+	}
+	return g.ID, nil
+}
+
+// group turns metadata into the engine's view, with the sync status the
+// primary site recorded.
+func (e *Engine) group(ctx context.Context, primary *openstack.Site, d *document) *Group {
+	g := &Group{
+		ID:                        d.Group.ID,
+		Name:                      d.Group.Name,
+		Description:               d.Group.Description,
+		PrimarySite:               d.Group.PrimarySite,
+		SecondarySite:             d.Group.SecondarySite,
+		ReplicationType:           d.Group.ReplicationType,
+		VolumeType:                d.Group.VolumeType,
+		Status:                    d.Group.Status,
+		FailoverCount:             d.Group.FailoverCount,
+		PrimaryConsistencyGroup:   d.Group.PrimaryConsistencyGroup,
+		SecondaryConsistencyGroup: d.Group.SecondaryConsistencyGroup,
+		Backend:                   d.Group.Backend,
+		MetadataVersion:           d.Version,
+		CreatedAt:                 d.Group.CreatedAt,
+		UpdatedAt:                 d.ModifiedAt,
+		Members:                   append([]Member(nil), d.Members...),
+		Policy:                    d.Policy,
+		Sync:                      SyncStatus{LocalVersion: d.Version},
+	}
+	var rec syncRecord
+	if err := getJSON(ctx, primary, syncObject(d.Group.ID), &rec); err == nil {
+		g.Sync.Status = rec.Status
+		g.Sync.RemoteVersion = rec.RemoteVersion
+		g.Sync.LastSync = rec.LastSync
+		g.Sync.Error = rec.Error
+	}
+	return g
+}
+
+// GetGroup reads a group by id from its primary site (searching the known
+// sites the first time); ErrNotFound when it is gone.
+func (e *Engine) GetGroup(ctx context.Context, id string) (*Group, error) {
+	d, s, err := e.loadGroup(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return e.group(ctx, s, d), nil
+}
+
+// FindGroup finds a group by id or name on the given site (for import).
+func (e *Engine) FindGroup(ctx context.Context, site, idOrName string) (*Group, error) {
+	s, err := e.site(site)
+	if err != nil {
+		return nil, err
+	}
+	id := idOrName
+	if !strings.HasPrefix(idOrName, "pg-") {
+		var rec nameRecord
+		if err := getJSON(ctx, s, nameObject(idOrName), &rec); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return nil, ErrNotFound
+			}
+			return nil, e.cloudError(site, "look up group "+idOrName, err)
+		}
+		id = rec.ID
+	}
+	d, err := readDocument(ctx, s, id)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return nil, ErrNotFound
+		}
+		return nil, e.cloudError(site, "read the metadata of group "+id, err)
+	}
+	e.rememberGroupSite(id, d.Group.PrimarySite)
+	return e.GetGroup(ctx, id)
+}
+
+// UpdateGroupDescription changes the description (metadata version + 1).
+func (e *Engine) UpdateGroupDescription(ctx context.Context, id, description string) (*Group, error) {
+	d, err := e.modify(ctx, id, func(d *document, _, _ *openstack.Site) error {
+		d.Group.Description = description
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s, _ := e.site(d.Group.PrimarySite)
+	return e.group(ctx, s, d), nil
+}
+
+// DeleteGroup cascades to the members, the consistency groups on both
+// sites, the Pure group the engine created, and the metadata on both sites.
+// It is refused while a DR operation runs.
+func (e *Engine) DeleteGroup(ctx context.Context, id string) error {
+	unlock := e.groupLock(id)
+	defer unlock()
+	d, primary, err := e.loadGroup(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if st := d.Group.Status; st == StatusFailingOver || st == StatusFailingBack {
+		return &Error{Kind: KindBlocked, Site: d.Group.PrimarySite, Object: d.Group.Name,
+			Detail: fmt.Sprintf("protection group %s is %s, and deleting it now could leave orphaned volumes on the secondary site", d.Group.Name, st),
+			Fix:    "Wait for the DR operation to complete or reach a terminal state, then run again. Nothing was deleted"}
+	}
+	if _, err := e.reachable(ctx, d.Group.PrimarySite); err != nil {
+		return err
+	}
+	secondary, err := e.reachable(ctx, d.Group.SecondarySite)
+	if err != nil {
+		return peerUnreachable(d.Group.SecondarySite, err)
+	}
+	if d.Policy != nil {
+		if err := e.unbindArrays(ctx, d); err != nil {
+			return err
+		}
+	}
+	for _, step := range []struct {
+		site *openstack.Site
+		cg   string
+	}{{primary, d.Group.PrimaryConsistencyGroup}, {secondary, d.Group.SecondaryConsistencyGroup}} {
+		if err := e.deleteConsistencyGroup(ctx, step.site, step.cg); err != nil {
+			return err
+		}
+	}
+	for _, s := range []*openstack.Site{secondary, primary} {
+		if err := deletePrefix(ctx, s, groupPrefix(id)); err != nil {
+			return e.cloudError(s.Name(), "delete the metadata", err)
+		}
+		var rec nameRecord
+		if err := getJSON(ctx, s, nameObject(d.Group.Name), &rec); err == nil && rec.ID == id {
+			_ = s.DeleteObject(ctx, container, nameObject(d.Group.Name))
+		}
+	}
+	return nil
+}
+
+// deleteConsistencyGroup empties a Cinder group and deletes it; the volumes
+// themselves are kept (VMs are not affected).
+func (e *Engine) deleteConsistencyGroup(ctx context.Context, s *openstack.Site, cg string) error {
+	if cg == "" {
+		return nil
+	}
+	g, err := s.Group(ctx, cg)
+	if errors.Is(err, openstack.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return e.cloudError(s.Name(), "read consistency group "+cg, err)
+	}
+	if g.Status != "available" && g.Status != "error" {
+		if g, err = s.WaitForGroup(ctx, cg, "available", "error"); err != nil {
+			return e.cloudError(s.Name(), "wait for consistency group "+cg, err)
+		}
+	}
+	if len(g.VolumeIDs) > 0 {
+		if err := s.UpdateGroup(ctx, cg, openstack.GroupUpdateOpts{RemoveVolumes: g.VolumeIDs}); err != nil {
+			return e.cloudError(s.Name(), "remove the volumes of consistency group "+cg, err)
+		}
+		if _, err := s.WaitForGroup(ctx, cg, "available"); err != nil {
+			return e.cloudError(s.Name(), "wait for consistency group "+cg, err)
+		}
+	}
+	if err := s.DeleteGroup(ctx, cg, false); err != nil && !errors.Is(err, openstack.ErrNotFound) {
+		return e.cloudError(s.Name(), "delete consistency group "+cg, err)
+	}
+	if _, err := s.WaitForGroup(ctx, cg, "deleted"); err != nil && !errors.Is(err, openstack.ErrNotFound) {
+		return e.cloudError(s.Name(), "wait for the deletion of consistency group "+cg, err)
+	}
+	return nil
+}

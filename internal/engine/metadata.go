@@ -1,0 +1,221 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/protector-dr/terraform-provider-protector/internal/openstack"
+)
+
+// container is the object-storage container that holds, on each site, that
+// site's copy of every group's metadata. Each version is its own object,
+// written with If-None-Match: *, so two writers of the same version cannot
+// both succeed: the version number is a compare-and-swap.
+const container = "protector"
+
+func siteObject(name string) string         { return "sites/" + name + ".json" }
+func nameObject(name string) string         { return "names/" + name }
+func groupPrefix(id string) string          { return "groups/" + id + "/" }
+func versionPrefix(id string) string        { return groupPrefix(id) + "v/" }
+func versionObject(id string, v int) string { return fmt.Sprintf("%s%010d", versionPrefix(id), v) }
+func syncObject(id string) string           { return groupPrefix(id) + "sync.json" }
+func pendingObject(id string) string        { return groupPrefix(id) + "pending.json" }
+
+// groupRecord is the group part of the metadata document.
+type groupRecord struct {
+	ID                        string    `json:"id"`
+	Name                      string    `json:"name"`
+	Description               string    `json:"description"`
+	PrimarySite               string    `json:"primary_site"`
+	SecondarySite             string    `json:"secondary_site"`
+	ReplicationType           string    `json:"replication_type"`
+	VolumeType                string    `json:"volume_type"`
+	Status                    string    `json:"status"`
+	FailoverCount             int       `json:"failover_count"`
+	PrimaryConsistencyGroup   string    `json:"primary_consistency_group_id"`
+	SecondaryConsistencyGroup string    `json:"secondary_consistency_group_id"`
+	Backend                   string    `json:"backend,omitempty"`
+	CreatedAt                 time.Time `json:"created_at"`
+}
+
+// document is one version of a group's metadata, identical on both sites.
+type document struct {
+	Version    int           `json:"version"`
+	Checksum   string        `json:"checksum"`
+	ModifiedAt time.Time     `json:"modified_at"`
+	ModifiedBy string        `json:"modified_by_site"`
+	Group      groupRecord   `json:"group"`
+	Members    []Member      `json:"members"`
+	Policy     *PolicyRecord `json:"policy,omitempty"`
+}
+
+// syncRecord is the primary site's record of the last push to the peer.
+type syncRecord struct {
+	Status        string    `json:"status"`
+	RemoteVersion int       `json:"remote_version"`
+	LastSync      time.Time `json:"last_sync"`
+	Error         string    `json:"error,omitempty"`
+}
+
+// pendingRecord tracks a group being created, so that a create that failed
+// half-way resumes with the consistency groups it already made.
+type pendingRecord struct {
+	ID                        string `json:"id"`
+	PrimaryConsistencyGroup   string `json:"primary_consistency_group_id,omitempty"`
+	SecondaryConsistencyGroup string `json:"secondary_consistency_group_id,omitempty"`
+}
+
+// checksum is the sha256 of the document with an empty checksum field.
+func (d *document) checksum() string {
+	c := *d
+	c.Checksum = ""
+	b, _ := json.Marshal(&c)
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+func (d *document) clone() *document {
+	b, _ := json.Marshal(d)
+	var c document
+	_ = json.Unmarshal(b, &c)
+	return &c
+}
+
+func (d *document) member(idOrInstance string) (int, *Member) {
+	for i := range d.Members {
+		if d.Members[i].ID == idOrInstance || d.Members[i].InstanceID == idOrInstance {
+			return i, &d.Members[i]
+		}
+	}
+	return -1, nil
+}
+
+func decodeDocument(b []byte) (*document, error) {
+	var d document
+	if err := json.Unmarshal(b, &d); err != nil {
+		return nil, fmt.Errorf("decode metadata: %w", err)
+	}
+	if d.Version < 1 || d.Group.ID == "" {
+		return nil, errors.New("decode metadata: document has no version or group id")
+	}
+	if want := d.checksum(); d.Checksum != want {
+		return nil, fmt.Errorf("metadata version %d of group %s: checksum %s does not match content (%s)", d.Version, d.Group.ID, d.Checksum, want)
+	}
+	return &d, nil
+}
+
+// latestVersion lists the versions of a group on a site; 0 when none.
+func latestVersion(ctx context.Context, s *openstack.Site, id string) (int, error) {
+	names, err := s.ListObjects(ctx, container, versionPrefix(id))
+	if err != nil {
+		if errors.Is(err, openstack.ErrNotFound) {
+			return 0, nil
+		}
+		return 0, err
+	}
+	latest := 0
+	for _, n := range names {
+		v, err := strconv.Atoi(strings.TrimPrefix(n, versionPrefix(id)))
+		if err == nil && v > latest {
+			latest = v
+		}
+	}
+	return latest, nil
+}
+
+// readDocument reads the newest version of a group's metadata on a site;
+// ErrNotFound when the site has none.
+func readDocument(ctx context.Context, s *openstack.Site, id string) (*document, error) {
+	v, err := latestVersion(ctx, s, id)
+	if err != nil {
+		return nil, err
+	}
+	if v == 0 {
+		return nil, ErrNotFound
+	}
+	b, err := s.GetObject(ctx, container, versionObject(id, v))
+	if err != nil {
+		if errors.Is(err, openstack.ErrNotFound) {
+			return nil, ErrNotFound
+		}
+		return nil, err
+	}
+	return decodeDocument(b)
+}
+
+// writeDocument stores a version that must not exist yet on the site.
+func writeDocument(ctx context.Context, s *openstack.Site, d *document) error {
+	d.Checksum = d.checksum()
+	b, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		return err
+	}
+	err = s.PutObject(ctx, container, versionObject(d.Group.ID, d.Version), b, openstack.PutObjectOpts{IfNoneMatch: true, ContentType: "application/json"})
+	if errors.Is(err, openstack.ErrPreconditionFailed) {
+		// The same version may already be there from an earlier push of the
+		// same content; anything else is a concurrent writer.
+		if existing, rerr := s.GetObject(ctx, container, versionObject(d.Group.ID, d.Version)); rerr == nil {
+			if other, derr := decodeDocument(existing); derr == nil && other.Checksum == d.Checksum {
+				return nil
+			}
+		}
+		return &Error{Kind: KindConflict, Site: s.Name(), Object: d.Group.ID,
+			Detail: fmt.Sprintf("metadata version %d of protection group %s was written by someone else first", d.Version, d.Group.Name),
+			Fix:    "Another run changed this group at the same time; nothing of this change was recorded. Refresh and apply again.",
+			Err:    err}
+	}
+	return err
+}
+
+func putJSON(ctx context.Context, s *openstack.Site, name string, v any, ifNoneMatch bool) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return s.PutObject(ctx, container, name, b, openstack.PutObjectOpts{IfNoneMatch: ifNoneMatch, ContentType: "application/json"})
+}
+
+func getJSON(ctx context.Context, s *openstack.Site, name string, v any) error {
+	b, err := s.GetObject(ctx, container, name)
+	if err != nil {
+		if errors.Is(err, openstack.ErrNotFound) {
+			return ErrNotFound
+		}
+		return err
+	}
+	return json.Unmarshal(b, v)
+}
+
+// deletePrefix removes every object of a group on a site.
+func deletePrefix(ctx context.Context, s *openstack.Site, prefix string) error {
+	names, err := s.ListObjects(ctx, container, prefix)
+	if err != nil && !errors.Is(err, openstack.ErrNotFound) {
+		return err
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if err := s.DeleteObject(ctx, container, n); err != nil && !errors.Is(err, openstack.ErrNotFound) {
+			return err
+		}
+	}
+	return nil
+}
+
+// newID returns prefix + a random (version 4) UUID.
+func newID(prefix string) string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return fmt.Sprintf("%s%s-%s-%s-%s-%s", prefix, h[0:8], h[8:12], h[12:16], h[16:20], h[20:32])
+}

@@ -1,0 +1,495 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/protector-dr/terraform-provider-protector/internal/flasharray"
+	"github.com/protector-dr/terraform-provider-protector/internal/openstack"
+)
+
+// Bounds of the async schedule, in seconds (the arrays accept minutes to
+// days; a shorter interval than 5 minutes is rejected by Purity).
+const (
+	MinReplicationInterval = 300
+	MaxReplicationInterval = 7 * 24 * 3600
+)
+
+// defaultSyncPod is the pod the Pure Cinder driver stretches for sync types.
+const defaultSyncPod = "cinder-pod"
+
+// pureGroupName is the Pure protection group (async) or pod (sync) a
+// policy binds to; by default the names the Pure Cinder driver uses.
+func pureGroupName(d *document, name string) string {
+	if name != "" {
+		return name
+	}
+	if d.Group.ReplicationType == ReplicationSync {
+		return defaultSyncPod
+	}
+	return "consisgroup-" + d.Group.PrimaryConsistencyGroup + "-cinder"
+}
+
+// arrayVolumeName is the name of a Cinder volume on its FlashArray: the
+// driver records it in the volume's metadata, else it follows the driver's
+// template.
+func arrayVolumeName(v *openstack.Volume) string {
+	if n := v.Metadata["array_volume_name"]; n != "" {
+		return n
+	}
+	return "volume-" + v.ID + "-cinder"
+}
+
+// podVolumeName is the array name of a volume once it is in pod.
+func podVolumeName(name, pod string) string {
+	if i := strings.LastIndex(name, "::"); i >= 0 {
+		name = name[i+2:]
+	}
+	return pod + "::" + name
+}
+
+func (spec PolicySpec) validate(replicationType string) error {
+	for _, ep := range []struct{ name, url string }{{"primary_fa_url", spec.Primary.URL}, {"secondary_fa_url", spec.Secondary.URL}} {
+		if !strings.HasPrefix(ep.url, "https://") {
+			return &Error{Kind: KindInvalid, Object: ep.url, Detail: fmt.Sprintf("%s %q is not an HTTPS URL", ep.name, ep.url), Fix: "FlashArray management APIs are reached over HTTPS: use https://<array>"}
+		}
+	}
+	if spec.Primary.URL == spec.Secondary.URL {
+		return &Error{Kind: KindInvalid, Detail: "primary and secondary FlashArray URLs are the same", Fix: "Name the array of each site"}
+	}
+	if replicationType == ReplicationSync {
+		if spec.ReplicationInterval != 0 || spec.RPOMinutes != 0 {
+			return &Error{Kind: KindInvalid, Detail: "replication_interval and rpo_minutes apply to async groups only; a sync group replicates every write (zero RPO)", Fix: "Remove them from the policy"}
+		}
+		return nil
+	}
+	if spec.ReplicationInterval != 0 && (spec.ReplicationInterval < MinReplicationInterval || spec.ReplicationInterval > MaxReplicationInterval) {
+		return &Error{Kind: KindInvalid, Detail: fmt.Sprintf("replication_interval %d s is outside %d..%d s", spec.ReplicationInterval, MinReplicationInterval, MaxReplicationInterval)}
+	}
+	if spec.RPOMinutes < 0 || (spec.RPOMinutes > 0 && spec.ReplicationInterval > 0 && spec.RPOMinutes*60 < spec.ReplicationInterval) {
+		return &Error{Kind: KindInvalid, Detail: fmt.Sprintf("rpo_minutes %d is shorter than the replication interval (%d s): the RPO could never be met", spec.RPOMinutes, spec.ReplicationInterval), Fix: "Raise rpo_minutes or shorten replication_interval"}
+	}
+	return nil
+}
+
+// arrays are the two FlashArrays of a policy with their own names.
+type arrays struct {
+	primary, secondary         *flasharray.Client
+	primaryURL, secondaryURL   string
+	primaryName, secondaryName string
+}
+
+func (e *Engine) connectArrays(ctx context.Context, primary, secondary ArrayEndpoint) (*arrays, error) {
+	a := &arrays{primaryURL: primary.URL, secondaryURL: secondary.URL}
+	var err error
+	if a.primary, err = e.array(primary); err != nil {
+		return nil, err
+	}
+	if a.secondary, err = e.array(secondary); err != nil {
+		return nil, err
+	}
+	pa, err := a.primary.Array(ctx)
+	if err != nil {
+		return nil, e.arrayError(primary.URL, "read the array", err)
+	}
+	sa, err := a.secondary.Array(ctx)
+	if err != nil {
+		return nil, e.arrayError(secondary.URL, "read the array", err)
+	}
+	a.primaryName, a.secondaryName = pa.Name, sa.Name
+	return a, nil
+}
+
+// checkConnection checks the primary array replicates to the secondary.
+func (e *Engine) checkConnection(ctx context.Context, a *arrays, replicationType string) error {
+	conns, err := a.primary.ArrayConnections(ctx)
+	if err != nil {
+		return e.arrayError(a.primaryURL, "list array connections", err)
+	}
+	want := "async-replication"
+	if replicationType == ReplicationSync {
+		want = "sync-replication"
+	}
+	for _, c := range conns {
+		if c.Name == a.secondaryName {
+			if c.Status != "connected" {
+				return &Error{Kind: KindArray, Object: a.primaryURL, Detail: fmt.Sprintf("the connection from %s to %s is %s, not connected", a.primaryName, a.secondaryName, c.Status), Fix: "Repair the array connection (purearray connect), then run again"}
+			}
+			if !strings.Contains(c.Type, want) && c.Type != "" {
+				return &Error{Kind: KindArray, Object: a.primaryURL, Detail: fmt.Sprintf("the connection from %s to %s is of type %s, and a %s group needs %s", a.primaryName, a.secondaryName, c.Type, replicationType, want)}
+			}
+			return nil
+		}
+	}
+	return &Error{Kind: KindArray, Object: a.primaryURL, Detail: fmt.Sprintf("FlashArray %s has no connection to %s", a.primaryName, a.secondaryName), Fix: "Connect the arrays for replication first (purearray connect)"}
+}
+
+// CheckPolicy makes the plan-time checks of a policy: values, both arrays
+// reachable with the tokens given, and connected to each other.
+func (e *Engine) CheckPolicy(ctx context.Context, spec PolicySpec) ([]string, error) {
+	d, _, err := e.loadGroup(ctx, spec.GroupID)
+	if err != nil {
+		return nil, err
+	}
+	if err := spec.validate(d.Group.ReplicationType); err != nil {
+		return nil, err
+	}
+	a, err := e.connectArrays(ctx, spec.Primary, spec.Secondary)
+	if err != nil {
+		return nil, err
+	}
+	return nil, e.checkConnection(ctx, a, d.Group.ReplicationType)
+}
+
+// CreatePolicy binds the group to a Pure protection group (async) or pod
+// (sync) on the arrays and records the policy in the metadata.
+func (e *Engine) CreatePolicy(ctx context.Context, spec PolicySpec) (*Policy, error) {
+	d, err := e.modify(ctx, spec.GroupID, func(d *document, primary, _ *openstack.Site) error {
+		if err := spec.validate(d.Group.ReplicationType); err != nil {
+			return err
+		}
+		if d.Policy != nil {
+			return &Error{Kind: KindConflict, Object: d.Group.Name, Detail: fmt.Sprintf("protection group %s already has a replication policy (Pure group %s)", d.Group.Name, d.Policy.PureGroupName), Fix: "A group has one policy: import it, or update it in place"}
+		}
+		a, err := e.connectArrays(ctx, spec.Primary, spec.Secondary)
+		if err != nil {
+			return err
+		}
+		if err := e.checkConnection(ctx, a, d.Group.ReplicationType); err != nil {
+			return err
+		}
+		rec := &PolicyRecord{
+			PrimaryArrayURL: spec.Primary.URL, SecondaryArrayURL: spec.Secondary.URL,
+			PrimaryArrayName: a.primaryName, SecondaryArrayName: a.secondaryName,
+			PureGroupName: pureGroupName(d, spec.PureGroupName),
+		}
+		if d.Group.ReplicationType == ReplicationAsync {
+			rec.ReplicationInterval = spec.ReplicationInterval
+			if rec.ReplicationInterval == 0 {
+				rec.ReplicationInterval = 3600 // the Pure driver's pure_replica_interval_default
+			}
+			rec.RPOMinutes = spec.RPOMinutes
+			if err := e.bindProtectionGroup(ctx, a, rec); err != nil {
+				return err
+			}
+		} else if err := e.bindPod(ctx, a, rec); err != nil {
+			return err
+		}
+		d.Policy = rec
+		vols, err := e.memberVolumes(ctx, primary, d)
+		if err != nil {
+			return err
+		}
+		return e.protectVolumes(ctx, d, vols)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e.GetPolicy(ctx, d.Group.ID, spec.Primary, spec.Secondary)
+}
+
+// bindProtectionGroup makes the async binding the way the Pure driver does:
+// the group with its schedule, the target added on the source and allowed on
+// the target, then replication enabled.
+func (e *Engine) bindProtectionGroup(ctx context.Context, a *arrays, rec *PolicyRecord) error {
+	pg := rec.PureGroupName
+	if _, err := a.primary.ProtectionGroup(ctx, pg); flasharray.IsNotFound(err) {
+		if _, err := a.primary.CreateProtectionGroup(ctx, pg); err != nil {
+			return e.arrayError(a.primaryURL, "create protection group "+pg, err)
+		}
+		rec.CreatedPureGroup = true
+	} else if err != nil {
+		return e.arrayError(a.primaryURL, "read protection group "+pg, err)
+	}
+	freq := rec.ReplicationInterval * 1000
+	if _, err := a.primary.UpdateProtectionGroup(ctx, pg, flasharray.ProtectionGroupPatch{
+		ReplicationSchedule: &flasharray.ReplicationSchedule{Frequency: &freq},
+	}); err != nil {
+		return e.arrayError(a.primaryURL, "set the replication schedule of "+pg, err)
+	}
+	if err := a.primary.AddProtectionGroupTargets(ctx, pg, a.secondaryName); err != nil {
+		return e.arrayError(a.primaryURL, "add target "+a.secondaryName+" to "+pg, err)
+	}
+	if err := a.secondary.AllowProtectionGroupTarget(ctx, a.primaryName+":"+pg, a.secondaryName, true); err != nil {
+		return e.arrayError(a.secondaryURL, "allow "+a.primaryName+":"+pg, err)
+	}
+	enabled := true
+	if _, err := a.primary.UpdateProtectionGroup(ctx, pg, flasharray.ProtectionGroupPatch{
+		ReplicationSchedule: &flasharray.ReplicationSchedule{Enabled: &enabled},
+	}); err != nil {
+		return e.arrayError(a.primaryURL, "enable replication of "+pg, err)
+	}
+	return nil
+}
+
+// bindPod makes the sync binding: a pod stretched to the secondary array.
+func (e *Engine) bindPod(ctx context.Context, a *arrays, rec *PolicyRecord) error {
+	name := rec.PureGroupName
+	pod, err := a.primary.Pod(ctx, name)
+	if flasharray.IsNotFound(err) {
+		if pod, err = a.primary.CreatePod(ctx, name); err != nil {
+			return e.arrayError(a.primaryURL, "create pod "+name, err)
+		}
+		rec.CreatedPureGroup = true
+	} else if err != nil {
+		return e.arrayError(a.primaryURL, "read pod "+name, err)
+	}
+	for _, pa := range pod.Arrays {
+		if pa.Name == a.secondaryName {
+			return nil
+		}
+	}
+	if err := a.primary.StretchPod(ctx, name, a.secondaryName); err != nil {
+		return e.arrayError(a.primaryURL, "stretch pod "+name+" to "+a.secondaryName, err)
+	}
+	return nil
+}
+
+// memberVolumes reads the volumes of every member.
+func (e *Engine) memberVolumes(ctx context.Context, s *openstack.Site, d *document) ([]*openstack.Volume, error) {
+	var out []*openstack.Volume
+	for _, m := range d.Members {
+		for _, id := range m.VolumeIDs {
+			v, err := s.Volume(ctx, id)
+			if err != nil {
+				return nil, e.cloudError(s.Name(), "read volume "+id, err)
+			}
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+func (e *Engine) policyArrays(ctx context.Context, d *document) (*arrays, error) {
+	return e.connectArrays(ctx, ArrayEndpoint{URL: d.Policy.PrimaryArrayURL}, ArrayEndpoint{URL: d.Policy.SecondaryArrayURL})
+}
+
+// protectVolumes puts volumes into the policy's Pure group (async) or pod
+// (sync).
+func (e *Engine) protectVolumes(ctx context.Context, d *document, vols []*openstack.Volume) error {
+	if len(vols) == 0 {
+		return nil
+	}
+	a, err := e.policyArrays(ctx, d)
+	if err != nil {
+		return err
+	}
+	p := d.Policy
+	if d.Group.ReplicationType == ReplicationSync {
+		for _, v := range vols {
+			name := arrayVolumeName(v)
+			if strings.HasPrefix(name, p.PureGroupName+"::") {
+				continue
+			}
+			if _, err := a.primary.MoveVolumeToPod(ctx, name, p.PureGroupName); err != nil {
+				return e.arrayError(a.primaryURL, "move volume "+name+" into pod "+p.PureGroupName, err)
+			}
+		}
+		return nil
+	}
+	names := make([]string, 0, len(vols))
+	for _, v := range vols {
+		names = append(names, arrayVolumeName(v))
+	}
+	if err := a.primary.AddProtectionGroupVolumes(ctx, p.PureGroupName, names...); err != nil {
+		return e.arrayError(a.primaryURL, "add volumes to protection group "+p.PureGroupName, err)
+	}
+	return nil
+}
+
+// unprotectVolumes takes volumes out of the async Pure group. Volumes of a
+// sync group stay in the pod: moving them out would stop replication of a
+// live volume and rename it under Cinder.
+func (e *Engine) unprotectVolumes(ctx context.Context, d *document, s *openstack.Site, ids []string) error {
+	if d.Group.ReplicationType == ReplicationSync || len(ids) == 0 {
+		return nil
+	}
+	a, err := e.policyArrays(ctx, d)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, id := range ids {
+		v, err := s.Volume(ctx, id)
+		if errors.Is(err, openstack.ErrNotFound) {
+			names = append(names, "volume-"+id+"-cinder")
+			continue
+		}
+		if err != nil {
+			return e.cloudError(s.Name(), "read volume "+id, err)
+		}
+		names = append(names, arrayVolumeName(v))
+	}
+	if err := a.primary.RemoveProtectionGroupVolumes(ctx, d.Policy.PureGroupName, names...); err != nil && !flasharray.IsNotFound(err) {
+		return e.arrayError(a.primaryURL, "remove volumes from protection group "+d.Policy.PureGroupName, err)
+	}
+	return nil
+}
+
+// unbindArrays undoes the binding: an async Pure group the engine created is
+// destroyed; an adopted one loses only the member volumes the policy added.
+func (e *Engine) unbindArrays(ctx context.Context, d *document) error {
+	if d.Group.ReplicationType == ReplicationSync {
+		return nil
+	}
+	a, err := e.policyArrays(ctx, d)
+	if err != nil {
+		return err
+	}
+	pg := d.Policy.PureGroupName
+	if d.Policy.CreatedPureGroup {
+		if err := a.primary.DestroyProtectionGroup(ctx, pg, true); err != nil && !flasharray.IsNotFound(err) {
+			return e.arrayError(a.primaryURL, "destroy protection group "+pg, err)
+		}
+		return nil
+	}
+	s, err := e.site(d.Group.PrimarySite)
+	if err != nil {
+		return err
+	}
+	var ids []string
+	for _, m := range d.Members {
+		ids = append(ids, m.VolumeIDs...)
+	}
+	return e.unprotectVolumes(ctx, d, s, ids)
+}
+
+// GetPolicy reads the policy from the metadata and the arrays.
+func (e *Engine) GetPolicy(ctx context.Context, groupID string, primary, secondary ArrayEndpoint) (*Policy, error) {
+	d, s, err := e.loadGroup(ctx, groupID)
+	if err != nil {
+		return nil, err
+	}
+	if d.Policy == nil {
+		return nil, ErrNotFound
+	}
+	if primary.URL == "" {
+		primary.URL = d.Policy.PrimaryArrayURL
+	}
+	if secondary.URL == "" {
+		secondary.URL = d.Policy.SecondaryArrayURL
+	}
+	p := &Policy{GroupID: d.Group.ID, ReplicationType: d.Group.ReplicationType, PolicyRecord: *d.Policy, MetadataVersion: d.Version, Kind: "protection_group"}
+	if d.Group.ReplicationType == ReplicationSync {
+		p.Kind = "pod"
+	}
+	a, err := e.connectArrays(ctx, primary, secondary)
+	if err != nil {
+		return nil, err
+	}
+	vols, err := e.memberVolumes(ctx, s, d)
+	if err != nil {
+		return nil, err
+	}
+	if p.Kind == "pod" {
+		pod, err := a.primary.Pod(ctx, p.PureGroupName)
+		if flasharray.IsNotFound(err) {
+			return p, nil
+		}
+		if err != nil {
+			return nil, e.arrayError(a.primaryURL, "read pod "+p.PureGroupName, err)
+		}
+		for _, pa := range pod.Arrays {
+			if pa.Name == a.secondaryName && pa.Status == "online" {
+				p.PodStretched = true
+			}
+		}
+		for _, v := range vols {
+			if !strings.HasPrefix(arrayVolumeName(v), p.PureGroupName+"::") {
+				p.MissingVolumes = append(p.MissingVolumes, v.ID)
+			}
+		}
+		return p, nil
+	}
+	pg, err := a.primary.ProtectionGroup(ctx, p.PureGroupName)
+	if flasharray.IsNotFound(err) {
+		return p, nil
+	}
+	if err != nil {
+		return nil, e.arrayError(a.primaryURL, "read protection group "+p.PureGroupName, err)
+	}
+	if pg.ReplicationSchedule != nil {
+		p.ReplicationEnabled = pg.ReplicationSchedule.Enabled != nil && *pg.ReplicationSchedule.Enabled
+		if pg.ReplicationSchedule.Frequency != nil {
+			p.ActualInterval = *pg.ReplicationSchedule.Frequency / 1000
+		}
+	}
+	targets, err := a.primary.ProtectionGroupTargets(ctx, p.PureGroupName)
+	if err != nil {
+		return nil, e.arrayError(a.primaryURL, "read the targets of "+p.PureGroupName, err)
+	}
+	for _, t := range targets {
+		if t.Member == a.secondaryName && t.Allowed {
+			p.TargetAllowed = true
+		}
+	}
+	inGroup, err := a.primary.ProtectionGroupVolumes(ctx, p.PureGroupName)
+	if err != nil {
+		return nil, e.arrayError(a.primaryURL, "read the volumes of "+p.PureGroupName, err)
+	}
+	have := map[string]bool{}
+	for _, n := range inGroup {
+		have[n] = true
+	}
+	for _, v := range vols {
+		if !have[arrayVolumeName(v)] {
+			p.MissingVolumes = append(p.MissingVolumes, v.ID)
+		}
+	}
+	sort.Strings(p.MissingVolumes)
+	return p, nil
+}
+
+// UpdatePolicy changes interval and RPO in place.
+func (e *Engine) UpdatePolicy(ctx context.Context, spec PolicySpec) (*Policy, error) {
+	d, err := e.modify(ctx, spec.GroupID, func(d *document, _, _ *openstack.Site) error {
+		if d.Policy == nil {
+			return ErrNotFound
+		}
+		if err := spec.validate(d.Group.ReplicationType); err != nil {
+			return err
+		}
+		if d.Group.ReplicationType == ReplicationSync {
+			return nil
+		}
+		interval := spec.ReplicationInterval
+		if interval == 0 {
+			interval = 3600
+		}
+		a, err := e.connectArrays(ctx, spec.Primary, spec.Secondary)
+		if err != nil {
+			return err
+		}
+		d.Policy.ReplicationInterval = interval
+		d.Policy.RPOMinutes = spec.RPOMinutes
+		return e.bindProtectionGroup(ctx, a, d.Policy)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e.GetPolicy(ctx, d.Group.ID, spec.Primary, spec.Secondary)
+}
+
+// DeletePolicy unbinds the group from the arrays.
+func (e *Engine) DeletePolicy(ctx context.Context, groupID string, primary, secondary ArrayEndpoint) error {
+	_, err := e.modify(ctx, groupID, func(d *document, _, _ *openstack.Site) error {
+		if d.Policy == nil {
+			return errUnchanged
+		}
+		if _, err := e.connectArrays(ctx, primary, secondary); err != nil {
+			return err
+		}
+		if err := e.unbindArrays(ctx, d); err != nil {
+			return err
+		}
+		d.Policy = nil
+		return nil
+	})
+	if errors.Is(err, errUnchanged) || errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,231 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/protector-dr/terraform-provider-protector/internal/openstack"
+)
+
+// Replication types of a protection group.
+const (
+	ReplicationAsync = "async"
+	ReplicationSync  = "sync"
+)
+
+// Statuses of a protection group, as the guide names them.
+const (
+	StatusCreating    = "creating"
+	StatusActive      = "active"
+	StatusError       = "error"
+	StatusFailingOver = "failing_over"
+	StatusFailingBack = "failing_back"
+	StatusFailedOver  = "failed_over"
+)
+
+// Statuses of a member.
+const (
+	MemberProtected = "protected"
+	MemberError     = "error"
+)
+
+// Sync statuses of the peer copy of the metadata.
+const (
+	SyncSynced      = "SYNCED"
+	SyncFailed      = "FAILED"
+	SyncUnreachable = "UNREACHABLE"
+)
+
+// Credentials say how to reach one OpenStack cloud.
+type Credentials = openstack.Credentials
+
+// SiteConnection is how the engine reaches one site: its credentials and,
+// optionally, an admin credential used only for reads that need the admin
+// role (a volume type's replication_type, a volume's backend host).
+type SiteConnection struct {
+	Credentials Credentials
+	Admin       *Credentials
+}
+
+// Config configures an Engine.
+type Config struct {
+	// Sites maps a site name to how to reach it. A site not listed here is
+	// reached through the clouds.yaml entry of the same name.
+	Sites map[string]SiteConnection
+	// CloudsYAMLPath overrides where clouds.yaml is searched for.
+	CloudsYAMLPath string
+
+	// ArrayCACertPEM is added to the system roots when talking to
+	// FlashArrays; ArrayInsecure turns certificate checks off.
+	ArrayCACertPEM []byte
+	ArrayInsecure  bool
+	// ArrayTokens maps a FlashArray URL to its API token. Member changes of
+	// a group with a policy need the arrays, and only the policy resource is
+	// given tokens; this is where every other operation finds them.
+	ArrayTokens map[string]string
+
+	// MaxRetries bounds retries of 429/5xx and transport errors per request;
+	// RetryWaitMin and RetryWaitMax bound the backoff between them.
+	MaxRetries   int
+	RetryWaitMin time.Duration
+	RetryWaitMax time.Duration
+	// RequestTimeout bounds one HTTP request.
+	RequestTimeout time.Duration
+
+	UserAgent string
+	Logger    Logger
+}
+
+// SiteSpec registers a site for DR.
+type SiteSpec struct {
+	Name        string
+	Description string
+	// ConsistencyGroupType names the Cinder group type (one whose
+	// consistent_group_snapshot_enabled is '<is> True') used for the
+	// consistency groups of this site. Default DefaultConsistencyGroupType.
+	ConsistencyGroupType string
+}
+
+// DefaultConsistencyGroupType is the group type looked for when a site does
+// not name one.
+const DefaultConsistencyGroupType = "consistency-group"
+
+// Site is a registered site and what validating it found.
+type Site struct {
+	Name                   string
+	Description            string
+	ConsistencyGroupType   string
+	ConsistencyGroupTypeID string
+	Status                 string
+	AuthURL                string
+	Region                 string
+	Validation             SiteValidation
+	RegisteredAt           time.Time
+}
+
+// SiteValidation is the outcome of the guide's `site validate`.
+type SiteValidation struct {
+	Reachable bool
+	// Services lists the catalog service types found.
+	Services []string
+	// AdminChecks says whether admin-only fields can be read, so that
+	// eligibility and backend checks are complete.
+	AdminChecks bool
+	// Messages explains every check that failed or could not be made.
+	Messages []string
+}
+
+// GroupSpec creates a protection group.
+type GroupSpec struct {
+	Name            string
+	Description     string
+	PrimarySite     string
+	SecondarySite   string
+	ReplicationType string
+	VolumeType      string
+}
+
+// Group is a protection group as its newest metadata describes it.
+type Group struct {
+	ID                        string
+	Name                      string
+	Description               string
+	PrimarySite               string
+	SecondarySite             string
+	ReplicationType           string
+	VolumeType                string
+	Status                    string
+	FailoverCount             int
+	PrimaryConsistencyGroup   string
+	SecondaryConsistencyGroup string
+	// Backend is the Cinder backend (host@backend) the members' volumes
+	// share, set by the first member.
+	Backend         string
+	MetadataVersion int
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	Members         []Member
+	Policy          *PolicyRecord
+	Sync            SyncStatus
+}
+
+// SyncStatus is the state of the peer's copy of the metadata.
+type SyncStatus struct {
+	Status        string // SYNCED, FAILED, UNREACHABLE
+	LocalVersion  int
+	RemoteVersion int
+	LastSync      time.Time
+	Error         string
+}
+
+// PolicyRecord is the part of a replication policy kept in the group's
+// metadata. Tokens are never part of it.
+type PolicyRecord struct {
+	PrimaryArrayURL     string `json:"primary_array_url"`
+	SecondaryArrayURL   string `json:"secondary_array_url"`
+	PrimaryArrayName    string `json:"primary_array_name"`
+	SecondaryArrayName  string `json:"secondary_array_name"`
+	PureGroupName       string `json:"pure_group_name"`
+	ReplicationInterval int64  `json:"replication_interval_seconds,omitempty"`
+	RPOMinutes          int64  `json:"rpo_minutes,omitempty"`
+	// CreatedPureGroup records whether the engine created the Pure
+	// protection group or pod (and so may destroy it) or adopted one.
+	CreatedPureGroup bool `json:"created_pure_group"`
+}
+
+// ArrayEndpoint is how to reach one FlashArray.
+type ArrayEndpoint struct {
+	URL      string
+	APIToken string
+}
+
+// PolicySpec attaches a replication policy to a group.
+type PolicySpec struct {
+	GroupID   string
+	Primary   ArrayEndpoint
+	Secondary ArrayEndpoint
+	// PureGroupName names the Pure protection group (async) or pod (sync).
+	// Empty: consisgroup-<primary consistency group id>-cinder for async,
+	// cinder-pod for sync, the names the Pure Cinder driver uses.
+	PureGroupName string
+	// ReplicationInterval (seconds) and RPOMinutes apply to async only.
+	ReplicationInterval int64
+	RPOMinutes          int64
+}
+
+// Policy is a replication policy as the group's metadata and both arrays
+// show it.
+type Policy struct {
+	GroupID         string
+	ReplicationType string
+	PolicyRecord
+	// Kind is "protection_group" for async and "pod" for sync.
+	Kind string
+	// ReplicationEnabled and ActualInterval are read from the primary
+	// array's protection group (async).
+	ReplicationEnabled bool
+	ActualInterval     int64
+	// TargetAllowed says whether the secondary array allows the group.
+	TargetAllowed bool
+	// PodStretched says whether the pod is online on both arrays (sync).
+	PodStretched bool
+	// MissingVolumes lists member volumes absent from the Pure group.
+	MissingVolumes  []string
+	MetadataVersion int
+}
+
+// MemberSpec adds a VM to a group.
+type MemberSpec struct {
+	GroupID    string
+	InstanceID string
+}
+
+// Member is one protected VM.
+type Member struct {
+	ID           string    `json:"id"`
+	InstanceID   string    `json:"instance_id"`
+	InstanceName string    `json:"instance_name"`
+	Status       string    `json:"status"`
+	VolumeIDs    []string  `json:"volume_ids"`
+	Error        string    `json:"error,omitempty"`
+	AddedAt      time.Time `json:"added_at"`
+}

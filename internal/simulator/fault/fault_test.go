@@ -1,0 +1,113 @@
+package fault
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+)
+
+func newServer(t *testing.T) (*Injector, *httptest.Server, *int) {
+	t.Helper()
+	handled := 0
+	inj := New()
+	srv := httptest.NewServer(inj.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		handled++
+		_, _ = io.WriteString(w, "ok")
+	})))
+	t.Cleanup(srv.Close)
+	return inj, srv, &handled
+}
+
+func get(t *testing.T, url string) (*http.Response, error) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err == nil {
+		_, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	return resp, err
+}
+
+func TestRuleAppliesTimesThenExpires(t *testing.T) {
+	inj, srv, handled := newServer(t)
+	inj.Add(Rule{PathContains: "/volumes", Times: 2, Status: 503, Body: `{"message":"busy"}`})
+
+	for i := 0; i < 2; i++ {
+		resp, err := get(t, srv.URL+"/v3/volumes")
+		if err != nil || resp.StatusCode != 503 {
+			t.Fatalf("request %d: got %v %v, want 503", i, resp, err)
+		}
+	}
+	resp, err := get(t, srv.URL+"/v3/volumes")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("after the rule ran out: got %v %v, want 200", resp, err)
+	}
+	if *handled != 1 {
+		t.Fatalf("handler ran %d times, want 1", *handled)
+	}
+	if got := inj.Count("GET", "/volumes"); got != 3 {
+		t.Fatalf("Count = %d, want 3", got)
+	}
+}
+
+func TestRuleMatchesOnlyItsPathAndMethod(t *testing.T) {
+	inj, srv, _ := newServer(t)
+	inj.Add(Rule{Method: "POST", PathContains: "/groups", Status: 429, Header: http.Header{"Retry-After": {"1"}}})
+
+	resp, err := get(t, srv.URL+"/groups")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET should not match a POST rule: %v %v", resp, err)
+	}
+	resp, err = http.Post(srv.URL+"/groups", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "1" {
+		t.Fatalf("POST: got %d Retry-After=%q, want 429 with Retry-After 1", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+}
+
+func TestDownDropsConnections(t *testing.T) {
+	inj, srv, handled := newServer(t)
+	inj.SetDown(true)
+	if _, err := get(t, srv.URL+"/"); err == nil {
+		t.Fatal("request to a down server succeeded")
+	}
+	inj.SetDown(false)
+	if resp, err := get(t, srv.URL+"/"); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("after recovery: %v %v", resp, err)
+	}
+	if *handled != 1 {
+		t.Fatalf("handler ran %d times, want 1", *handled)
+	}
+}
+
+func TestHangLastsUntilTheClientGivesUp(t *testing.T) {
+	inj, srv, handled := newServer(t)
+	inj.Add(Rule{Hang: true, Times: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/", nil)
+	if _, err := http.DefaultClient.Do(req); err == nil {
+		t.Fatal("a hanging request returned")
+	}
+	if *handled != 0 {
+		t.Fatalf("handler ran %d times, want 0", *handled)
+	}
+}
+
+func TestAfterRunsTheHandlerButDropsTheAnswer(t *testing.T) {
+	inj, srv, handled := newServer(t)
+	inj.Add(Rule{Method: "PUT", After: true, Drop: true, Times: 1})
+	req, _ := http.NewRequest("PUT", srv.URL+"/obj", nil)
+	if _, err := http.DefaultClient.Do(req); err == nil {
+		t.Fatal("the client heard an answer")
+	}
+	if *handled != 1 {
+		t.Fatalf("handler ran %d times, want 1: the operation must happen", *handled)
+	}
+}
