@@ -5,20 +5,21 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 )
 
-func newServer(t *testing.T) (*Injector, *httptest.Server, *int) {
+func newServer(t *testing.T) (*Injector, *httptest.Server, *atomic.Int32) {
 	t.Helper()
-	handled := 0
+	handled := &atomic.Int32{}
 	inj := New()
 	srv := httptest.NewServer(inj.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		handled++
+		handled.Add(1)
 		_, _ = io.WriteString(w, "ok")
 	})))
 	t.Cleanup(srv.Close)
-	return inj, srv, &handled
+	return inj, srv, handled
 }
 
 func get(t *testing.T, url string) (*http.Response, error) {
@@ -45,8 +46,8 @@ func TestRuleAppliesTimesThenExpires(t *testing.T) {
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("after the rule ran out: got %v %v, want 200", resp, err)
 	}
-	if *handled != 1 {
-		t.Fatalf("handler ran %d times, want 1", *handled)
+	if handled.Load() != 1 {
+		t.Fatalf("handler ran %d times, want 1", handled.Load())
 	}
 	if got := inj.Count("GET", "/volumes"); got != 3 {
 		t.Fatalf("Count = %d, want 3", got)
@@ -81,8 +82,8 @@ func TestDownDropsConnections(t *testing.T) {
 	if resp, err := get(t, srv.URL+"/"); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("after recovery: %v %v", resp, err)
 	}
-	if *handled != 1 {
-		t.Fatalf("handler ran %d times, want 1", *handled)
+	if handled.Load() != 1 {
+		t.Fatalf("handler ran %d times, want 1", handled.Load())
 	}
 }
 
@@ -95,8 +96,8 @@ func TestHangLastsUntilTheClientGivesUp(t *testing.T) {
 	if _, err := http.DefaultClient.Do(req); err == nil {
 		t.Fatal("a hanging request returned")
 	}
-	if *handled != 0 {
-		t.Fatalf("handler ran %d times, want 0", *handled)
+	if handled.Load() != 0 {
+		t.Fatalf("handler ran %d times, want 0", handled.Load())
 	}
 }
 
@@ -107,7 +108,7 @@ func TestAfterRunsTheHandlerButDropsTheAnswer(t *testing.T) {
 	if _, err := http.DefaultClient.Do(req); err == nil {
 		t.Fatal("the client heard an answer")
 	}
-	if *handled != 1 {
-		t.Fatalf("handler ran %d times, want 1: the operation must happen", *handled)
+	if handled.Load() != 1 {
+		t.Fatalf("handler ran %d times, want 1: the operation must happen", handled.Load())
 	}
 }

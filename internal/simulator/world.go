@@ -1,0 +1,280 @@
+// Package simulator brings up the two-site world the provider is tested
+// against: OpenStack sites site-a and site-b (openstacksim) and FlashArrays
+// flasharray-a and flasharray-b (flasharraysim), connected, seeded with the
+// fixtures of the contract, with the Cinder Pure driver modelled between
+// each site's pure backend and its array.
+//
+// It is a test instrument, imported only by tests and the demo program.
+package simulator
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator/flasharraysim"
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator/openstacksim"
+)
+
+// Options configure the world. Empty addresses pick free loopback ports.
+type Options struct {
+	// AsyncDelay of the sites (group creating/updating/deleting); zero means
+	// openstacksim.DefaultAsyncDelay.
+	AsyncDelay time.Duration
+	// ArrayAsyncDelay of the arrays (snapshot transfers); zero completes
+	// them at once.
+	ArrayAsyncDelay time.Duration
+
+	SiteAAddr, SiteBAddr   string
+	ArrayAAddr, ArrayBAddr string
+}
+
+// World is the running two-site world.
+type World struct {
+	sites  map[string]*openstacksim.Site
+	arrays map[string]*flasharraysim.Array
+}
+
+// Start brings up both sites and both arrays and seeds the fixtures.
+func Start(opts Options) (*World, error) {
+	w := &World{sites: map[string]*openstacksim.Site{}, arrays: map[string]*flasharraysim.Array{}}
+	arrayA := flasharraysim.New(flasharraysim.Options{Name: ArrayA, APITokens: []string{ArrayAToken}, AsyncDelay: opts.ArrayAsyncDelay})
+	arrayB := flasharraysim.New(flasharraysim.Options{Name: ArrayB, APITokens: []string{ArrayBToken}, AsyncDelay: opts.ArrayAsyncDelay})
+	w.arrays[ArrayA], w.arrays[ArrayB] = arrayA, arrayB
+	siteA := openstacksim.New(openstacksim.Options{Name: SiteA, Region: Region, AsyncDelay: opts.AsyncDelay})
+	siteB := openstacksim.New(openstacksim.Options{Name: SiteB, Region: Region, AsyncDelay: opts.AsyncDelay})
+	w.sites[SiteA], w.sites[SiteB] = siteA, siteB
+
+	starts := []struct {
+		name  string
+		start func(string) error
+		addr  string
+	}{
+		{SiteA, siteA.StartOn, opts.SiteAAddr},
+		{SiteB, siteB.StartOn, opts.SiteBAddr},
+		{ArrayA, arrayA.StartOn, opts.ArrayAAddr},
+		{ArrayB, arrayB.StartOn, opts.ArrayBAddr},
+	}
+	for _, s := range starts {
+		addr := s.addr
+		if addr == "" {
+			addr = "127.0.0.1:0"
+		}
+		if err := s.start(addr); err != nil {
+			w.Close()
+			return nil, fmt.Errorf("simulator: start %s on %s: %w", s.name, addr, err)
+		}
+	}
+
+	flasharraysim.Connect(arrayA, arrayB)
+	arrayA.AddPod(CinderPod, arrayB)
+	seedSite(siteA)
+	seedSite(siteB)
+	seedSiteAWorkloads(siteA, arrayA)
+	siteA.SetBackend(pureBackend(siteA, arrayA, HostA))
+	siteB.SetBackend(pureBackend(siteB, arrayB, HostB))
+	return w, nil
+}
+
+// seedSite adds what both sites have: project, users, application
+// credential, volume types, group type.
+func seedSite(s *openstacksim.Site) {
+	s.AddProject(Project)
+	s.AddUser(DemoUser, DemoPassword, Project, "member")
+	s.AddUser(AdminUser, AdminPassword, Project, "admin")
+	if s.Name() == SiteA {
+		s.AddApplicationCredential(AppCredSiteAID, AppCredSiteASecret, DemoUser)
+	} else {
+		s.AddApplicationCredential(AppCredSiteBID, AppCredSiteBSecret, DemoUser)
+	}
+	specs := volumeTypeSpecs(s.Name())
+	for _, name := range []string{TypeReplicatedSSD, TypeReplicatedSync, TypeStandard, TypeReplicatedAOnly} {
+		s.AddVolumeType(name, specs[name])
+	}
+	s.AddGroupType(GroupTypeConsistency, map[string]string{"consistent_group_snapshot_enabled": "<is> True"})
+}
+
+// seedSiteAWorkloads adds site-a's servers and their volumes, and the
+// array volumes the Pure driver made for them on flasharray-a (with the
+// array_volume_name and array_name metadata it writes).
+func seedSiteAWorkloads(s *openstacksim.Site, arr *flasharraysim.Array) {
+	for _, sv := range siteAServers {
+		var atts []openstacksim.Attachment
+		for i, fv := range sv.volumes {
+			sync := fv.typ == TypeReplicatedSync
+			arrayName := ArrayVolumeName(fv.id, sync)
+			arr.AddVolume(arrayName, int64(fv.size)<<30)
+			name := sv.name + "-boot"
+			if i > 0 {
+				name = fmt.Sprintf("%s-data-%d", sv.name, i)
+			}
+			s.AddVolume(openstacksim.Volume{
+				ID: fv.id, Name: name, Project: Project, Type: fv.typ, Host: sv.host, Size: fv.size,
+				Bootable: i == 0,
+				Metadata: map[string]string{"array_volume_name": arrayName, "array_name": arr.Name()},
+			})
+			atts = append(atts, openstacksim.Attachment{VolumeID: fv.id, Device: "/dev/vd" + string(rune('a'+i))})
+		}
+		s.AddServer(openstacksim.Server{ID: sv.id, Name: sv.name, Project: Project, Volumes: atts, RootDeviceName: "/dev/vda"})
+	}
+}
+
+// pureBackend models the Pure Cinder driver on one backend: a group whose
+// type has consistent_group_snapshot_enabled gets the protection group
+// consisgroup-<id>-cinder (in cinder-pod when a volume type is sync);
+// member changes follow on the array; delete destroys the PG. Other groups
+// are the driver's generic (database only) groups.
+func pureBackend(site *openstacksim.Site, arr *flasharraysim.Array, host string) openstacksim.Backend {
+	pgName := func(g openstacksim.Group) (string, bool) {
+		gt, ok := site.GroupType(g.GroupTypeID)
+		if !ok || strings.Join(strings.Fields(gt.GroupSpecs["consistent_group_snapshot_enabled"]), " ") != "<is> True" {
+			return "", false
+		}
+		name := ConsistencyGroupPGName(g.ID)
+		for _, id := range g.VolumeTypeIDs {
+			if vt, ok := site.VolumeType(id); ok && strings.TrimSpace(vt.ExtraSpecs["replication_type"]) == "<in> sync" {
+				return CinderPod + "::" + name, true
+			}
+		}
+		return name, true
+	}
+	arrayNames := func(ids []string) []string {
+		var out []string
+		for _, id := range ids {
+			v, ok := site.Volume(id)
+			if !ok {
+				continue
+			}
+			n := v.Metadata["array_volume_name"]
+			if n == "" {
+				n = ArrayVolumeName(id, false)
+			}
+			out = append(out, n)
+		}
+		return out
+	}
+	return openstacksim.Backend{
+		Host: host,
+		OnGroupCreate: func(g openstacksim.Group) error {
+			if name, ok := pgName(g); ok {
+				return arr.CreateProtectionGroup(name)
+			}
+			return nil
+		},
+		OnGroupVolumes: func(g openstacksim.Group, added, removed []string) error {
+			name, ok := pgName(g)
+			if !ok {
+				return nil
+			}
+			if len(added) > 0 {
+				if err := arr.AddProtectionGroupVolumes(name, arrayNames(added)...); err != nil {
+					return err
+				}
+			}
+			if len(removed) > 0 {
+				return arr.RemoveProtectionGroupVolumes(name, arrayNames(removed)...)
+			}
+			return nil
+		},
+		OnGroupDelete: func(g openstacksim.Group) error {
+			if name, ok := pgName(g); ok {
+				return arr.DestroyProtectionGroup(name)
+			}
+			return nil
+		},
+	}
+}
+
+// Site returns site-a or site-b (nil for another name).
+func (w *World) Site(name string) *openstacksim.Site { return w.sites[name] }
+
+// Array returns flasharray-a or flasharray-b (nil for another name).
+func (w *World) Array(name string) *flasharraysim.Array { return w.arrays[name] }
+
+// cloudEntry is one clouds.yaml entry.
+type cloudEntry struct {
+	Auth               cloudAuth `yaml:"auth"`
+	RegionName         string    `yaml:"region_name"`
+	Interface          string    `yaml:"interface"`
+	IdentityAPIVersion int       `yaml:"identity_api_version"`
+}
+
+type cloudAuth struct {
+	AuthURL           string `yaml:"auth_url"`
+	Username          string `yaml:"username"`
+	Password          string `yaml:"password"`
+	ProjectName       string `yaml:"project_name"`
+	UserDomainName    string `yaml:"user_domain_name"`
+	ProjectDomainName string `yaml:"project_domain_name"`
+}
+
+// CloudsYAML renders clouds.yaml: site-a and site-b for user demo,
+// site-a-admin and site-b-admin for admin.
+func (w *World) CloudsYAML() ([]byte, error) {
+	clouds := map[string]cloudEntry{}
+	for _, name := range []string{SiteA, SiteB} {
+		s := w.sites[name]
+		entry := func(user, password string) cloudEntry {
+			return cloudEntry{
+				Auth: cloudAuth{AuthURL: s.AuthURL(), Username: user, Password: password, ProjectName: Project,
+					UserDomainName: Domain, ProjectDomainName: Domain},
+				RegionName: Region, Interface: "public", IdentityAPIVersion: 3,
+			}
+		}
+		clouds[name] = entry(DemoUser, DemoPassword)
+		clouds[name+"-admin"] = entry(AdminUser, AdminPassword)
+	}
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(map[string]any{"clouds": clouds}); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), enc.Close()
+}
+
+// WriteCloudsYAML writes CloudsYAML to path (mode 0600: it holds passwords).
+func (w *World) WriteCloudsYAML(path string) error {
+	b, err := w.CloudsYAML()
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o600)
+}
+
+// CACertPEM is the bundle of both arrays' CA certificates.
+func (w *World) CACertPEM() []byte {
+	var b []byte
+	for _, name := range []string{ArrayA, ArrayB} {
+		pem := w.arrays[name].CACertPEM()
+		b = append(b, pem...)
+		if len(pem) > 0 && pem[len(pem)-1] != '\n' {
+			b = append(b, '\n')
+		}
+	}
+	return b
+}
+
+// WriteCACert writes the arrays' CA bundle to path.
+func (w *World) WriteCACert(path string) error {
+	b := w.CACertPEM()
+	if len(b) == 0 {
+		return errors.New("simulator: the arrays have no CA certificate")
+	}
+	return os.WriteFile(path, b, 0o644)
+}
+
+// Close stops every server.
+func (w *World) Close() {
+	for _, s := range w.sites {
+		s.Close()
+	}
+	for _, a := range w.arrays {
+		a.Close()
+	}
+}
