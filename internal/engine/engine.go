@@ -88,7 +88,10 @@ func (e *Engine) site(name string) (*openstack.Site, error) {
 		Credentials:    creds,
 		Admin:          admin,
 		MaxRetries:     e.cfg.MaxRetries,
+		RetryWaitMin:   e.cfg.RetryWaitMin,
+		RetryWaitMax:   e.cfg.RetryWaitMax,
 		RequestTimeout: e.cfg.RequestTimeout,
+		UserAgent:      e.cfg.UserAgent,
 	}
 	if e.cfg.Logger != nil {
 		cfg.Logger = func(ctx context.Context, msg string, kv map[string]any) { e.cfg.Logger.Debug(ctx, msg, kv) }
@@ -272,6 +275,11 @@ func (e *Engine) reachable(ctx context.Context, name string) (*openstack.Site, e
 	if err := s.Authenticate(ctx); err != nil {
 		return nil, e.cloudError(name, "authenticate", err)
 	}
+	// A token from earlier in the run proves nothing about now: ask the
+	// object store, which holds the metadata a change must write.
+	if _, err := s.ListObjects(ctx, container, siteObject(name)); err != nil && !errors.Is(err, openstack.ErrNotFound) {
+		return nil, e.cloudError(name, "reach the object store", err)
+	}
 	return s, nil
 }
 
@@ -338,4 +346,26 @@ func peerUnreachable(site string, err error) error {
 			Err:    err}
 	}
 	return err
+}
+
+// poll calls done until it reports true, starting fast and backing off (20
+// ms doubling to 1 s): asynchronous states usually settle in moments.
+func poll(ctx context.Context, done func() (bool, error)) error {
+	wait := 20 * time.Millisecond
+	for {
+		ok, err := done()
+		if err != nil || ok {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		if wait *= 2; wait > time.Second {
+			wait = time.Second
+		}
+	}
 }

@@ -109,17 +109,19 @@ func (e *Engine) checkConnection(ctx context.Context, a *arrays, replicationType
 	if err != nil {
 		return e.arrayError(a.primaryURL, "list array connections", err)
 	}
-	want := "async-replication"
+	// A sync (ActiveCluster) connection carries async replication too; an
+	// async-only connection cannot stretch a pod.
+	accepted := []string{"async-replication", "sync-replication"}
 	if replicationType == ReplicationSync {
-		want = "sync-replication"
+		accepted = []string{"sync-replication"}
 	}
 	for _, c := range conns {
 		if c.Name == a.secondaryName {
 			if c.Status != "connected" {
 				return &Error{Kind: KindArray, Object: a.primaryURL, Detail: fmt.Sprintf("the connection from %s to %s is %s, not connected", a.primaryName, a.secondaryName, c.Status), Fix: "Repair the array connection (purearray connect), then run again"}
 			}
-			if !strings.Contains(c.Type, want) && c.Type != "" {
-				return &Error{Kind: KindArray, Object: a.primaryURL, Detail: fmt.Sprintf("the connection from %s to %s is of type %s, and a %s group needs %s", a.primaryName, a.secondaryName, c.Type, replicationType, want)}
+			if !containsAny([]string{c.Type}, accepted) {
+				return &Error{Kind: KindArray, Object: a.primaryURL, Detail: fmt.Sprintf("the connection from %s to %s is of type %s, and a %s group needs %s", a.primaryName, a.secondaryName, c.Type, replicationType, strings.Join(accepted, " or "))}
 			}
 			return nil
 		}
@@ -161,6 +163,10 @@ func (e *Engine) CreatePolicy(ctx context.Context, spec PolicySpec) (*Policy, er
 		if err := e.checkConnection(ctx, a, d.Group.ReplicationType); err != nil {
 			return err
 		}
+		vols, err := e.memberVolumes(ctx, primary, d)
+		if err != nil {
+			return err
+		}
 		rec := &PolicyRecord{
 			PrimaryArrayURL: spec.Primary.URL, SecondaryArrayURL: spec.Secondary.URL,
 			PrimaryArrayName: a.primaryName, SecondaryArrayName: a.secondaryName,
@@ -175,14 +181,13 @@ func (e *Engine) CreatePolicy(ctx context.Context, spec PolicySpec) (*Policy, er
 			if err := e.bindProtectionGroup(ctx, a, rec); err != nil {
 				return err
 			}
-		} else if err := e.bindPod(ctx, a, rec); err != nil {
+			d.Policy = rec
+			return e.protectVolumes(ctx, d, vols)
+		}
+		if err := e.bindPod(ctx, a, rec, vols); err != nil {
 			return err
 		}
 		d.Policy = rec
-		vols, err := e.memberVolumes(ctx, primary, d)
-		if err != nil {
-			return err
-		}
 		return e.protectVolumes(ctx, d, vols)
 	})
 	if err != nil {
@@ -225,8 +230,10 @@ func (e *Engine) bindProtectionGroup(ctx context.Context, a *arrays, rec *Policy
 	return nil
 }
 
-// bindPod makes the sync binding: a pod stretched to the secondary array.
-func (e *Engine) bindPod(ctx context.Context, a *arrays, rec *PolicyRecord) error {
+// bindPod makes the sync binding: a pod holding the member volumes,
+// stretched to the secondary array and online there. Volumes move into a
+// pod only while it is not stretched, so a new pod gets them first.
+func (e *Engine) bindPod(ctx context.Context, a *arrays, rec *PolicyRecord, vols []*openstack.Volume) error {
 	name := rec.PureGroupName
 	pod, err := a.primary.Pod(ctx, name)
 	if flasharray.IsNotFound(err) {
@@ -237,15 +244,45 @@ func (e *Engine) bindPod(ctx context.Context, a *arrays, rec *PolicyRecord) erro
 	} else if err != nil {
 		return e.arrayError(a.primaryURL, "read pod "+name, err)
 	}
-	for _, pa := range pod.Arrays {
-		if pa.Name == a.secondaryName {
-			return nil
+	if !podOn(pod, a.secondaryName) {
+		for _, v := range vols {
+			if n := arrayVolumeName(v); !strings.HasPrefix(n, name+"::") {
+				if _, err := a.primary.MoveVolumeToPod(ctx, n, name); err != nil {
+					return e.arrayError(a.primaryURL, "move volume "+n+" into pod "+name, err)
+				}
+			}
+		}
+		if err := a.primary.StretchPod(ctx, name, a.secondaryName); err != nil {
+			return e.arrayError(a.primaryURL, "stretch pod "+name+" to "+a.secondaryName, err)
 		}
 	}
-	if err := a.primary.StretchPod(ctx, name, a.secondaryName); err != nil {
-		return e.arrayError(a.primaryURL, "stretch pod "+name+" to "+a.secondaryName, err)
+	return e.waitPodOnline(ctx, a, name)
+}
+
+func podOn(pod *flasharray.Pod, array string) bool {
+	for _, pa := range pod.Arrays {
+		if pa.Name == array {
+			return true
+		}
 	}
-	return nil
+	return false
+}
+
+// waitPodOnline polls until the pod is online on the secondary array; a
+// freshly stretched pod resyncs first.
+func (e *Engine) waitPodOnline(ctx context.Context, a *arrays, name string) error {
+	return poll(ctx, func() (bool, error) {
+		pod, err := a.primary.Pod(ctx, name)
+		if err != nil {
+			return false, e.arrayError(a.primaryURL, "read pod "+name, err)
+		}
+		for _, pa := range pod.Arrays {
+			if pa.Name == a.secondaryName && pa.Status == "online" {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
 }
 
 // memberVolumes reads the volumes of every member.
@@ -280,12 +317,10 @@ func (e *Engine) protectVolumes(ctx context.Context, d *document, vols []*openst
 	p := d.Policy
 	if d.Group.ReplicationType == ReplicationSync {
 		for _, v := range vols {
-			name := arrayVolumeName(v)
-			if strings.HasPrefix(name, p.PureGroupName+"::") {
-				continue
-			}
-			if _, err := a.primary.MoveVolumeToPod(ctx, name, p.PureGroupName); err != nil {
-				return e.arrayError(a.primaryURL, "move volume "+name+" into pod "+p.PureGroupName, err)
+			if name := arrayVolumeName(v); !strings.HasPrefix(name, p.PureGroupName+"::") {
+				return &Error{Kind: KindArray, Object: v.ID,
+					Detail: fmt.Sprintf("volume %s is %s on %s, outside the stretched pod %s, so it is not replicated synchronously", v.ID, name, a.primaryName, p.PureGroupName),
+					Fix:    "Volumes of a sync volume type are created in the pod by the Pure Cinder driver: check the type's replication_type and the driver's pure_replication_pod_name"}
 			}
 		}
 		return nil

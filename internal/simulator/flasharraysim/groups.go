@@ -135,7 +135,17 @@ func (a *Array) getGroups(r *request) ([]any, *apiErr) {
 
 // createGroup is POST /protection-groups for one name.
 func (a *Array) createGroup(name string) (*ProtectionGroupState, *apiErr) {
-	if name == "" || strings.Contains(name, ":") {
+	// A group inside a pod is named <pod>::<group> (the Pure Cinder driver
+	// makes cinder-pod::consisgroup-<id>-cinder for sync types); the pod must
+	// exist. Any other colon is reserved for replicated views (<src>:<pg>).
+	local := name
+	if pod, rest, inPod := strings.Cut(name, "::"); inPod {
+		if p := a.st.Pods[pod]; p == nil || p.Destroyed {
+			return nil, badRequest(name, "Pod does not exist.")
+		}
+		local = rest
+	}
+	if local == "" || strings.Contains(local, ":") {
 		return nil, badRequest(name, "Invalid protection group name.")
 	}
 	if pg := a.st.ProtectionGroups[name]; pg != nil {

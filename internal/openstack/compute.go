@@ -1,0 +1,93 @@
+package openstack
+
+import (
+	"context"
+
+	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/servers"
+	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/volumeattach"
+)
+
+// novaMicroversion: 2.3 adds OS-EXT-SRV-ATTR:root_device_name (admin-only
+// by default) and delete_on_termination in volumes_attached.
+const novaMicroversion = "2.3"
+
+// Server is a Nova server as the DR logic needs it.
+type Server struct {
+	ID     string
+	Name   string
+	Status string
+	// RootDeviceName is OS-EXT-SRV-ATTR:root_device_name (e.g. /dev/vda);
+	// RootDeviceVisible says whether the answer carried it (admin view).
+	RootDeviceName    string
+	RootDeviceVisible bool
+	// VolumeIDs are os-extended-volumes:volumes_attached, in Nova's order.
+	VolumeIDs []string
+}
+
+// VolumeAttachment is one entry of GET /servers/{id}/os-volume_attachments.
+type VolumeAttachment struct {
+	VolumeID string
+	ServerID string
+	Device   string
+}
+
+// Server reads a server, with the admin credential when configured so the
+// root device name is visible. ErrNotFound when it does not exist.
+func (s *Site) Server(ctx context.Context, id string) (*Server, error) {
+	op := "read server " + id
+	sc, err := s.reader().serviceClient(ctx, serviceCompute)
+	if err != nil {
+		return nil, err
+	}
+	c := *sc
+	c.Microversion = novaMicroversion
+	var body struct {
+		Server struct {
+			ID         string  `json:"id"`
+			Name       string  `json:"name"`
+			Status     string  `json:"status"`
+			RootDevice *string `json:"OS-EXT-SRV-ATTR:root_device_name"`
+			Attached   []struct {
+				ID string `json:"id"`
+			} `json:"os-extended-volumes:volumes_attached"`
+		} `json:"server"`
+	}
+	if err := servers.Get(ctx, &c, id).ExtractInto(&body.Server); err != nil {
+		return nil, s.wrap(op, err)
+	}
+	b := body.Server
+	out := &Server{ID: b.ID, Name: b.Name, Status: b.Status}
+	if b.RootDevice != nil {
+		out.RootDeviceName, out.RootDeviceVisible = *b.RootDevice, true
+	}
+	for _, a := range b.Attached {
+		out.VolumeIDs = append(out.VolumeIDs, a.ID)
+	}
+	return out, nil
+}
+
+// ServerVolumeAttachments lists the volumes attached to a server with their
+// devices (os-volume_attachments). ErrNotFound when the server does not
+// exist.
+func (s *Site) ServerVolumeAttachments(ctx context.Context, id string) ([]VolumeAttachment, error) {
+	op := "list volume attachments of server " + id
+	sc, err := s.main.serviceClient(ctx, serviceCompute)
+	if err != nil {
+		return nil, err
+	}
+	c := *sc
+	c.Microversion = novaMicroversion
+	pages, err := volumeattach.List(&c, id).AllPages(ctx)
+	if err != nil {
+		return nil, s.wrap(op, err)
+	}
+	list, err := volumeattach.ExtractVolumeAttachments(pages)
+	if err != nil {
+		return nil, s.wrap(op, err)
+	}
+	out := make([]VolumeAttachment, 0, len(list))
+	for _, a := range list {
+		out = append(out, VolumeAttachment{VolumeID: a.VolumeID, ServerID: a.ServerID, Device: a.Device})
+	}
+	return out, nil
+}

@@ -1,0 +1,431 @@
+package openstack
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gophercloud/gophercloud/v2"
+	"gopkg.in/yaml.v3"
+)
+
+// Credentials says how to log in to one site's Keystone. Every field is
+// optional: resolution fills the gaps (see resolveCredentials).
+type Credentials struct {
+	// Cloud names a clouds.yaml entry; CloudsYAMLPath, when set, is the only
+	// file searched for it.
+	Cloud          string
+	CloudsYAMLPath string
+
+	AuthURL, Region                                    string
+	Username, UserID, Password                         string
+	ProjectName, ProjectID                             string
+	UserDomainName, UserDomainID                       string
+	ProjectDomainName, ProjectDomainID                 string
+	ApplicationCredentialID, ApplicationCredentialName string
+	ApplicationCredentialSecret                        string
+	CACertFile                                         string
+	Insecure                                           bool
+}
+
+// resolved is a credential ready for gophercloud: where it came from (for
+// error messages), the auth options, the endpoint options and TLS.
+type resolved struct {
+	source   string
+	auth     gophercloud.AuthOptions
+	endpoint gophercloud.EndpointOpts
+	caFile   string
+	insecure bool
+	// secrets are the values that must never appear in an error or log.
+	secrets []string
+}
+
+// defaultDomainID is Keystone's built-in domain, assumed (as the OpenStack
+// CLI and terraform-provider-openstack do) when a user or project is given by
+// name without a domain.
+const defaultDomainID = "default"
+
+// cloudsYAMLLocations is the search order of python-openstackclient and
+// gophercloud's clouds package: OS_CLIENT_CONFIG_FILE alone when set, else
+// ./clouds.yaml, the user config directory, /etc/openstack.
+func cloudsYAMLLocations(explicit string, env func(string) string) []string {
+	if explicit != "" {
+		return []string{explicit}
+	}
+	if p := env("OS_CLIENT_CONFIG_FILE"); p != "" {
+		return []string{p}
+	}
+	var locs []string
+	if cwd, err := os.Getwd(); err == nil {
+		locs = append(locs, filepath.Join(cwd, "clouds.yaml"))
+	}
+	cfg := env("XDG_CONFIG_HOME")
+	if cfg == "" {
+		if home, err := os.UserHomeDir(); err == nil {
+			cfg = filepath.Join(home, ".config")
+		}
+	}
+	if cfg != "" {
+		locs = append(locs, filepath.Join(cfg, "openstack", "clouds.yaml"))
+	}
+	return append(locs, "/etc/openstack/clouds.yaml")
+}
+
+// cloudsFile mirrors the parts of clouds.yaml (and secure.yaml) we use; the
+// field names are those of openstacksdk.
+type cloudsFile struct {
+	Clouds map[string]cloudEntry `yaml:"clouds"`
+}
+
+type cloudEntry struct {
+	AuthType     string    `yaml:"auth_type"`
+	Auth         cloudAuth `yaml:"auth"`
+	RegionName   string    `yaml:"region_name"`
+	Interface    string    `yaml:"interface"`
+	EndpointType string    `yaml:"endpoint_type"`
+	Verify       *bool     `yaml:"verify"`
+	CACert       string    `yaml:"cacert"`
+}
+
+type cloudAuth struct {
+	AuthURL                     string `yaml:"auth_url"`
+	Username                    string `yaml:"username"`
+	UserID                      string `yaml:"user_id"`
+	Password                    string `yaml:"password"`
+	ProjectName                 string `yaml:"project_name"`
+	ProjectID                   string `yaml:"project_id"`
+	UserDomainName              string `yaml:"user_domain_name"`
+	UserDomainID                string `yaml:"user_domain_id"`
+	ProjectDomainName           string `yaml:"project_domain_name"`
+	ProjectDomainID             string `yaml:"project_domain_id"`
+	DomainName                  string `yaml:"domain_name"`
+	DomainID                    string `yaml:"domain_id"`
+	ApplicationCredentialID     string `yaml:"application_credential_id"`
+	ApplicationCredentialName   string `yaml:"application_credential_name"`
+	ApplicationCredentialSecret string `yaml:"application_credential_secret"`
+	// tenant_* are the Keystone v2 era names some files still use.
+	TenantName string `yaml:"tenant_name"`
+	TenantID   string `yaml:"tenant_id"`
+}
+
+// fields is the flat form every source is brought to before merging.
+type fields struct {
+	Credentials
+	iface string
+}
+
+// fromCloudsYAML reads entry name from the first clouds.yaml found, merged
+// with a secure.yaml beside it (secure.yaml wins, as in openstacksdk).
+func fromCloudsYAML(name string, locations []string) (fields, string, error) {
+	var path string
+	var data []byte
+	for _, p := range locations {
+		b, err := os.ReadFile(p)
+		if err == nil {
+			path, data = p, b
+			break
+		}
+	}
+	if path == "" {
+		return fields{}, "", fmt.Errorf("no clouds.yaml found (searched %s)", strings.Join(locations, ", "))
+	}
+	var f cloudsFile
+	if err := yaml.Unmarshal(data, &f); err != nil {
+		return fields{}, path, fmt.Errorf("cannot parse %s: %v", path, err)
+	}
+	entry, ok := f.Clouds[name]
+	if !ok {
+		return fields{}, path, fmt.Errorf("cloud %q not found in %s", name, path)
+	}
+	if b, err := os.ReadFile(filepath.Join(filepath.Dir(path), "secure.yaml")); err == nil {
+		var sf cloudsFile
+		if err := yaml.Unmarshal(b, &sf); err != nil {
+			return fields{}, path, fmt.Errorf("cannot parse secure.yaml beside %s: %v", path, err)
+		}
+		if s, ok := sf.Clouds[name]; ok {
+			entry = mergeEntry(s, entry)
+		}
+	}
+	a := entry.Auth
+	out := fields{Credentials: Credentials{
+		AuthURL:                     a.AuthURL,
+		Region:                      entry.RegionName,
+		Username:                    a.Username,
+		UserID:                      a.UserID,
+		Password:                    a.Password,
+		ProjectName:                 first(a.ProjectName, a.TenantName),
+		ProjectID:                   first(a.ProjectID, a.TenantID),
+		UserDomainName:              first(a.UserDomainName, a.DomainName),
+		UserDomainID:                first(a.UserDomainID, a.DomainID),
+		ProjectDomainName:           first(a.ProjectDomainName, a.DomainName),
+		ProjectDomainID:             first(a.ProjectDomainID, a.DomainID),
+		ApplicationCredentialID:     a.ApplicationCredentialID,
+		ApplicationCredentialName:   a.ApplicationCredentialName,
+		ApplicationCredentialSecret: a.ApplicationCredentialSecret,
+		CACertFile:                  entry.CACert,
+		Insecure:                    entry.Verify != nil && !*entry.Verify,
+	}, iface: first(entry.EndpointType, entry.Interface)}
+	return out, path, nil
+}
+
+// mergeEntry overlays the non-empty values of over (secure.yaml) on base.
+func mergeEntry(over, base cloudEntry) cloudEntry {
+	m := base
+	o, b := over.Auth, &m.Auth
+	for _, p := range []struct {
+		dst *string
+		src string
+	}{
+		{&b.AuthURL, o.AuthURL}, {&b.Username, o.Username}, {&b.UserID, o.UserID},
+		{&b.Password, o.Password}, {&b.ProjectName, o.ProjectName}, {&b.ProjectID, o.ProjectID},
+		{&b.UserDomainName, o.UserDomainName}, {&b.UserDomainID, o.UserDomainID},
+		{&b.ProjectDomainName, o.ProjectDomainName}, {&b.ProjectDomainID, o.ProjectDomainID},
+		{&b.DomainName, o.DomainName}, {&b.DomainID, o.DomainID},
+		{&b.ApplicationCredentialID, o.ApplicationCredentialID},
+		{&b.ApplicationCredentialName, o.ApplicationCredentialName},
+		{&b.ApplicationCredentialSecret, o.ApplicationCredentialSecret},
+		{&m.RegionName, over.RegionName}, {&m.CACert, over.CACert},
+		{&m.Interface, over.Interface}, {&m.EndpointType, over.EndpointType},
+	} {
+		if p.src != "" {
+			*p.dst = p.src
+		}
+	}
+	if over.Verify != nil {
+		m.Verify = over.Verify
+	}
+	return m
+}
+
+// fromEnv reads the OS_* variables the OpenStack CLI uses.
+func fromEnv(env func(string) string) fields {
+	return fields{Credentials: Credentials{
+		AuthURL:                     env("OS_AUTH_URL"),
+		Region:                      env("OS_REGION_NAME"),
+		Username:                    env("OS_USERNAME"),
+		UserID:                      env("OS_USER_ID"),
+		Password:                    env("OS_PASSWORD"),
+		ProjectName:                 first(env("OS_PROJECT_NAME"), env("OS_TENANT_NAME")),
+		ProjectID:                   first(env("OS_PROJECT_ID"), env("OS_TENANT_ID")),
+		UserDomainName:              first(env("OS_USER_DOMAIN_NAME"), env("OS_DOMAIN_NAME")),
+		UserDomainID:                first(env("OS_USER_DOMAIN_ID"), env("OS_DOMAIN_ID")),
+		ProjectDomainName:           first(env("OS_PROJECT_DOMAIN_NAME"), env("OS_DOMAIN_NAME")),
+		ProjectDomainID:             first(env("OS_PROJECT_DOMAIN_ID"), env("OS_DOMAIN_ID")),
+		ApplicationCredentialID:     env("OS_APPLICATION_CREDENTIAL_ID"),
+		ApplicationCredentialName:   env("OS_APPLICATION_CREDENTIAL_NAME"),
+		ApplicationCredentialSecret: env("OS_APPLICATION_CREDENTIAL_SECRET"),
+		CACertFile:                  env("OS_CACERT"),
+		Insecure:                    isTrue(env("OS_INSECURE")),
+	}, iface: env("OS_INTERFACE")}
+}
+
+// overlay lays the explicit fields over a base. Identity comes as a whole:
+// an explicit password login drops the base's application credential and the
+// other way round, and an explicit user or project ID drops the base's name
+// (Keystone rejects both at once).
+func overlay(base fields, ex Credentials) fields {
+	out := base
+	if ex.Password != "" || ex.Username != "" || ex.UserID != "" {
+		if ex.ApplicationCredentialSecret == "" {
+			out.ApplicationCredentialID, out.ApplicationCredentialName, out.ApplicationCredentialSecret = "", "", ""
+		}
+	}
+	if ex.ApplicationCredentialSecret != "" || ex.ApplicationCredentialID != "" {
+		out.Password = ""
+	}
+	if ex.UserID != "" {
+		out.Username = ""
+	}
+	if ex.Username != "" {
+		out.UserID = ""
+	}
+	if ex.ProjectID != "" {
+		out.ProjectName = ""
+	}
+	if ex.ProjectName != "" {
+		out.ProjectID = ""
+	}
+	c := &out.Credentials
+	for _, p := range []struct {
+		dst *string
+		src string
+	}{
+		{&c.AuthURL, ex.AuthURL}, {&c.Region, ex.Region},
+		{&c.Username, ex.Username}, {&c.UserID, ex.UserID}, {&c.Password, ex.Password},
+		{&c.ProjectName, ex.ProjectName}, {&c.ProjectID, ex.ProjectID},
+		{&c.UserDomainName, ex.UserDomainName}, {&c.UserDomainID, ex.UserDomainID},
+		{&c.ProjectDomainName, ex.ProjectDomainName}, {&c.ProjectDomainID, ex.ProjectDomainID},
+		{&c.ApplicationCredentialID, ex.ApplicationCredentialID},
+		{&c.ApplicationCredentialName, ex.ApplicationCredentialName},
+		{&c.ApplicationCredentialSecret, ex.ApplicationCredentialSecret},
+		{&c.CACertFile, ex.CACertFile},
+	} {
+		if p.src != "" {
+			*p.dst = p.src
+		}
+	}
+	if ex.UserDomainID != "" {
+		c.UserDomainName = ""
+	}
+	if ex.ProjectDomainID != "" {
+		c.ProjectDomainName = ""
+	}
+	if ex.Insecure {
+		c.Insecure = true
+	}
+	return out
+}
+
+// resolveCredentials turns a site's Credentials into gophercloud options.
+//
+// Precedence: the explicit fields win; the gaps are filled from the
+// clouds.yaml entry named by Cloud (or by OS_CLOUD when neither Cloud nor an
+// explicit auth URL is given); without a clouds.yaml entry, from the OS_*
+// environment variables. kind is "" for the main credential and "admin" for
+// the admin one; it only changes the wording of errors.
+func resolveCredentials(site, kind string, c Credentials, env func(string) string) (*resolved, error) {
+	what := fmt.Sprintf("openstack site %q", site)
+	if kind != "" {
+		what += " (" + kind + " credentials)"
+	}
+	cloud := c.Cloud
+	if cloud == "" && c.AuthURL == "" {
+		cloud = env("OS_CLOUD")
+	}
+	var base fields
+	source := "provider settings and OS_* variables"
+	if cloud != "" {
+		f, path, err := fromCloudsYAML(cloud, cloudsYAMLLocations(c.CloudsYAMLPath, env))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v; set cloud to an entry of clouds.yaml (or clouds_yaml_path / OS_CLIENT_CONFIG_FILE to the file)", what, err)
+		}
+		base, source = f, fmt.Sprintf("clouds.yaml entry %q in %s", cloud, path)
+	} else {
+		base = fromEnv(env)
+	}
+	f := overlay(base, c)
+
+	if f.AuthURL == "" {
+		return nil, fmt.Errorf("%s: no Keystone auth URL: set auth_url (or OS_AUTH_URL), or cloud to a clouds.yaml entry that has auth.auth_url", what)
+	}
+	ao := gophercloud.AuthOptions{
+		IdentityEndpoint: f.AuthURL,
+		AllowReauth:      true,
+	}
+	switch {
+	case f.ApplicationCredentialSecret != "" && (f.ApplicationCredentialID != "" || f.ApplicationCredentialName != ""):
+		ao.ApplicationCredentialID = f.ApplicationCredentialID
+		ao.ApplicationCredentialSecret = f.ApplicationCredentialSecret
+		if f.ApplicationCredentialID == "" {
+			// An application credential named (not ID'd) belongs to a user,
+			// who must be named too.
+			if f.Username == "" && f.UserID == "" {
+				return nil, fmt.Errorf("%s (%s): application_credential_name needs username or user_id; or use application_credential_id", what, source)
+			}
+			ao.ApplicationCredentialName = f.ApplicationCredentialName
+			setUser(&ao, f)
+		}
+	case f.Password != "":
+		if f.Username == "" && f.UserID == "" {
+			return nil, fmt.Errorf("%s (%s): password given without username or user_id", what, source)
+		}
+		setUser(&ao, f)
+		ao.Password = f.Password
+		switch {
+		case f.ProjectID != "":
+			ao.Scope = &gophercloud.AuthScope{ProjectID: f.ProjectID}
+		case f.ProjectName != "":
+			s := &gophercloud.AuthScope{ProjectName: f.ProjectName, DomainID: f.ProjectDomainID, DomainName: f.ProjectDomainName}
+			if s.DomainID == "" && s.DomainName == "" {
+				s.DomainID = defaultDomainID
+			}
+			ao.Scope = s
+		default:
+			return nil, fmt.Errorf("%s (%s): no project: set project_name or project_id (or OS_PROJECT_NAME / OS_PROJECT_ID)", what, source)
+		}
+	case f.ApplicationCredentialID != "" || f.ApplicationCredentialName != "":
+		return nil, fmt.Errorf("%s (%s): application credential given without its secret: set application_credential_secret (or OS_APPLICATION_CREDENTIAL_SECRET)", what, source)
+	default:
+		return nil, fmt.Errorf("%s (%s): no credentials: set username/user_id and password, or application_credential_id and application_credential_secret (or the OS_* variables, or cloud)", what, source)
+	}
+
+	r := &resolved{
+		source:   source,
+		auth:     ao,
+		endpoint: gophercloud.EndpointOpts{Region: f.Region, Availability: availability(f.iface)},
+		caFile:   f.CACertFile,
+		insecure: f.Insecure,
+	}
+	for _, s := range []string{f.Password, f.ApplicationCredentialSecret} {
+		if s != "" {
+			r.secrets = append(r.secrets, s)
+		}
+	}
+	return r, nil
+}
+
+func setUser(ao *gophercloud.AuthOptions, f fields) {
+	if f.UserID != "" {
+		ao.UserID = f.UserID
+		return
+	}
+	ao.Username = f.Username
+	ao.DomainID, ao.DomainName = f.UserDomainID, f.UserDomainName
+	if ao.DomainID == "" && ao.DomainName == "" {
+		ao.DomainID = defaultDomainID
+	}
+}
+
+func availability(iface string) gophercloud.Availability {
+	switch strings.TrimSuffix(strings.ToLower(iface), "url") {
+	case "internal":
+		return gophercloud.AvailabilityInternal
+	case "admin":
+		return gophercloud.AvailabilityAdmin
+	}
+	return gophercloud.AvailabilityPublic
+}
+
+// tlsConfig builds the TLS settings of a credential, or nil for the system
+// defaults.
+func (r *resolved) tlsConfig() (*tls.Config, error) {
+	if r.caFile == "" && !r.insecure {
+		return nil, nil
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if r.insecure {
+		cfg.InsecureSkipVerify = true //nolint:gosec // the user asked for it (insecure = true / verify: false)
+	}
+	if r.caFile != "" {
+		pem, err := os.ReadFile(r.caFile)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read CA file: %v", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("CA file %s holds no PEM certificate", r.caFile)
+		}
+		cfg.RootCAs = pool
+	}
+	return cfg, nil
+}
+
+func first(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func isTrue(s string) bool {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
+}

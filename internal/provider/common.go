@@ -1,0 +1,163 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/protector-dr/terraform-provider-protector/internal/engine"
+)
+
+var (
+	httpURL  = regexp.MustCompile(`^https?://[^\s/]+`)
+	httpsURL = regexp.MustCompile(`^https://[^\s/]+`)
+)
+
+// timeFormat is how timestamps appear in state.
+const timeFormat = time.RFC3339
+
+func timeString(t time.Time) types.String {
+	if t.IsZero() {
+		return types.StringValue("")
+	}
+	return types.StringValue(t.UTC().Format(timeFormat))
+}
+
+// addEngineError turns an engine failure into an error diagnostic: the
+// engine's own summary and explanation when it has them, else a summary
+// naming what the provider was doing.
+func addEngineError(diags *diag.Diagnostics, doing string, err error) {
+	var e *engine.Error
+	if errors.As(err, &e) {
+		diags.AddError(e.Summary(), e.Error())
+		return
+	}
+	diags.AddError("Could not "+doing, err.Error())
+}
+
+// addWarnings turns the engine's warnings (checks it could not make) into
+// warning diagnostics.
+func addWarnings(diags *diag.Diagnostics, summary string, warnings []string) {
+	for _, w := range warnings {
+		diags.AddWarning(summary, w)
+	}
+}
+
+// configured returns the provider's data, or nil when the provider is not
+// configured yet (validate runs unconfigured); it reports a wrong type.
+func configured(data any, diags *diag.Diagnostics) *providerData {
+	if data == nil {
+		return nil
+	}
+	d, ok := data.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected provider data", fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", data))
+		return nil
+	}
+	return d
+}
+
+// needEngine reports an error when a CRUD call runs without a configured
+// provider (it should not happen; the framework configures first).
+func needEngine(d *providerData, diags *diag.Diagnostics) bool {
+	if d == nil || d.engine == nil {
+		diags.AddError("Provider not configured", "The protector provider was not configured before use. Please report this issue to the provider developers.")
+		return false
+	}
+	return true
+}
+
+// known reports whether every value is known (null counts as known).
+func known(values ...interface{ IsUnknown() bool }) bool {
+	for _, v := range values {
+		if v.IsUnknown() {
+			return false
+		}
+	}
+	return true
+}
+
+// parseImportID splits an import id into exactly the named parts,
+// separated by "/", none empty.
+func parseImportID(id string, parts ...string) ([]string, error) {
+	fields := strings.Split(id, "/")
+	if len(fields) != len(parts) {
+		return nil, fmt.Errorf("import id %q is not of the form %s", id, "<"+strings.Join(parts, ">/<")+">")
+	}
+	for i, f := range fields {
+		if strings.TrimSpace(f) == "" {
+			return nil, fmt.Errorf("import id %q has an empty %s; expected %s", id, parts[i], "<"+strings.Join(parts, ">/<")+">")
+		}
+	}
+	return fields, nil
+}
+
+// diagnostics is short for the framework's diagnostics list.
+type diagnostics = diag.Diagnostics
+
+// isCreate reports whether a plan creates the resource; isDestroy whether
+// it destroys it.
+func isCreate(req resource.ModifyPlanRequest) bool {
+	return req.State.Raw.IsNull() && !req.Plan.Raw.IsNull()
+}
+
+func isDestroy(req resource.ModifyPlanRequest) bool {
+	return req.Plan.Raw.IsNull()
+}
+
+// durationValidator checks a Go duration string such as "60s".
+type durationValidator struct{}
+
+func (durationValidator) Description(context.Context) string {
+	return "must be a positive Go duration such as \"60s\" or \"2m\""
+}
+
+func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v durationValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	d, err := time.ParseDuration(req.ConfigValue.ValueString())
+	if err != nil || d <= 0 {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
+			fmt.Sprintf("%q %s.", req.ConfigValue.ValueString(), v.Description(ctx)))
+	}
+}
+
+// tflogLogger sends the engine's log lines to tflog, with every secret of
+// the configuration masked in messages and fields.
+type tflogLogger struct {
+	secrets []string
+}
+
+var _ engine.Logger = tflogLogger{}
+
+func newTflogLogger(secrets []string) tflogLogger {
+	return tflogLogger{secrets: secrets}
+}
+
+func (l tflogLogger) mask(ctx context.Context) context.Context {
+	if len(l.secrets) == 0 {
+		return ctx
+	}
+	ctx = tflog.MaskMessageStrings(ctx, l.secrets...)
+	return tflog.MaskAllFieldValuesStrings(ctx, l.secrets...)
+}
+
+func (l tflogLogger) Debug(ctx context.Context, msg string, fields map[string]any) {
+	tflog.Debug(l.mask(ctx), msg, fields)
+}
+
+func (l tflogLogger) Warn(ctx context.Context, msg string, fields map[string]any) {
+	tflog.Warn(l.mask(ctx), msg, fields)
+}

@@ -1,0 +1,432 @@
+// Package provider is the Terraform glue of terraform-provider-protector:
+// schemas, models and CRUD that call the engine. It knows no HTTP and no
+// protection-group rule; both live below it (internal/engine).
+package provider
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/protector-dr/terraform-provider-protector/internal/engine"
+)
+
+// Defaults of the provider block (a provider schema cannot carry defaults).
+const (
+	defaultMaxRetries     = 5
+	defaultRequestTimeout = 60 * time.Second
+)
+
+var _ provider.Provider = (*protectorProvider)(nil)
+
+type protectorProvider struct {
+	version string
+}
+
+// New returns the provider factory main.go serves.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider {
+		return &protectorProvider{version: version}
+	}
+}
+
+// providerData is what Configure hands to every resource: the one engine of
+// this provider instance and the FlashArray tokens of the provider block, by
+// URL, which a replication policy falls back to when it has none itself.
+type providerData struct {
+	engine      *engine.Engine
+	arrayTokens map[string]string
+}
+
+// arrayToken resolves the token of a FlashArray: the resource's own value,
+// else the provider's flasharrays entry with the same URL.
+func (d *providerData) arrayToken(url string, own types.String) string {
+	if !own.IsNull() && !own.IsUnknown() && own.ValueString() != "" {
+		return own.ValueString()
+	}
+	if d == nil {
+		return ""
+	}
+	return d.arrayTokens[normalizeArrayURL(url)]
+}
+
+// normalizeArrayURL makes https://Array-A/ and https://array-a the same key.
+func normalizeArrayURL(url string) string {
+	url = strings.TrimRight(strings.TrimSpace(url), "/")
+	if i := strings.Index(url, "://"); i >= 0 {
+		rest := url[i+3:]
+		host, tail, _ := strings.Cut(rest, "/")
+		url = strings.ToLower(url[:i+3]+host) + strings.TrimSuffix("/"+tail, "/")
+	}
+	return url
+}
+
+type providerModel struct {
+	CloudsYAML         types.String `tfsdk:"clouds_yaml"`
+	Sites              types.Map    `tfsdk:"sites"`
+	FlashArrays        types.Map    `tfsdk:"flasharrays"`
+	FlashArrayCAFile   types.String `tfsdk:"flasharray_ca_file"`
+	FlashArrayInsecure types.Bool   `tfsdk:"flasharray_insecure"`
+	MaxRetries         types.Int64  `tfsdk:"max_retries"`
+	RequestTimeout     types.String `tfsdk:"request_timeout"`
+}
+
+// credentialsModel is how to log in to one cloud: the fields of a
+// clouds.yaml entry, with the names terraform-provider-openstack uses.
+type credentialsModel struct {
+	Cloud                       types.String `tfsdk:"cloud"`
+	AuthURL                     types.String `tfsdk:"auth_url"`
+	Region                      types.String `tfsdk:"region"`
+	Username                    types.String `tfsdk:"username"`
+	UserID                      types.String `tfsdk:"user_id"`
+	Password                    types.String `tfsdk:"password"`
+	ProjectName                 types.String `tfsdk:"project_name"`
+	ProjectID                   types.String `tfsdk:"project_id"`
+	UserDomainName              types.String `tfsdk:"user_domain_name"`
+	ProjectDomainName           types.String `tfsdk:"project_domain_name"`
+	ApplicationCredentialID     types.String `tfsdk:"application_credential_id"`
+	ApplicationCredentialName   types.String `tfsdk:"application_credential_name"`
+	ApplicationCredentialSecret types.String `tfsdk:"application_credential_secret"`
+	CACertFile                  types.String `tfsdk:"cacert_file"`
+	Insecure                    types.Bool   `tfsdk:"insecure"`
+}
+
+// siteConnectionModel is one entry of the provider's sites map.
+type siteConnectionModel struct {
+	Cloud                       types.String      `tfsdk:"cloud"`
+	AuthURL                     types.String      `tfsdk:"auth_url"`
+	Region                      types.String      `tfsdk:"region"`
+	Username                    types.String      `tfsdk:"username"`
+	UserID                      types.String      `tfsdk:"user_id"`
+	Password                    types.String      `tfsdk:"password"`
+	ProjectName                 types.String      `tfsdk:"project_name"`
+	ProjectID                   types.String      `tfsdk:"project_id"`
+	UserDomainName              types.String      `tfsdk:"user_domain_name"`
+	ProjectDomainName           types.String      `tfsdk:"project_domain_name"`
+	ApplicationCredentialID     types.String      `tfsdk:"application_credential_id"`
+	ApplicationCredentialName   types.String      `tfsdk:"application_credential_name"`
+	ApplicationCredentialSecret types.String      `tfsdk:"application_credential_secret"`
+	CACertFile                  types.String      `tfsdk:"cacert_file"`
+	Insecure                    types.Bool        `tfsdk:"insecure"`
+	Admin                       *credentialsModel `tfsdk:"admin"`
+}
+
+func (m siteConnectionModel) credentials() credentialsModel {
+	return credentialsModel{
+		Cloud: m.Cloud, AuthURL: m.AuthURL, Region: m.Region,
+		Username: m.Username, UserID: m.UserID, Password: m.Password,
+		ProjectName: m.ProjectName, ProjectID: m.ProjectID,
+		UserDomainName: m.UserDomainName, ProjectDomainName: m.ProjectDomainName,
+		ApplicationCredentialID:     m.ApplicationCredentialID,
+		ApplicationCredentialName:   m.ApplicationCredentialName,
+		ApplicationCredentialSecret: m.ApplicationCredentialSecret,
+		CACertFile:                  m.CACertFile, Insecure: m.Insecure,
+	}
+}
+
+func (m credentialsModel) toEngine() engine.Credentials {
+	return engine.Credentials{
+		Cloud:                       m.Cloud.ValueString(),
+		AuthURL:                     m.AuthURL.ValueString(),
+		Region:                      m.Region.ValueString(),
+		Username:                    m.Username.ValueString(),
+		UserID:                      m.UserID.ValueString(),
+		Password:                    m.Password.ValueString(),
+		ProjectName:                 m.ProjectName.ValueString(),
+		ProjectID:                   m.ProjectID.ValueString(),
+		UserDomainName:              m.UserDomainName.ValueString(),
+		ProjectDomainName:           m.ProjectDomainName.ValueString(),
+		ApplicationCredentialID:     m.ApplicationCredentialID.ValueString(),
+		ApplicationCredentialName:   m.ApplicationCredentialName.ValueString(),
+		ApplicationCredentialSecret: m.ApplicationCredentialSecret.ValueString(),
+		CACertFile:                  m.CACertFile.ValueString(),
+		Insecure:                    m.Insecure.ValueBool(),
+	}
+}
+
+type flashArrayModel struct {
+	URL      types.String `tfsdk:"url"`
+	APIToken types.String `tfsdk:"api_token"`
+}
+
+func (p *protectorProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "protector"
+	resp.Version = p.version
+}
+
+// credentialAttributes are the login fields shared by a site and its admin
+// credential.
+func credentialAttributes(who string) map[string]schema.Attribute {
+	str := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{Optional: true, MarkdownDescription: desc}
+	}
+	secret := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{Optional: true, Sensitive: true, MarkdownDescription: desc}
+	}
+	return map[string]schema.Attribute{
+		"cloud": str("Name of the `clouds.yaml` entry " + who + " logs in with. Fields set here override the entry's."),
+		"auth_url": schema.StringAttribute{
+			Optional:            true,
+			MarkdownDescription: "Keystone v3 URL, e.g. `http://site-a-controller:5000/v3`. Set it (with the credential fields) to log in without `clouds.yaml`.",
+			Validators:          []validator.String{stringvalidator.RegexMatches(httpURL, "must be an http:// or https:// URL")},
+		},
+		"region":                        str("Region whose endpoints are used (the entry's `region_name`)."),
+		"username":                      str("Keystone user name."),
+		"user_id":                       str("Keystone user ID (instead of `username`)."),
+		"password":                      secret("Password of the user. Never shown in plan output or logs."),
+		"project_name":                  str("Project to scope the token to. Protection groups, their consistency groups and the metadata live in this project."),
+		"project_id":                    str("Project ID to scope the token to (instead of `project_name`)."),
+		"user_domain_name":              str("Domain of the user (default `Default`)."),
+		"project_domain_name":           str("Domain of the project (default `Default`)."),
+		"application_credential_id":     str("ID of a Keystone application credential (instead of user and password)."),
+		"application_credential_name":   str("Name of an application credential of `username`/`user_id`."),
+		"application_credential_secret": secret("Secret of the application credential. Never shown in plan output or logs."),
+		"cacert_file":                   str("PEM bundle that signed the site's API certificates."),
+		"insecure":                      schema.BoolAttribute{Optional: true, MarkdownDescription: "Skip TLS certificate checks of the site's APIs. For test clouds only."},
+	}
+}
+
+func (p *protectorProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	siteAttrs := credentialAttributes("the site")
+	siteAttrs["cloud"] = schema.StringAttribute{
+		Optional: true,
+		MarkdownDescription: "Name of the `clouds.yaml` entry of the site. Default: the key of this entry in `sites` (the guide's " +
+			"Step 4 names the entries `site-a` and `site-b`), unless `auth_url` is set. Fields set here override the entry's.",
+	}
+	siteAttrs["admin"] = schema.SingleNestedAttribute{
+		Optional: true,
+		MarkdownDescription: "An admin credential of the site, used **only** for the reads Cinder and Nova allow to admins: a volume type's " +
+			"`replication_type` extra spec (eligibility), a volume's backend host (`os-vol-host-attr:host`) and group specs. " +
+			"Without it those checks are reported as warnings at plan and left to Cinder at apply. Fields not set " +
+			"(no `cloud` and no `auth_url`) are taken from the site's own entry, so `admin = { username = \"admin\", password = \"...\" }` works.",
+		Attributes: credentialAttributes("the admin credential"),
+	}
+
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "The `protector` provider manages Site Recovery for OpenStack protection groups (PGs) **directly** " +
+			"against two OpenStack clouds (Keystone, Nova, Cinder, object storage) and two Pure Storage FlashArrays (REST 2.x); " +
+			"no Protector service is involved.\n\n" +
+			"Each site is reached through its `clouds.yaml` entry (the guide's Step 4) or the credentials given in `sites`. " +
+			"Eligibility of volume types and reachability of the peer site are checked at **plan**, so that a change the guide " +
+			"would refuse (\"volume type not eligible for replication\", \"volume type mismatch\", \"remote site unreachable\") " +
+			"fails before anything is changed.",
+		Attributes: map[string]schema.Attribute{
+			"clouds_yaml": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Path of the `clouds.yaml` file. Default: `OS_CLIENT_CONFIG_FILE`, else the standard locations " +
+					"(`./clouds.yaml`, `~/.config/openstack/clouds.yaml`, `/etc/openstack/clouds.yaml`).",
+			},
+			"sites": schema.MapNestedAttribute{
+				Optional: true,
+				MarkdownDescription: "How to reach each site, keyed by site name. A site not listed here is reached through the " +
+					"`clouds.yaml` entry of its name. The sites listed are also where protection groups are searched for by id " +
+					"(refresh and import).",
+				NestedObject: schema.NestedAttributeObject{Attributes: siteAttrs},
+			},
+			"flasharrays": schema.MapNestedAttribute{
+				Optional: true,
+				MarkdownDescription: "FlashArray API tokens, keyed by any label. A replication policy that does not set its own " +
+					"`primary_fa_token` / `secondary_fa_token` uses the token of the entry with the same `url`; so do member " +
+					"changes of a group with a policy, and refresh after import (import cannot read tokens back).",
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"url": schema.StringAttribute{
+						Required:            true,
+						MarkdownDescription: "HTTPS management URL of the array, as the policy names it.",
+						Validators:          []validator.String{stringvalidator.RegexMatches(httpsURL, "must be an https:// URL")},
+					},
+					"api_token": schema.StringAttribute{
+						Required:            true,
+						Sensitive:           true,
+						MarkdownDescription: "API token of the array. Never shown in plan output or logs.",
+					},
+				}},
+			},
+			"flasharray_ca_file": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "PEM bundle added to the system roots when talking to FlashArrays (arrays usually have self-signed certificates).",
+			},
+			"flasharray_insecure": schema.BoolAttribute{
+				Optional:            true,
+				MarkdownDescription: "Skip certificate checks of the FlashArrays. Default `false`.",
+			},
+			"max_retries": schema.Int64Attribute{
+				Optional:            true,
+				MarkdownDescription: fmt.Sprintf("How many times a request that failed with 429, 5xx or a transport error is retried (with backoff, honouring `Retry-After`). Default `%d`.", defaultMaxRetries),
+				Validators:          []validator.Int64{int64validator.Between(0, 100)},
+			},
+			"request_timeout": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: fmt.Sprintf("Timeout of one HTTP request, as a Go duration (`30s`, `2m`). Default `%q`.", defaultRequestTimeout.String()),
+				Validators:          []validator.String{durationValidator{}},
+			},
+		},
+	}
+}
+
+func (p *protectorProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var m providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	cfg, tokens, diags := m.engineConfig(ctx, p.version)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	data := &providerData{engine: engine.New(cfg), arrayTokens: tokens}
+	resp.ResourceData = data
+	resp.DataSourceData = data
+}
+
+// engineConfig maps the provider block to engine.Config, and returns the
+// FlashArray tokens by normalized URL.
+func (m providerModel) engineConfig(ctx context.Context, version string) (engine.Config, map[string]string, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	for name, v := range map[string]interface{ IsUnknown() bool }{
+		"clouds_yaml": m.CloudsYAML, "sites": m.Sites, "flasharrays": m.FlashArrays,
+		"flasharray_ca_file": m.FlashArrayCAFile, "flasharray_insecure": m.FlashArrayInsecure,
+		"max_retries": m.MaxRetries, "request_timeout": m.RequestTimeout,
+	} {
+		if v.IsUnknown() {
+			diags.AddAttributeError(path.Root(name), "Provider setting not known at plan",
+				"The protector provider checks protection groups at plan, so "+name+" must be known then: do not derive it from a resource created in the same run.")
+		}
+	}
+	if diags.HasError() {
+		return engine.Config{}, nil, diags
+	}
+
+	cfg := engine.Config{
+		CloudsYAMLPath: m.CloudsYAML.ValueString(),
+		Sites:          map[string]engine.SiteConnection{},
+		ArrayInsecure:  m.FlashArrayInsecure.ValueBool(),
+		MaxRetries:     defaultMaxRetries,
+		RequestTimeout: defaultRequestTimeout,
+		UserAgent:      "terraform-provider-protector/" + version,
+	}
+	if !m.MaxRetries.IsNull() {
+		cfg.MaxRetries = int(m.MaxRetries.ValueInt64())
+	}
+	if !m.RequestTimeout.IsNull() {
+		d, err := time.ParseDuration(m.RequestTimeout.ValueString())
+		if err != nil || d <= 0 {
+			diags.AddAttributeError(path.Root("request_timeout"), "Invalid request_timeout",
+				fmt.Sprintf("%q is not a positive duration such as \"60s\" or \"2m\".", m.RequestTimeout.ValueString()))
+		}
+		cfg.RequestTimeout = d
+	}
+	if !m.FlashArrayCAFile.IsNull() && m.FlashArrayCAFile.ValueString() != "" {
+		pem, err := os.ReadFile(m.FlashArrayCAFile.ValueString())
+		if err != nil {
+			diags.AddAttributeError(path.Root("flasharray_ca_file"), "Cannot read flasharray_ca_file", err.Error())
+		}
+		cfg.ArrayCACertPEM = pem
+	}
+
+	if !m.Sites.IsNull() {
+		sites := map[string]siteConnectionModel{}
+		diags.Append(m.Sites.ElementsAs(ctx, &sites, false)...)
+		for name, s := range sites {
+			conn := engine.SiteConnection{Credentials: s.credentials().toEngine()}
+			if conn.Credentials.Cloud == "" && conn.Credentials.AuthURL == "" {
+				conn.Credentials.Cloud = name
+			}
+			if s.Admin != nil {
+				admin := s.Admin.toEngine()
+				inheritLocation(&admin, conn.Credentials)
+				conn.Admin = &admin
+			}
+			cfg.Sites[name] = conn
+		}
+	}
+
+	tokens := map[string]string{}
+	cfg.ArrayTokens = map[string]string{}
+	if !m.FlashArrays.IsNull() {
+		arrays := map[string]flashArrayModel{}
+		diags.Append(m.FlashArrays.ElementsAs(ctx, &arrays, false)...)
+		for label, a := range arrays {
+			url := normalizeArrayURL(a.URL.ValueString())
+			if other, dup := tokens[url]; dup && other != a.APIToken.ValueString() {
+				diags.AddAttributeError(path.Root("flasharrays").AtMapKey(label), "Two tokens for one FlashArray",
+					fmt.Sprintf("Two entries of flasharrays name %s with different tokens; keep one.", a.URL.ValueString()))
+			}
+			tokens[url] = a.APIToken.ValueString()
+			// The engine matches URLs exactly: give it both spellings.
+			cfg.ArrayTokens[url] = a.APIToken.ValueString()
+			cfg.ArrayTokens[strings.TrimSpace(a.URL.ValueString())] = a.APIToken.ValueString()
+		}
+	}
+	cfg.Logger = newTflogLogger(secretsOf(cfg, tokens))
+	return cfg, tokens, diags
+}
+
+// inheritLocation fills an admin credential that names neither a cloud nor
+// an auth URL from the site's own: same clouds.yaml entry (or auth URL),
+// region and TLS settings; the admin's own fields override the entry's.
+func inheritLocation(admin *engine.Credentials, site engine.Credentials) {
+	if admin.Cloud != "" || admin.AuthURL != "" {
+		return
+	}
+	admin.Cloud = site.Cloud
+	admin.AuthURL = site.AuthURL
+	if admin.Region == "" {
+		admin.Region = site.Region
+	}
+	if admin.CACertFile == "" {
+		admin.CACertFile = site.CACertFile
+	}
+	if !admin.Insecure {
+		admin.Insecure = site.Insecure
+	}
+}
+
+// secretsOf lists every secret of the configuration, so that the logger
+// can mask them wherever they would appear.
+func secretsOf(cfg engine.Config, tokens map[string]string) []string {
+	var out []string
+	add := func(s string) {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	for _, s := range cfg.Sites {
+		add(s.Credentials.Password)
+		add(s.Credentials.ApplicationCredentialSecret)
+		if s.Admin != nil {
+			add(s.Admin.Password)
+			add(s.Admin.ApplicationCredentialSecret)
+		}
+	}
+	for _, t := range tokens {
+		add(t)
+	}
+	return out
+}
+
+func (p *protectorProvider) Resources(_ context.Context) []func() resource.Resource {
+	return []func() resource.Resource{
+		NewSiteResource,
+		NewProtectionGroupResource,
+		NewReplicationPolicyResource,
+		NewMemberResource,
+	}
+}
+
+func (p *protectorProvider) DataSources(_ context.Context) []func() datasource.DataSource {
+	return nil
+}

@@ -1,0 +1,256 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/protector-dr/terraform-provider-protector/internal/engine"
+)
+
+var (
+	_ resource.ResourceWithConfigure   = (*memberResource)(nil)
+	_ resource.ResourceWithImportState = (*memberResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*memberResource)(nil)
+)
+
+// NewMemberResource is the protector_member resource.
+func NewMemberResource() resource.Resource { return &memberResource{} }
+
+type memberResource struct {
+	data *providerData
+}
+
+type memberModel struct {
+	ID                types.String `tfsdk:"id"`
+	ProtectionGroupID types.String `tfsdk:"protection_group_id"`
+	InstanceID        types.String `tfsdk:"instance_id"`
+	InstanceName      types.String `tfsdk:"instance_name"`
+	Status            types.String `tfsdk:"status"`
+	VolumeIDs         types.List   `tfsdk:"volume_ids"`
+	VolumesAdded      types.Int64  `tfsdk:"volumes_added"`
+	PrimarySite       types.String `tfsdk:"primary_site"`
+	MetadataVersion   types.Int64  `tfsdk:"metadata_version"`
+}
+
+func (r *memberResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_member"
+}
+
+func (r *memberResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "One Nova VM in a protection group, the guide's `member-add`. The provider discovers every " +
+			"Cinder volume attached to the instance (boot volume included), checks that each uses the group's volume " +
+			"type on the group's storage backend, adds them to the consistency group (and to the Pure protection group " +
+			"or pod when the group has a replication policy), increments the group's metadata version and pushes it " +
+			"to the peer site.\n\n" +
+			"The checks run at **plan**: a VM with a volume of another type fails with \"volume type mismatch\", one on " +
+			"another backend with \"volume on another storage backend\" (needs an admin credential to be seen at plan; " +
+			"else Cinder refuses it at apply), and any change while the peer site is down with \"remote site " +
+			"unreachable\". Destroying the member takes its volumes out of the consistency group; the VM itself is not " +
+			"affected.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "Member id (`member-<uuid>`).",
+				PlanModifiers:       keep,
+			},
+			"protection_group_id": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "Id of the protection group. Changing it moves the VM: it is removed from the old group and added to the new one.",
+				PlanModifiers:       replace,
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"instance_id": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "Nova instance UUID on the group's primary site (`a1b2c3d4-1111-2222-3333-aabbccddeeff`). Changing it replaces the member.",
+				PlanModifiers:       replace,
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"instance_name": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "Name of the instance (`web-server-1`).",
+				PlanModifiers:       keep,
+			},
+			"status": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "`protected` when every volume is in the consistency group; `error` needs investigation before a failover.",
+				PlanModifiers:       keep,
+			},
+			"volume_ids": schema.ListAttribute{
+				Computed:            true,
+				ElementType:         types.StringType,
+				MarkdownDescription: "Ids of the Cinder volumes of the instance that were added, in attachment order.",
+				PlanModifiers:       []planmodifier.List{listplanmodifier.UseStateForUnknown()},
+			},
+			"volumes_added": schema.Int64Attribute{
+				Computed:            true,
+				MarkdownDescription: "Number of volumes added (the length of `volume_ids`).",
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+			},
+			"primary_site": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "Primary site of the group, where the instance runs.",
+				PlanModifiers:       keep,
+			},
+			"metadata_version": schema.Int64Attribute{
+				Computed:            true,
+				MarkdownDescription: "The group's metadata version as last read (it grows with every change of the group).",
+			},
+		},
+	}
+}
+
+func (r *memberResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = configured(req.ProviderData, &resp.Diagnostics)
+}
+
+// ModifyPlan is the plan-time check of a new member: both sites reachable,
+// every volume of the instance of the group's type and backend.
+func (r *memberResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if r.data == nil || r.data.engine == nil || !isCreate(req) {
+		return
+	}
+	var plan memberModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || !known(plan.ProtectionGroupID, plan.InstanceID) {
+		return
+	}
+	warnings, err := r.data.engine.CheckMember(ctx, plan.spec())
+	if err != nil {
+		addEngineError(&resp.Diagnostics, "check instance "+plan.InstanceID.ValueString(), err)
+		return
+	}
+	addWarnings(&resp.Diagnostics, "Member check not complete", warnings)
+}
+
+func (r *memberResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	if !needEngine(r.data, &resp.Diagnostics) {
+		return
+	}
+	var plan memberModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	m, g, err := r.data.engine.AddMember(ctx, plan.spec())
+	if err != nil {
+		addEngineError(&resp.Diagnostics, "add instance "+plan.InstanceID.ValueString()+" to protection group "+plan.ProtectionGroupID.ValueString(), err)
+		return
+	}
+	resp.Diagnostics.Append(plan.fill(ctx, m, g)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *memberResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	if !needEngine(r.data, &resp.Diagnostics) {
+		return
+	}
+	var state memberModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	m, g, err := r.data.engine.GetMember(ctx, state.ProtectionGroupID.ValueString(), state.ID.ValueString())
+	if errors.Is(err, engine.ErrNotFound) {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		addEngineError(&resp.Diagnostics, "read member "+state.ID.ValueString(), err)
+		return
+	}
+	resp.Diagnostics.Append(state.fill(ctx, m, g)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// Update is never called with a change: both arguments force replacement.
+func (r *memberResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan memberModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *memberResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	if !needEngine(r.data, &resp.Diagnostics) {
+		return
+	}
+	var state memberModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	err := r.data.engine.RemoveMember(ctx, state.ProtectionGroupID.ValueString(), state.ID.ValueString())
+	if err != nil && !errors.Is(err, engine.ErrNotFound) {
+		addEngineError(&resp.Diagnostics, "remove member "+state.InstanceName.ValueString()+" from protection group "+state.ProtectionGroupID.ValueString(), err)
+	}
+}
+
+// ImportState takes "<site>/<group id or name>/<member id or instance id>".
+func (r *memberResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	g := importGroup(ctx, r.data, req.ID, &resp.Diagnostics, "site", "group id or name", "member id or instance id")
+	if g == nil {
+		return
+	}
+	_, memberRef, _ := cutLast(req.ID)
+	m, _, err := r.data.engine.GetMember(ctx, g.ID, memberRef)
+	if errors.Is(err, engine.ErrNotFound) {
+		resp.Diagnostics.AddError("Member not found",
+			fmt.Sprintf("Protection group %s has no member with id or instance id %q (the guide's `member-list %s`).", g.Name, memberRef, g.Name))
+		return
+	}
+	if err != nil {
+		addEngineError(&resp.Diagnostics, "find member "+memberRef, err)
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), m.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("protection_group_id"), g.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("instance_id"), m.InstanceID)...)
+}
+
+// cutLast splits at the last "/".
+func cutLast(s string) (before, after string, found bool) {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] == '/' {
+			return s[:i], s[i+1:], true
+		}
+	}
+	return "", s, false
+}
+
+func (m *memberModel) spec() engine.MemberSpec {
+	return engine.MemberSpec{GroupID: m.ProtectionGroupID.ValueString(), InstanceID: m.InstanceID.ValueString()}
+}
+
+func (m *memberModel) fill(ctx context.Context, mem *engine.Member, g *engine.Group) diagnostics {
+	m.ID = types.StringValue(mem.ID)
+	m.InstanceID = types.StringValue(mem.InstanceID)
+	m.InstanceName = types.StringValue(mem.InstanceName)
+	m.Status = types.StringValue(mem.Status)
+	ids := mem.VolumeIDs
+	if ids == nil {
+		ids = []string{}
+	}
+	list, diags := types.ListValueFrom(ctx, types.StringType, ids)
+	m.VolumeIDs = list
+	m.VolumesAdded = types.Int64Value(int64(len(ids)))
+	if g != nil {
+		m.ProtectionGroupID = types.StringValue(g.ID)
+		m.PrimarySite = types.StringValue(g.PrimarySite)
+		m.MetadataVersion = types.Int64Value(int64(g.MetadataVersion))
+	}
+	return diags
+}

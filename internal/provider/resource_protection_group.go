@@ -1,0 +1,377 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/protector-dr/terraform-provider-protector/internal/engine"
+)
+
+var (
+	_ resource.ResourceWithConfigure      = (*protectionGroupResource)(nil)
+	_ resource.ResourceWithImportState    = (*protectionGroupResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*protectionGroupResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*protectionGroupResource)(nil)
+)
+
+// NewProtectionGroupResource is the protector_protection_group resource.
+func NewProtectionGroupResource() resource.Resource { return &protectionGroupResource{} }
+
+type protectionGroupResource struct {
+	data *providerData
+}
+
+type protectionGroupModel struct {
+	ID                          types.String `tfsdk:"id"`
+	Name                        types.String `tfsdk:"name"`
+	Description                 types.String `tfsdk:"description"`
+	PrimarySite                 types.String `tfsdk:"primary_site"`
+	SecondarySite               types.String `tfsdk:"secondary_site"`
+	ReplicationType             types.String `tfsdk:"replication_type"`
+	VolumeType                  types.String `tfsdk:"volume_type"`
+	Status                      types.String `tfsdk:"status"`
+	FailoverCount               types.Int64  `tfsdk:"failover_count"`
+	PrimaryConsistencyGroupID   types.String `tfsdk:"primary_consistency_group_id"`
+	SecondaryConsistencyGroupID types.String `tfsdk:"secondary_consistency_group_id"`
+	MetadataVersion             types.Int64  `tfsdk:"metadata_version"`
+	CreatedAt                   types.String `tfsdk:"created_at"`
+	Backend                     types.String `tfsdk:"backend"`
+	SyncStatus                  types.String `tfsdk:"sync_status"`
+}
+
+func (r *protectionGroupResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_protection_group"
+}
+
+func (r *protectionGroupResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
+	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A protection group (PG): the VMs that fail over together. Creating it, as the guide's " +
+			"`protection-group create` does, creates a Cinder consistency group on the primary site **and** on the " +
+			"secondary site, writes metadata version 1 and synchronizes it to the secondary site; the group is `active` " +
+			"when both consistency groups are available. The 1:1:1 binding to the Pure protection group is made by " +
+			"`protector_replication_policy`.\n\n" +
+			"At plan the provider checks that both sites answer and that the volume type is eligible on both: it must " +
+			"carry `replication_enabled='<is> True'` and a `replication_type` of `'<in> async'` or `'<in> sync'` matching " +
+			"`replication_type` (\"volume type not eligible for replication\"). Name, sites, replication type and volume " +
+			"type are fixed at creation: changing them replaces the group. Every modification increments `metadata_version` " +
+			"and is pushed to the peer site; if the peer is unreachable the modification is refused before anything changes. " +
+			"Deletion cascades to the consistency groups on both sites and is refused while a DR operation " +
+			"(`failing_over`, `failing_back`) is in progress. VMs are never deleted.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "Protection group id (`pg-<uuid>`).",
+				PlanModifiers:       keep,
+			},
+			"name": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "Name of the group, unique per project (e.g. `prod-web-app`). Changing it replaces the group.",
+				PlanModifiers:       replace,
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"description": schema.StringAttribute{
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString(""),
+				MarkdownDescription: "Informational label, stored in the metadata. Updates in place (and increments `metadata_version` on both sites).",
+			},
+			"primary_site": schema.StringAttribute{
+				Required: true,
+				MarkdownDescription: "Registered site where the VMs currently run (`site-a`). The designation is workload-relative: " +
+					"it swaps on failover. Changing it replaces the group.",
+				PlanModifiers: replace,
+				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"secondary_site": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "Registered DR site to which workloads will be promoted (`site-b`); must differ from `primary_site`. Changing it replaces the group.",
+				PlanModifiers:       replace,
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"replication_type": schema.StringAttribute{
+				Required: true,
+				MarkdownDescription: "`async` (periodic snapshots of a Pure protection group, configurable RPO) or `sync` " +
+					"(ActiveCluster pod, zero RPO). Changing it replaces the group.",
+				PlanModifiers: replace,
+				Validators:    []validator.String{stringvalidator.OneOf(engine.ReplicationAsync, engine.ReplicationSync)},
+			},
+			"volume_type": schema.StringAttribute{
+				Required: true,
+				MarkdownDescription: "Cinder volume type name or ID (`replicated-ssd`), eligible on both sites. All volumes of " +
+					"every member must use it. Changing it replaces the group.",
+				PlanModifiers: replace,
+				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"status": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "`active` once both consistency groups exist; `failing_over`, `failing_back` or " +
+					"`failed_over` while or after a DR operation; `error` when something failed.",
+				PlanModifiers: keep,
+			},
+			"failover_count": schema.Int64Attribute{
+				Computed:            true,
+				MarkdownDescription: "How many times the group failed over (0 for a new group).",
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+			},
+			"primary_consistency_group_id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "Id of the Cinder consistency group on the primary site.",
+				PlanModifiers:       keep,
+			},
+			"secondary_consistency_group_id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "Id of the Cinder consistency group on the secondary site; set once it was created during group creation.",
+				PlanModifiers:       keep,
+			},
+			"metadata_version": schema.Int64Attribute{
+				Computed: true,
+				MarkdownDescription: "Version of the group's metadata: 1 at creation, incremented by every modification " +
+					"(members, description, policy), on the primary site and pushed to the secondary.",
+			},
+			"created_at": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "When the group was created (RFC 3339).",
+				PlanModifiers:       keep,
+			},
+			"backend": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "Cinder storage backend (`host@backend`, e.g. `pure@backend-a`) shared by the members' " +
+					"volumes, set by the first member when the backend is visible (admin credential); empty otherwise.",
+				PlanModifiers: keep,
+			},
+			"sync_status": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "Outcome of the last metadata push to the peer site: `SYNCED`, `FAILED` or `UNREACHABLE` " +
+					"(the guide's `sync-status`). Both versions must match before a failover.",
+			},
+		},
+	}
+}
+
+func (r *protectionGroupResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = configured(req.ProviderData, &resp.Diagnostics)
+}
+
+// ValidateConfig runs in `validate` too, without the provider: only what the
+// configuration alone tells.
+func (r *protectionGroupResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var cfg protectionGroupModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !known(cfg.PrimarySite, cfg.SecondarySite) || cfg.PrimarySite.IsNull() || cfg.SecondarySite.IsNull() {
+		return
+	}
+	if cfg.PrimarySite.ValueString() == cfg.SecondarySite.ValueString() {
+		resp.Diagnostics.AddAttributeError(path.Root("secondary_site"), "Secondary site equals primary site",
+			fmt.Sprintf("primary_site and secondary_site are both %q. A protection group replicates to a different (DR) site: name another registered site.", cfg.PrimarySite.ValueString()))
+	}
+}
+
+// ModifyPlan is the plan-time check: eligibility of the volume type on both
+// sites and reachability of both, for a new group and for a change.
+// Unknown values (a site registered in the same run) are checked at apply.
+func (r *protectionGroupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if r.data == nil || r.data.engine == nil {
+		return
+	}
+	if isDestroy(req) {
+		var state protectionGroupModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		if err := destroyBlocked(state); err != nil {
+			addEngineError(&resp.Diagnostics, "plan the deletion", err)
+		}
+		return
+	}
+	var plan protectionGroupModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !isCreate(req) {
+		var state protectionGroupModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		if resp.Diagnostics.HasError() || plan.sameConfig(state) {
+			return
+		}
+	}
+	if !known(plan.Name, plan.Description, plan.PrimarySite, plan.SecondarySite, plan.ReplicationType, plan.VolumeType) {
+		return
+	}
+	warnings, err := r.data.engine.CheckGroup(ctx, plan.spec())
+	if err != nil {
+		addEngineError(&resp.Diagnostics, "check protection group "+plan.Name.ValueString(), err)
+		return
+	}
+	addWarnings(&resp.Diagnostics, "Protection group check not complete", warnings)
+}
+
+// destroyBlocked refuses at plan what the engine refuses at apply: deleting
+// a group while a DR operation is in progress.
+func destroyBlocked(state protectionGroupModel) error {
+	switch st := state.Status.ValueString(); st {
+	case engine.StatusFailingOver, engine.StatusFailingBack:
+		return &engine.Error{Kind: engine.KindBlocked, Site: state.PrimarySite.ValueString(), Object: state.Name.ValueString(),
+			Detail: fmt.Sprintf("protection group %s is %s, and deleting it now could leave orphaned volumes on the secondary site", state.Name.ValueString(), st),
+			Fix:    "Wait for the DR operation to complete or reach a terminal state, then run again. Nothing was deleted"}
+	}
+	return nil
+}
+
+func (r *protectionGroupResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	if !needEngine(r.data, &resp.Diagnostics) {
+		return
+	}
+	var plan protectionGroupModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	g, err := r.data.engine.CreateGroup(ctx, plan.spec())
+	if err != nil {
+		addEngineError(&resp.Diagnostics, "create protection group "+plan.Name.ValueString(), err)
+		return
+	}
+	plan.fill(g)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *protectionGroupResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	if !needEngine(r.data, &resp.Diagnostics) {
+		return
+	}
+	var state protectionGroupModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	g, err := r.data.engine.GetGroup(ctx, state.ID.ValueString())
+	if errors.Is(err, engine.ErrNotFound) {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		addEngineError(&resp.Diagnostics, "read protection group "+state.ID.ValueString(), err)
+		return
+	}
+	state.fill(g)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *protectionGroupResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	if !needEngine(r.data, &resp.Diagnostics) {
+		return
+	}
+	var plan, state protectionGroupModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	g, err := r.data.engine.UpdateGroupDescription(ctx, state.ID.ValueString(), plan.Description.ValueString())
+	if err != nil {
+		addEngineError(&resp.Diagnostics, "update protection group "+state.Name.ValueString(), err)
+		return
+	}
+	plan.fill(g)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *protectionGroupResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	if !needEngine(r.data, &resp.Diagnostics) {
+		return
+	}
+	var state protectionGroupModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if err := r.data.engine.DeleteGroup(ctx, state.ID.ValueString()); err != nil {
+		addEngineError(&resp.Diagnostics, "delete protection group "+state.Name.ValueString(), err)
+	}
+}
+
+// ImportState takes "<site>/<group id or name>": the site is where the
+// group's metadata is looked up.
+func (r *protectionGroupResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	g := importGroup(ctx, r.data, req.ID, &resp.Diagnostics, "site", "group id or name")
+	if g == nil {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), g.ID)...)
+}
+
+// importGroup parses an import id whose first two parts are site and group,
+// and finds the group; it returns nil after reporting a failure.
+func importGroup(ctx context.Context, data *providerData, id string, diags *diagnostics, parts ...string) *engine.Group {
+	fields, err := parseImportID(id, parts...)
+	if err != nil {
+		diags.AddError("Invalid import id", err.Error())
+		return nil
+	}
+	if !needEngine(data, diags) {
+		return nil
+	}
+	g, err := data.engine.FindGroup(ctx, fields[0], fields[1])
+	if errors.Is(err, engine.ErrNotFound) {
+		diags.AddError("Protection group not found",
+			fmt.Sprintf("No protection group with id or name %q has metadata on site %s. Check the site and the group (the guide's `protection-group show`).", fields[1], fields[0]))
+		return nil
+	}
+	if err != nil {
+		addEngineError(diags, "find protection group "+fields[1]+" on site "+fields[0], err)
+		return nil
+	}
+	return g
+}
+
+func (m *protectionGroupModel) spec() engine.GroupSpec {
+	return engine.GroupSpec{
+		Name:            m.Name.ValueString(),
+		Description:     m.Description.ValueString(),
+		PrimarySite:     m.PrimarySite.ValueString(),
+		SecondarySite:   m.SecondarySite.ValueString(),
+		ReplicationType: m.ReplicationType.ValueString(),
+		VolumeType:      m.VolumeType.ValueString(),
+	}
+}
+
+// sameConfig reports whether two models agree on every configurable value.
+func (m *protectionGroupModel) sameConfig(o protectionGroupModel) bool {
+	return m.Name.Equal(o.Name) && m.Description.Equal(o.Description) &&
+		m.PrimarySite.Equal(o.PrimarySite) && m.SecondarySite.Equal(o.SecondarySite) &&
+		m.ReplicationType.Equal(o.ReplicationType) && m.VolumeType.Equal(o.VolumeType)
+}
+
+func (m *protectionGroupModel) fill(g *engine.Group) {
+	m.ID = types.StringValue(g.ID)
+	m.Name = types.StringValue(g.Name)
+	m.Description = types.StringValue(g.Description)
+	m.PrimarySite = types.StringValue(g.PrimarySite)
+	m.SecondarySite = types.StringValue(g.SecondarySite)
+	m.ReplicationType = types.StringValue(g.ReplicationType)
+	m.VolumeType = types.StringValue(g.VolumeType)
+	m.Status = types.StringValue(g.Status)
+	m.FailoverCount = types.Int64Value(int64(g.FailoverCount))
+	m.PrimaryConsistencyGroupID = types.StringValue(g.PrimaryConsistencyGroup)
+	m.SecondaryConsistencyGroupID = types.StringValue(g.SecondaryConsistencyGroup)
+	m.MetadataVersion = types.Int64Value(int64(g.MetadataVersion))
+	m.CreatedAt = timeString(g.CreatedAt)
+	m.Backend = types.StringValue(g.Backend)
+	m.SyncStatus = types.StringValue(g.Sync.Status)
+}
