@@ -426,3 +426,33 @@ func TestSyncGroupBindsThePod(t *testing.T) {
 		t.Fatal("deleting the policy destroyed the driver's pod")
 	}
 }
+
+// With the driver's own Pure group, member changes reach the array through
+// Cinder, so they need no array token.
+func TestDriverManagedPolicyNeedsNoTokenForMembers(t *testing.T) {
+	ctx := context.Background()
+	w, e := testWorld(t, true)
+	registerSites(t, e)
+	g, err := e.CreateGroup(ctx, guideGroup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := arrayEndpoints(w)
+	p, err := e.CreatePolicy(ctx, PolicySpec{GroupID: g.ID, Primary: a, Secondary: b, ReplicationInterval: 300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "consisgroup-" + g.PrimaryConsistencyGroup + "-cinder"; p.PureGroupName != want || p.CreatedPureGroup {
+		t.Fatalf("default Pure group = %q (created %v), want the driver's %q, adopted", p.PureGroupName, p.CreatedPureGroup, want)
+	}
+	// A later run knows no token at all.
+	fresh := New(e.cfg)
+	fresh.cfg.ArrayTokens = nil
+	if _, _, err := fresh.AddMember(ctx, MemberSpec{GroupID: g.ID, InstanceID: simulator.WebServer1ID}); err != nil {
+		t.Fatalf("add member without tokens: %v", err)
+	}
+	pg, _ := w.Array("flasharray-a").ProtectionGroup(p.PureGroupName)
+	if len(pg.Volumes) != 2 {
+		t.Fatalf("the driver's group holds %v, want the member's 2 volumes", pg.Volumes)
+	}
+}

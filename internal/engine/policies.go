@@ -304,10 +304,18 @@ func (e *Engine) policyArrays(ctx context.Context, d *document) (*arrays, error)
 	return e.connectArrays(ctx, ArrayEndpoint{URL: d.Policy.PrimaryArrayURL}, ArrayEndpoint{URL: d.Policy.SecondaryArrayURL})
 }
 
+// driverManaged reports whether the policy binds the Pure group the Cinder
+// driver keeps for the consistency group: the driver adds and removes its
+// volumes with the Cinder group, so member changes need no array call.
+func driverManaged(d *document) bool {
+	return d.Group.ReplicationType == ReplicationAsync &&
+		d.Policy.PureGroupName == "consisgroup-"+d.Group.PrimaryConsistencyGroup+"-cinder"
+}
+
 // protectVolumes puts volumes into the policy's Pure group (async) or pod
 // (sync).
 func (e *Engine) protectVolumes(ctx context.Context, d *document, vols []*openstack.Volume) error {
-	if len(vols) == 0 {
+	if len(vols) == 0 || driverManaged(d) {
 		return nil
 	}
 	a, err := e.policyArrays(ctx, d)
@@ -339,7 +347,7 @@ func (e *Engine) protectVolumes(ctx context.Context, d *document, vols []*openst
 // sync group stay in the pod: moving them out would stop replication of a
 // live volume and rename it under Cinder.
 func (e *Engine) unprotectVolumes(ctx context.Context, d *document, s *openstack.Site, ids []string) error {
-	if d.Group.ReplicationType == ReplicationSync || len(ids) == 0 {
+	if d.Group.ReplicationType == ReplicationSync || len(ids) == 0 || driverManaged(d) {
 		return nil
 	}
 	a, err := e.policyArrays(ctx, d)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -53,8 +54,8 @@ func runTests(m *testing.M) int {
 			}
 		}
 	}
-	if os.Getenv("TF_ACC") != "" && os.Getenv("TF_CLI_CONFIG_FILE") == "" {
-		// OpenTofu warns about a missing ~/.terraformrc in its version
+	if rc := os.Getenv("TF_CLI_CONFIG_FILE"); os.Getenv("TF_ACC") != "" && !fileExists(rc) {
+		// OpenTofu warns about a missing CLI configuration in its version
 		// output, which terraform-plugin-testing then fails to parse.
 		if f, err := os.CreateTemp("", "protector-tofurc-*"); err == nil {
 			f.Close()
@@ -63,6 +64,14 @@ func runTests(m *testing.M) int {
 		}
 	}
 	return m.Run()
+}
+
+func fileExists(path string) bool {
+	if path == "" {
+		return false
+	}
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // accWorld is the two-site world of one acceptance test, with the files the
@@ -162,6 +171,13 @@ resource "protector_member" %q {
   instance_id         = %q
 }
 `, name, instanceID)
+}
+
+// wrapped matches text that OpenTofu may have wrapped across lines: every
+// space of the pattern matches any run of white space. The pattern is a
+// regular expression otherwise.
+func wrapped(pattern string) *regexp.Regexp {
+	return regexp.MustCompile(strings.ReplaceAll(pattern, " ", `\s+`))
 }
 
 // attr reads one attribute of a resource from the state.

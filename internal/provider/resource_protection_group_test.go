@@ -161,7 +161,7 @@ func TestAccProtectionGroup_destroyBlockedDuringDROperation(t *testing.T) {
 			{
 				PreConfig:   func() { setGroupStatus(t, w.Site(simulator.SiteA), groupID, "failing_over") },
 				Config:      withoutGroup,
-				ExpectError: regexp.MustCompile(`DR operation in progress[\s\S]*failing_over`),
+				ExpectError: wrapped(`DR operation in progress \(site site-a\)[\s\S]*prod-web-app is failing_over`),
 			},
 			{
 				PreConfig: func() {
@@ -198,7 +198,7 @@ func TestAccProtectionGroup_volumeTypeNotEligible(t *testing.T) {
 		// Eligible on site-a only: the error names site-b.
 		{simulator.TypeReplicatedAOnly, `volume type not eligible for replication \(site site-b\)[\s\S]*replication_enabled`},
 		{simulator.TypeStandard, `volume type not eligible for replication \(site site-a\)`},
-		{"no-such-type", `volume type not eligible for replication \(site site-a\)[\s\S]*does not exist`},
+		{"no-such-type", `volume type not eligible for replication \(site site-a\)[\s\S]*"no-such-type" does not exist on site site-a`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.volumeType, func(t *testing.T) {
@@ -209,7 +209,7 @@ func TestAccProtectionGroup_volumeTypeNotEligible(t *testing.T) {
 				Steps: []tfresource.TestStep{{
 					Config:      w.provider(providerOptions{}) + sitesHCL + groupHCL("", "async", tt.volumeType),
 					PlanOnly:    true,
-					ExpectError: regexp.MustCompile(tt.want),
+					ExpectError: wrapped(tt.want),
 				}},
 			})
 			for _, site := range []string{simulator.SiteA, simulator.SiteB} {
@@ -234,9 +234,9 @@ func TestProtectionGroupValidateConfig(t *testing.T) {
 	typ := sresp.Schema.Type().TerraformType(ctx).(tftypes.Object)
 
 	tests := []struct {
-		name             string
-		primary, second  tftypes.Value
-		wantErr          bool
+		name            string
+		primary, second tftypes.Value
+		wantErr         bool
 	}{
 		{"different sites", tftypes.NewValue(tftypes.String, "site-a"), tftypes.NewValue(tftypes.String, "site-b"), false},
 		{"same site", tftypes.NewValue(tftypes.String, "site-a"), tftypes.NewValue(tftypes.String, "site-a"), true},

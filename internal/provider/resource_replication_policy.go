@@ -119,8 +119,8 @@ func (r *replicationPolicyResource) Schema(_ context.Context, _ resource.SchemaR
 				Optional: true,
 				Computed: true,
 				MarkdownDescription: fmt.Sprintf("Async only: snapshot replication interval in seconds (`300` for 5 minutes), "+
-					"%d to %d. Default `3600` (the Pure driver's). Read back from the array's replication schedule, so a "+
-					"schedule changed on the array shows as drift. Updates in place.", engine.MinReplicationInterval, engine.MaxReplicationInterval),
+					"%d to %d. Default `3600` (the Pure driver's). Read back from the array's replication schedule: when it is "+
+					"set here, a schedule changed on the array shows as drift and the next apply restores it. Updates in place.", engine.MinReplicationInterval, engine.MaxReplicationInterval),
 				PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
 				Validators:    []validator.Int64{int64validator.Between(engine.MinReplicationInterval, engine.MaxReplicationInterval)},
 			},
@@ -191,7 +191,7 @@ func (r *replicationPolicyResource) ModifyPlan(ctx context.Context, req resource
 			return
 		}
 	}
-	if !known(plan.ProtectionGroupID, plan.PrimaryFAURL, plan.SecondaryFAURL, plan.PrimaryFAToken, plan.SecondaryFAToken, plan.RPOMinutes, plan.PurePGName) {
+	if !known(plan.ProtectionGroupID, plan.PrimaryFAURL, plan.SecondaryFAURL, plan.PrimaryFAToken, plan.SecondaryFAToken, plan.RPOMinutes) {
 		return
 	}
 	warnings, err := r.data.engine.CheckPolicy(ctx, plan.spec(r.data))

@@ -1,0 +1,2 @@
+# A site is imported by its name.
+terraform import protector_site.site_a site-a
