@@ -1,12 +1,14 @@
 package provider
 
 import (
+	"fmt"
 	"testing"
 
 	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
@@ -85,6 +87,69 @@ resource "protector_site" "a" {
 }
 `,
 			ExpectError: wrapped(`group type "no-such-group-type" does not exist on site site-a: an admin must create it`),
+		}},
+	})
+}
+
+// TestAccSite_inlineAuth reaches site-a with an inline password and site-b
+// with an inline application credential; with auth_url given, no clouds.yaml
+// entry is consulted. It makes a group across them.
+func TestAccSite_inlineAuth(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	config := fmt.Sprintf(`
+provider "protector" {
+  sites = {
+    "site-a" = {
+      auth_url            = %q
+      region              = %q
+      username            = %q
+      password            = %q
+      project_name        = %q
+      user_domain_name    = "Default"
+      project_domain_name = "Default"
+    }
+    "site-b" = {
+      auth_url                      = %q
+      region                        = %q
+      application_credential_id     = %q
+      application_credential_secret = %q
+    }
+  }
+}
+
+resource "protector_site" "a" {
+  name = "site-a"
+}
+
+resource "protector_site" "b" {
+  name = "site-b"
+}
+
+resource "protector_protection_group" "web" {
+  name             = "prod-web-app"
+  primary_site     = protector_site.a.name
+  secondary_site   = protector_site.b.name
+  replication_type = "async"
+  volume_type      = "replicated-ssd"
+}
+`, w.Site(simulator.SiteA).AuthURL(), simulator.Region, simulator.DemoUser, simulator.DemoPassword, simulator.Project,
+		w.Site(simulator.SiteB).AuthURL(), simulator.Region, simulator.AppCredSiteBID, simulator.AppCredSiteBSecret)
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{{
+			Config: config,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("protector_site.b", tfjsonpath.New("auth_url"), knownvalue.StringExact(w.Site(simulator.SiteB).AuthURL())),
+				statecheck.ExpectKnownValue("protector_protection_group.web", tfjsonpath.New("status"), knownvalue.StringExact("active")),
+				statecheck.ExpectKnownValue("protector_protection_group.web", tfjsonpath.New("metadata_version"), knownvalue.Int64Exact(1)),
+			},
+			Check: func(*terraform.State) error {
+				if n := len(w.Site(simulator.SiteB).Groups()); n != 1 {
+					return fmt.Errorf("site-b, reached with an application credential, holds %d consistency groups, want 1", n)
+				}
+				return nil
+			},
 		}},
 	})
 }
