@@ -22,7 +22,7 @@ const (
 // replication_type could not be seen (it is admin-only).
 func (e *Engine) checkVolumeType(ctx context.Context, s *openstack.Site, name, replicationType string) (*openstack.VolumeType, string, error) {
 	site := s.Name()
-	vt, err := s.VolumeType(ctx, name)
+	vt, err := e.volumeType(ctx, s, name)
 	if errors.Is(err, openstack.ErrNotFound) {
 		return nil, "", &Error{Kind: KindNotEligible, Site: site, Object: name,
 			Detail: fmt.Sprintf("volume type %q does not exist on site %s", name, site),
@@ -145,7 +145,7 @@ func (e *Engine) checkInstance(ctx context.Context, d *document, s *openstack.Si
 			Detail: fmt.Sprintf("instance %s (%s) has no Cinder volumes attached, so there is nothing to replicate", server.Name, instanceID),
 			Fix:    "Boot the instance from a volume of the group's volume type"}
 	}
-	vt, err := s.VolumeType(ctx, d.Group.VolumeType)
+	vt, err := e.volumeType(ctx, s, d.Group.VolumeType)
 	if err != nil {
 		return nil, nil, e.cloudError(site, "read volume type "+d.Group.VolumeType, err)
 	}
@@ -215,17 +215,15 @@ func backendOf(host string) string {
 // CheckMember makes the plan-time checks of a new member: both sites
 // reachable, every volume of the instance of the group's type on one backend.
 func (e *Engine) CheckMember(ctx context.Context, spec MemberSpec) ([]string, error) {
-	d, _, err := e.loadGroup(ctx, spec.GroupID)
+	r, err := e.readGroup(ctx, spec.GroupID)
 	if err != nil {
 		return nil, err
 	}
-	s, err := e.reachable(ctx, d.Group.PrimarySite)
-	if err != nil {
+	d := r.doc
+	if _, err := e.bothReachable(ctx, d.Group.PrimarySite, d.Group.SecondarySite); err != nil {
 		return nil, err
 	}
-	if _, err := e.reachable(ctx, d.Group.SecondarySite); err != nil {
-		return nil, peerUnreachable(d.Group.SecondarySite, err)
-	}
+	s := r.site
 	if _, m := d.member(spec.InstanceID); m != nil {
 		return nil, nil
 	}

@@ -30,6 +30,8 @@ type Engine struct {
 	tokens     map[string]string             // url -> token seen in this process
 	groupSites map[string]string             // group id -> primary site
 	groupLocks map[string]*sync.Mutex
+	reads      map[string]*groupRead            // shared reads of a group's metadata
+	types      map[string]*openstack.VolumeType // site + "\x00" + name or id
 }
 
 // New returns an engine; it makes no network call until first used.
@@ -46,6 +48,8 @@ func New(cfg Config) *Engine {
 		tokens:     tokens,
 		groupSites: map[string]string{},
 		groupLocks: map[string]*sync.Mutex{},
+		reads:      map[string]*groupRead{},
+		types:      map[string]*openstack.VolumeType{},
 	}
 }
 
@@ -283,6 +287,26 @@ func (e *Engine) reachable(ctx context.Context, name string) (*openstack.Site, e
 	return s, nil
 }
 
+// bothReachable checks both sites at once (they are independent round
+// trips) and returns the secondary's client.
+func (e *Engine) bothReachable(ctx context.Context, primary, secondary string) (*openstack.Site, error) {
+	var perr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, perr = e.reachable(ctx, primary)
+	}()
+	s, serr := e.reachable(ctx, secondary)
+	<-done
+	if perr != nil {
+		return nil, perr
+	}
+	if serr != nil {
+		return nil, peerUnreachable(secondary, serr)
+	}
+	return s, nil
+}
+
 // modify applies a change to a group: it checks that both sites answer
 // before anything changes, runs change on a copy of the newest metadata
 // (change does the cloud and array work and edits the copy), writes the copy
@@ -295,12 +319,9 @@ func (e *Engine) modify(ctx context.Context, id string, change func(d *document,
 	if err != nil {
 		return nil, err
 	}
-	if _, err := e.reachable(ctx, cur.Group.PrimarySite); err != nil {
-		return nil, err
-	}
-	secondary, err := e.reachable(ctx, cur.Group.SecondarySite)
+	secondary, err := e.bothReachable(ctx, cur.Group.PrimarySite, cur.Group.SecondarySite)
 	if err != nil {
-		return nil, peerUnreachable(cur.Group.SecondarySite, err)
+		return nil, err
 	}
 	next := cur.clone()
 	if err := change(next, primary, secondary); err != nil {
@@ -309,6 +330,7 @@ func (e *Engine) modify(ctx context.Context, id string, change func(d *document,
 	next.Version = cur.Version + 1
 	next.ModifiedAt = e.now()
 	next.ModifiedBy = cur.Group.PrimarySite
+	defer e.forget(id)
 	if err := writeDocument(ctx, primary, next); err != nil {
 		return nil, e.cloudError(primary.Name(), "write metadata", err)
 	}
@@ -368,4 +390,88 @@ func poll(ctx context.Context, done func() (bool, error)) error {
 			wait = time.Second
 		}
 	}
+}
+
+// readReuse is how long a read of a group's metadata serves further reads.
+// A refresh reads every member of a group within moments; one read of the
+// group serves them all. Changes always read afresh.
+const readReuse = 5 * time.Second
+
+// groupRead is one read of a group's metadata and sync record, shared by
+// the callers that arrive while it runs and for readReuse after.
+type groupRead struct {
+	done chan struct{}
+	at   time.Time
+	doc  *document
+	site *openstack.Site
+	sync *syncRecord
+	err  error
+}
+
+// readGroup returns a group's newest metadata for reading only: callers
+// must not change the document.
+func (e *Engine) readGroup(ctx context.Context, id string) (*groupRead, error) {
+	e.mu.Lock()
+	if r, ok := e.reads[id]; ok {
+		e.mu.Unlock()
+		select {
+		case <-r.done:
+			if r.err == nil && e.now().Sub(r.at) < readReuse {
+				return r, nil
+			}
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		e.mu.Lock()
+		if e.reads[id] == r {
+			delete(e.reads, id)
+		}
+		e.mu.Unlock()
+		return e.readGroup(ctx, id)
+	}
+	r := &groupRead{done: make(chan struct{})}
+	e.reads[id] = r
+	e.mu.Unlock()
+
+	r.doc, r.site, r.err = e.loadGroup(ctx, id)
+	if r.err == nil {
+		var rec syncRecord
+		if err := getJSON(ctx, r.site, syncObject(id), &rec); err == nil {
+			r.sync = &rec
+		}
+	}
+	r.at = e.now()
+	close(r.done)
+	if r.err != nil {
+		e.forget(id)
+		return nil, r.err
+	}
+	return r, nil
+}
+
+// forget drops the shared read of a group after a change.
+func (e *Engine) forget(id string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.reads, id)
+}
+
+// volumeType reads a volume type once per engine: every member check needs
+// the group's type, and types do not change within one run.
+func (e *Engine) volumeType(ctx context.Context, s *openstack.Site, nameOrID string) (*openstack.VolumeType, error) {
+	key := s.Name() + "\x00" + nameOrID
+	e.mu.Lock()
+	vt, ok := e.types[key]
+	e.mu.Unlock()
+	if ok {
+		return vt, nil
+	}
+	vt, err := s.VolumeType(ctx, nameOrID)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	e.types[key] = vt
+	e.mu.Unlock()
+	return vt, nil
 }

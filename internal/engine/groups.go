@@ -120,7 +120,7 @@ func (e *Engine) createConsistencyGroup(ctx context.Context, s *openstack.Site, 
 	if err != nil {
 		return "", err
 	}
-	vt, err := s.VolumeType(ctx, spec.VolumeType)
+	vt, err := e.volumeType(ctx, s, spec.VolumeType)
 	if err != nil {
 		return "", e.cloudError(s.Name(), "read volume type "+spec.VolumeType, err)
 	}
@@ -143,7 +143,17 @@ func (e *Engine) createConsistencyGroup(ctx context.Context, s *openstack.Site, 
 // group turns metadata into the engine's view, with the sync status the
 // primary site recorded.
 func (e *Engine) group(ctx context.Context, primary *openstack.Site, d *document) *Group {
-	g := &Group{
+	g := groupOf(d)
+	var rec syncRecord
+	if err := getJSON(ctx, primary, syncObject(d.Group.ID), &rec); err == nil {
+		g.setSync(&rec)
+	}
+	return g
+}
+
+// groupOf is the engine's view of a metadata document.
+func groupOf(d *document) *Group {
+	return &Group{
 		ID:                        d.Group.ID,
 		Name:                      d.Group.Name,
 		Description:               d.Group.Description,
@@ -163,24 +173,28 @@ func (e *Engine) group(ctx context.Context, primary *openstack.Site, d *document
 		Policy:                    d.Policy,
 		Sync:                      SyncStatus{LocalVersion: d.Version},
 	}
-	var rec syncRecord
-	if err := getJSON(ctx, primary, syncObject(d.Group.ID), &rec); err == nil {
-		g.Sync.Status = rec.Status
-		g.Sync.RemoteVersion = rec.RemoteVersion
-		g.Sync.LastSync = rec.LastSync
-		g.Sync.Error = rec.Error
+}
+
+func (g *Group) setSync(rec *syncRecord) {
+	if rec == nil {
+		return
 	}
-	return g
+	g.Sync.Status = rec.Status
+	g.Sync.RemoteVersion = rec.RemoteVersion
+	g.Sync.LastSync = rec.LastSync
+	g.Sync.Error = rec.Error
 }
 
 // GetGroup reads a group by id from its primary site (searching the known
 // sites the first time); ErrNotFound when it is gone.
 func (e *Engine) GetGroup(ctx context.Context, id string) (*Group, error) {
-	d, s, err := e.loadGroup(ctx, id)
+	r, err := e.readGroup(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return e.group(ctx, s, d), nil
+	g := groupOf(r.doc)
+	g.setSync(r.sync)
+	return g, nil
 }
 
 // FindGroup finds a group by id or name on the given site (for import).
@@ -208,6 +222,7 @@ func (e *Engine) FindGroup(ctx context.Context, site, idOrName string) (*Group, 
 		return nil, e.cloudError(site, "read the metadata of group "+id, err)
 	}
 	e.rememberGroupSite(id, d.Group.PrimarySite)
+	e.forget(id)
 	return e.GetGroup(ctx, id)
 }
 
@@ -230,6 +245,7 @@ func (e *Engine) UpdateGroupDescription(ctx context.Context, id, description str
 func (e *Engine) DeleteGroup(ctx context.Context, id string) error {
 	unlock := e.groupLock(id)
 	defer unlock()
+	defer e.forget(id)
 	d, primary, err := e.loadGroup(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		return nil
@@ -242,12 +258,9 @@ func (e *Engine) DeleteGroup(ctx context.Context, id string) error {
 			Detail: fmt.Sprintf("protection group %s is %s, and deleting it now could leave orphaned volumes on the secondary site", d.Group.Name, st),
 			Fix:    "Wait for the DR operation to complete or reach a terminal state, then run again. Nothing was deleted"}
 	}
-	if _, err := e.reachable(ctx, d.Group.PrimarySite); err != nil {
-		return err
-	}
-	secondary, err := e.reachable(ctx, d.Group.SecondarySite)
+	secondary, err := e.bothReachable(ctx, d.Group.PrimarySite, d.Group.SecondarySite)
 	if err != nil {
-		return peerUnreachable(d.Group.SecondarySite, err)
+		return err
 	}
 	if d.Policy != nil {
 		if err := e.unbindArrays(ctx, d); err != nil {

@@ -132,10 +132,11 @@ func (e *Engine) checkConnection(ctx context.Context, a *arrays, replicationType
 // CheckPolicy makes the plan-time checks of a policy: values, both arrays
 // reachable with the tokens given, and connected to each other.
 func (e *Engine) CheckPolicy(ctx context.Context, spec PolicySpec) ([]string, error) {
-	d, _, err := e.loadGroup(ctx, spec.GroupID)
+	r, err := e.readGroup(ctx, spec.GroupID)
 	if err != nil {
 		return nil, err
 	}
+	d := r.doc
 	if err := spec.validate(d.Group.ReplicationType); err != nil {
 		return nil, err
 	}
@@ -402,10 +403,11 @@ func (e *Engine) unbindArrays(ctx context.Context, d *document) error {
 
 // GetPolicy reads the policy from the metadata and the arrays.
 func (e *Engine) GetPolicy(ctx context.Context, groupID string, primary, secondary ArrayEndpoint) (*Policy, error) {
-	d, s, err := e.loadGroup(ctx, groupID)
+	r, err := e.readGroup(ctx, groupID)
 	if err != nil {
 		return nil, err
 	}
+	d, s := r.doc, r.site
 	if d.Policy == nil {
 		return nil, ErrNotFound
 	}

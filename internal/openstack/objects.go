@@ -7,6 +7,7 @@ import (
 
 	"github.com/gophercloud/gophercloud/v2/openstack/objectstorage/v1/containers"
 	"github.com/gophercloud/gophercloud/v2/openstack/objectstorage/v1/objects"
+	"github.com/gophercloud/gophercloud/v2/pagination"
 )
 
 // PutObjectOpts are the options of PutObject.
@@ -65,6 +66,11 @@ func (s *Site) GetObject(ctx context.Context, container, name string) ([]byte, e
 	return data, nil
 }
 
+// listPageSize is the limit sent with each listing page. A page shorter
+// than the limit is the last one, so a small listing costs one request
+// instead of the two that asking for an empty next page would.
+const listPageSize = 1000
+
 // ListObjects lists the object names of a container that start with prefix,
 // following Swift's marker paging to the end. ErrNotFound when the container
 // does not exist.
@@ -74,11 +80,16 @@ func (s *Site) ListObjects(ctx context.Context, container, prefix string) ([]str
 		return nil, err
 	}
 	op := fmt.Sprintf("list objects %s/%s*", container, prefix)
-	pages, err := objects.List(sc, container, objects.ListOpts{Prefix: prefix, Format: "json"}).AllPages(ctx)
-	if err != nil {
-		return nil, s.wrap(op, err)
-	}
-	names, err := objects.ExtractNames(pages)
+	var names []string
+	opts := objects.ListOpts{Prefix: prefix, Format: "json", Limit: listPageSize}
+	err = objects.List(sc, container, opts).EachPage(ctx, func(_ context.Context, page pagination.Page) (bool, error) {
+		batch, err := objects.ExtractNames(page)
+		if err != nil {
+			return false, err
+		}
+		names = append(names, batch...)
+		return len(batch) == listPageSize, nil
+	})
 	if err != nil {
 		return nil, s.wrap(op, err)
 	}

@@ -796,3 +796,33 @@ func sorted(ids ...string) []string {
 	slices.Sort(out)
 	return out
 }
+
+// A listing longer than one page follows Swift's markers to the end; a
+// listing shorter than a page costs one request.
+func TestListObjectsPaging(t *testing.T) {
+	t.Parallel()
+	sim := startSim(t)
+	s := newSite(t, sim.testConfig())
+	ctx := testCtx(t)
+	const c = "protector"
+	if err := s.EnsureContainer(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	for i := range listPageSize + 3 {
+		sim.PutObject("demo", c, fmt.Sprintf("groups/pg-big/v/%010d", i), []byte("x"))
+	}
+	if err := s.PutObject(ctx, c, "sites/site-a.json", []byte("{}"), PutObjectOpts{}); err != nil {
+		t.Fatal(err)
+	}
+	names, err := s.ListObjects(ctx, c, "groups/pg-big/")
+	if err != nil || len(names) != listPageSize+3 {
+		t.Fatalf("listed %d names (%v), want %d", len(names), err, listPageSize+3)
+	}
+	sim.Faults().ResetRequests()
+	if names, err := s.ListObjects(ctx, c, "sites/"); err != nil || len(names) != 1 {
+		t.Fatalf("short listing: %v %v", names, err)
+	}
+	if n := sim.Faults().Count("GET", "/"+c); n != 1 {
+		t.Fatalf("a short listing made %d requests, want 1", n)
+	}
+}

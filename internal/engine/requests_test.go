@@ -1,0 +1,77 @@
+package engine
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
+)
+
+// Request counts are stable where timings are not: these guard the caches.
+
+// One engine (one provider process) asks Keystone for one token per site,
+// however many operations it makes.
+func TestOneTokenPerSitePerEngine(t *testing.T) {
+	ctx := context.Background()
+	w, e := testWorld(t, false)
+	registerSites(t, e)
+	g, err := e.CreateGroup(ctx, guideGroup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{simulator.WebServer1ID, simulator.WebServer2ID} {
+		if _, _, err := e.AddMember(ctx, MemberSpec{GroupID: g.ID, InstanceID: id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, site := range []string{"site-a", "site-b"} {
+		if n := w.Site(site).Faults().Count("POST", "/auth/tokens"); n != 1 {
+			t.Fatalf("%s issued %d tokens, want 1", site, n)
+		}
+	}
+}
+
+// A refresh of many members reads the group's metadata once: members
+// cost no request of their own.
+func TestMemberRefreshReadsTheGroupOnce(t *testing.T) {
+	ctx := context.Background()
+	w, e := testWorld(t, false)
+	registerSites(t, e)
+	g, err := e.CreateGroup(ctx, guideGroup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var members []*Member
+	for _, id := range []string{simulator.WebServer1ID, simulator.WebServer2ID, simulator.DBServer1ID} {
+		m, _, err := e.AddMember(ctx, MemberSpec{GroupID: g.ID, InstanceID: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		members = append(members, m)
+	}
+	// A new engine is a new provider process: nothing is cached yet.
+	fresh := New(e.cfg)
+	for _, site := range []string{"site-a", "site-b"} {
+		w.Site(site).Faults().ResetRequests()
+	}
+	var wg sync.WaitGroup
+	for _, m := range members {
+		wg.Add(1)
+		go func(id string) {
+			defer wg.Done()
+			if _, _, err := fresh.GetMember(ctx, g.ID, id); err != nil {
+				t.Error(err)
+			}
+		}(m.ID)
+	}
+	wg.Wait()
+	a := w.Site("site-a").Faults()
+	// Token, version listing, newest version, sync record.
+	if got := len(a.Requests()); got != 4 {
+		t.Fatalf("refreshing 3 members made %d requests to site-a (%v), want 4", got, a.Requests())
+	}
+	if got := len(w.Site("site-b").Faults().Requests()); got != 0 {
+		t.Fatalf("refreshing members asked site-b %d times, want 0", got)
+	}
+}
