@@ -405,6 +405,7 @@ type groupRead struct {
 	doc  *document
 	site *openstack.Site
 	sync *syncRecord
+	in   *inspection
 	err  error
 }
 
@@ -439,6 +440,7 @@ func (e *Engine) readGroup(ctx context.Context, id string) (*groupRead, error) {
 		if err := getJSON(ctx, r.site, syncObject(id), &rec); err == nil {
 			r.sync = &rec
 		}
+		r.in = e.inspect(ctx, r.doc, r.site)
 	}
 	r.at = e.now()
 	close(r.done)

@@ -194,6 +194,7 @@ func (e *Engine) GetGroup(ctx context.Context, id string) (*Group, error) {
 	}
 	g := groupOf(r.doc)
 	g.setSync(r.sync)
+	g.Drift = append([]string(nil), r.in.drift...)
 	return g, nil
 }
 

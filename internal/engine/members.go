@@ -93,15 +93,21 @@ func (e *Engine) changeGroupVolumes(ctx context.Context, s *openstack.Site, cg s
 	return nil
 }
 
-// GetMember reads a member by id, or by instance id.
+// GetMember reads a member by id, or by instance id, with what drifted:
+// volumes that left the consistency group, a deleted instance, a retyped
+// volume.
 func (e *Engine) GetMember(ctx context.Context, groupID, idOrInstance string) (*Member, *Group, error) {
-	g, err := e.GetGroup(ctx, groupID)
+	r, err := e.readGroup(ctx, groupID)
 	if err != nil {
 		return nil, nil, err
 	}
+	g := groupOf(r.doc)
+	g.setSync(r.sync)
+	g.Drift = append([]string(nil), r.in.drift...)
 	for i := range g.Members {
 		if g.Members[i].ID == idOrInstance || g.Members[i].InstanceID == idOrInstance {
 			m := g.Members[i]
+			e.memberDrift(ctx, r.doc, r.site, r.in, &m)
 			return &m, g, nil
 		}
 	}

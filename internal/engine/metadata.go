@@ -142,6 +142,11 @@ func readDocument(ctx context.Context, s *openstack.Site, id string) (*document,
 	if v == 0 {
 		return nil, ErrNotFound
 	}
+	return readVersion(ctx, s, id, v)
+}
+
+// readVersion reads and checks one version of a group's metadata.
+func readVersion(ctx context.Context, s *openstack.Site, id string, v int) (*document, error) {
 	b, err := s.GetObject(ctx, container, versionObject(id, v))
 	if err != nil {
 		if errors.Is(err, openstack.ErrNotFound) {

@@ -146,6 +146,9 @@ type Group struct {
 	Members         []Member
 	Policy          *PolicyRecord
 	Sync            SyncStatus
+	// Drift lists what differs between the metadata and the two sites; an
+	// apply repairs it (RepairGroup).
+	Drift []string
 }
 
 // SyncStatus is the state of the peer's copy of the metadata.
@@ -228,4 +231,8 @@ type Member struct {
 	VolumeIDs    []string  `json:"volume_ids"`
 	Error        string    `json:"error,omitempty"`
 	AddedAt      time.Time `json:"added_at"`
+	// Drift lists what an apply repairs (RepairMember); Broken what it
+	// cannot (a deleted instance, a retyped volume). Neither is stored.
+	Drift  []string `json:"-"`
+	Broken []string `json:"-"`
 }

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# `make bench`: measures the provider with real OpenTofu against the
+# two-site simulator (run inside protector-bench, which counts every request
+# per site and array) at a WAN-like latency, and writes the figures to
+# tools/bench-results.md so each change can be compared with the last.
+#
+#   tools/bench.sh                          # all scenarios, 20ms
+#   tools/bench.sh -scenarios 1x1,1x10      # a quick run
+#   tools/bench.sh -latency 5ms -out /tmp/bench.md
+#
+# Arguments go to protector-bench (see internal/benchmark/cmd/protector-bench);
+# -out defaults to tools/bench-results.md.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+bin="$root/build/bin"
+
+echo "==> installing OpenTofu (built once, cached)" >&2
+tofu=$("$root/tools/install-tools.sh" tofu)
+
+echo "==> building the provider and protector-bench into build/bin" >&2
+build_provider "$bin"
+(cd "$root" && go build -o "$bin/protector-bench" ./internal/benchmark/cmd/protector-bench)
+
+out=("-out" "$root/tools/bench-results.md")
+for arg in "$@"; do
+  case "$arg" in -out | -out=* | --out | --out=*) out=() ;; esac
+done
+
+exec "$bin/protector-bench" -provider-dir "$bin" -tofu "$tofu" ${out[@]+"${out[@]}"} "$@"
