@@ -95,8 +95,8 @@ func (e *Engine) memberDrift(ctx context.Context, d *document, s *openstack.Site
 // on the primary) and pushes the newest metadata to the secondary.
 func (e *Engine) RepairGroup(ctx context.Context, id string) (*Group, error) {
 	d, err := e.modify(ctx, id, func(d *document, primary, secondary *openstack.Site) error {
-		changed := false
-		for _, step := range []struct {
+		changed, primaryRecreated := false, false
+		for i, step := range []struct {
 			site *openstack.Site
 			cg   *string
 		}{{primary, &d.Group.PrimaryConsistencyGroup}, {secondary, &d.Group.SecondaryConsistencyGroup}} {
@@ -116,8 +116,10 @@ func (e *Engine) RepairGroup(ctx context.Context, id string) (*Group, error) {
 			}
 			*step.cg = cg
 			changed = true
+			primaryRecreated = primaryRecreated || i == 0
 		}
-		if changed {
+		if primaryRecreated {
+			// The members' volumes lost their group with it.
 			var vols []string
 			for _, m := range d.Members {
 				vols = append(vols, m.VolumeIDs...)
@@ -127,9 +129,11 @@ func (e *Engine) RepairGroup(ctx context.Context, id string) (*Group, error) {
 					return err
 				}
 			}
-			return nil
 		}
-		return errUnchanged
+		if !changed {
+			return errUnchanged
+		}
+		return nil
 	})
 	if errors.Is(err, errUnchanged) {
 		return e.syncForce(ctx, id)

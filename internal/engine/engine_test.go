@@ -11,6 +11,7 @@ import (
 
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator/fault"
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator/openstacksim"
 )
 
 // testWorld starts the two-site world and an engine that reaches it through
@@ -454,5 +455,51 @@ func TestDriverManagedPolicyNeedsNoTokenForMembers(t *testing.T) {
 	pg, _ := w.Array("flasharray-a").ProtectionGroup(p.PureGroupName)
 	if len(pg.Volumes) != 2 {
 		t.Fatalf("the driver's group holds %v, want the member's 2 volumes", pg.Volumes)
+	}
+}
+
+// A primary consistency group deleted out of band is recreated with the
+// members' volumes; the secondary alone is recreated empty.
+func TestRepairGroupRecreatesConsistencyGroups(t *testing.T) {
+	ctx := context.Background()
+	w, e := testWorld(t, true)
+	registerSites(t, e)
+	g, err := e.CreateGroup(ctx, guideGroup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.AddMember(ctx, MemberSpec{GroupID: g.ID, InstanceID: simulator.WebServer1ID}); err != nil {
+		t.Fatal(err)
+	}
+	for _, site := range []string{"site-a", "site-b"} {
+		cg := g.PrimaryConsistencyGroup
+		if site == "site-b" {
+			cg = g.SecondaryConsistencyGroup
+		}
+		w.Site(site).Update(func(st *openstacksim.State) {
+			delete(st.Groups, cg)
+			for _, v := range st.Volumes {
+				if v.GroupID == cg {
+					v.GroupID = ""
+				}
+			}
+		})
+		fresh := New(e.cfg)
+		got, err := fresh.GetGroup(ctx, g.ID)
+		if err != nil || len(got.Drift) != 1 || !strings.Contains(got.Drift[0], site) {
+			t.Fatalf("%s: drift %q, %v; want one line naming %s", site, got.Drift, err, site)
+		}
+		repaired, err := fresh.RepairGroup(ctx, g.ID)
+		if err != nil {
+			t.Fatalf("repair after deleting the group on %s: %v", site, err)
+		}
+		if len(repaired.Drift) != 0 {
+			t.Fatalf("%s: drift after repair: %q", site, repaired.Drift)
+		}
+		pcg, _ := w.Site("site-a").Group(repaired.PrimaryConsistencyGroup)
+		if len(pcg.VolumeIDs) != 2 {
+			t.Fatalf("%s: the primary consistency group holds %v after the repair, want web-server-1's 2 volumes", site, pcg.VolumeIDs)
+		}
+		g = repaired
 	}
 }

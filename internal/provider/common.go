@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"regexp"
 	"strings"
 	"time"
@@ -160,4 +162,25 @@ func (l tflogLogger) Debug(ctx context.Context, msg string, fields map[string]an
 
 func (l tflogLogger) Warn(ctx context.Context, msg string, fields map[string]any) {
 	tflog.Warn(l.mask(ctx), msg, fields)
+}
+
+// stringList is a list attribute of strings, empty rather than null, so a
+// plan after apply or import sees no difference.
+func stringList(values []string) types.List {
+	elems := make([]attr.Value, 0, len(values))
+	for _, v := range values {
+		elems = append(elems, types.StringValue(v))
+	}
+	return types.ListValueMust(types.StringType, elems)
+}
+
+// driftAttribute describes the drift list both resources carry.
+func driftAttribute(what string) schema.ListAttribute {
+	return schema.ListAttribute{
+		Computed:    true,
+		ElementType: types.StringType,
+		MarkdownDescription: "What differs between the recorded protection and the clouds and arrays, as found by the last " +
+			"refresh: " + what + ". When it is not empty, a plan proposes the repair (`drift` -> `[]`) and exits 2 " +
+			"with `-detailed-exitcode`; apply performs it. Drift that an apply cannot repair fails the plan with the reason.",
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -42,6 +43,7 @@ type memberModel struct {
 	VolumesAdded      types.Int64  `tfsdk:"volumes_added"`
 	PrimarySite       types.String `tfsdk:"primary_site"`
 	MetadataVersion   types.Int64  `tfsdk:"metadata_version"`
+	Drift             types.List   `tfsdk:"drift"`
 }
 
 func (r *memberResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -106,6 +108,8 @@ func (r *memberResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				MarkdownDescription: "Primary site of the group, where the instance runs.",
 				PlanModifiers:       keep,
 			},
+			"drift": driftAttribute("volumes of the instance that left the consistency group (repaired by putting them " +
+				"back), a deleted instance or a volume retyped away from the group's type (not repairable: the plan says so)"),
 			"metadata_version": schema.Int64Attribute{
 				Computed:            true,
 				MarkdownDescription: "The group's metadata version as last read (it grows with every change of the group).",
@@ -121,7 +125,11 @@ func (r *memberResource) Configure(_ context.Context, req resource.ConfigureRequ
 // ModifyPlan is the plan-time check of a new member: both sites reachable,
 // every volume of the instance of the group's type and backend.
 func (r *memberResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if r.data == nil || r.data.engine == nil || !isCreate(req) {
+	if r.data == nil || r.data.engine == nil || isDestroy(req) {
+		return
+	}
+	if !isCreate(req) {
+		r.planRepair(ctx, req, resp)
 		return
 	}
 	var plan memberModel
@@ -135,6 +143,33 @@ func (r *memberResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		return
 	}
 	addWarnings(&resp.Diagnostics, "Member check not complete", warnings)
+}
+
+// planRepair proposes the repair of a member whose refresh found drift, or
+// fails the plan with the reason when an apply cannot repair it.
+func (r *memberResource) planRepair(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	var plan, state memberModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || len(state.Drift.Elements()) == 0 {
+		return
+	}
+	m, _, err := r.data.engine.GetMember(ctx, state.ProtectionGroupID.ValueString(), state.ID.ValueString())
+	if err != nil {
+		addEngineError(&resp.Diagnostics, "read member "+state.ID.ValueString(), err)
+		return
+	}
+	if len(m.Broken) > 0 {
+		resp.Diagnostics.AddError("Member "+m.InstanceName+" cannot be repaired",
+			strings.Join(m.Broken, "; ")+". An apply cannot bring this back: migrate the volume back to the group's volume "+
+				"type, or remove this protector_member from the configuration (its remaining volumes then leave the "+
+				"consistency group).")
+		return
+	}
+	plan.Drift = stringList(nil)
+	plan.Status = types.StringUnknown()
+	plan.MetadataVersion = types.Int64Unknown()
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
 func (r *memberResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -177,10 +212,23 @@ func (r *memberResource) Read(ctx context.Context, req resource.ReadRequest, res
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
-// Update is never called with a change: both arguments force replacement.
+// Update repairs drift: both arguments force replacement, so drift is the
+// only change an update carries.
 func (r *memberResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	if !needEngine(r.data, &resp.Diagnostics) {
+		return
+	}
 	var plan memberModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	m, g, err := r.data.engine.RepairMember(ctx, plan.ProtectionGroupID.ValueString(), plan.ID.ValueString())
+	if err != nil {
+		addEngineError(&resp.Diagnostics, "repair member "+plan.InstanceName.ValueString(), err)
+		return
+	}
+	resp.Diagnostics.Append(plan.fill(ctx, m, g)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -247,6 +295,7 @@ func (m *memberModel) fill(ctx context.Context, mem *engine.Member, g *engine.Gr
 	list, diags := types.ListValueFrom(ctx, types.StringType, ids)
 	m.VolumeIDs = list
 	m.VolumesAdded = types.Int64Value(int64(len(ids)))
+	m.Drift = stringList(append(append([]string(nil), mem.Drift...), mem.Broken...))
 	if g != nil {
 		m.ProtectionGroupID = types.StringValue(g.ID)
 		m.PrimarySite = types.StringValue(g.PrimarySite)

@@ -49,6 +49,7 @@ type protectionGroupModel struct {
 	CreatedAt                   types.String `tfsdk:"created_at"`
 	Backend                     types.String `tfsdk:"backend"`
 	SyncStatus                  types.String `tfsdk:"sync_status"`
+	Drift                       types.List   `tfsdk:"drift"`
 }
 
 func (r *protectionGroupResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -153,6 +154,8 @@ func (r *protectionGroupResource) Schema(_ context.Context, _ resource.SchemaReq
 					"volumes, set by the first member when the backend is visible (admin credential); empty otherwise.",
 				PlanModifiers: keep,
 			},
+			"drift": driftAttribute("a consistency group deleted on either site, the peer's metadata older than the " +
+				"primary's or damaged (the guide's `sync-force` repairs it)"),
 			"sync_status": schema.StringAttribute{
 				Computed: true,
 				MarkdownDescription: "Outcome of the last metadata push to the peer site: `SYNCED`, `FAILED` or `UNREACHABLE` " +
@@ -206,7 +209,19 @@ func (r *protectionGroupResource) ModifyPlan(ctx context.Context, req resource.M
 	if !isCreate(req) {
 		var state protectionGroupModel
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-		if resp.Diagnostics.HasError() || plan.sameConfig(state) {
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		if len(state.Drift.Elements()) > 0 {
+			// Plan the repair: what it changes is known after apply.
+			plan.Drift = stringList(nil)
+			plan.MetadataVersion = types.Int64Unknown()
+			plan.SyncStatus = types.StringUnknown()
+			plan.PrimaryConsistencyGroupID = types.StringUnknown()
+			plan.SecondaryConsistencyGroupID = types.StringUnknown()
+			resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		}
+		if plan.sameConfig(state) {
 			return
 		}
 	}
@@ -283,10 +298,20 @@ func (r *protectionGroupResource) Update(ctx context.Context, req resource.Updat
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	g, err := r.data.engine.UpdateGroupDescription(ctx, state.ID.ValueString(), plan.Description.ValueString())
-	if err != nil {
-		addEngineError(&resp.Diagnostics, "update protection group "+state.Name.ValueString(), err)
-		return
+	id := state.ID.ValueString()
+	var g *engine.Group
+	var err error
+	if len(state.Drift.Elements()) > 0 {
+		if g, err = r.data.engine.RepairGroup(ctx, id); err != nil {
+			addEngineError(&resp.Diagnostics, "repair protection group "+state.Name.ValueString(), err)
+			return
+		}
+	}
+	if !plan.Description.Equal(state.Description) || g == nil {
+		if g, err = r.data.engine.UpdateGroupDescription(ctx, id, plan.Description.ValueString()); err != nil {
+			addEngineError(&resp.Diagnostics, "update protection group "+state.Name.ValueString(), err)
+			return
+		}
 	}
 	plan.fill(g)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -374,4 +399,5 @@ func (m *protectionGroupModel) fill(g *engine.Group) {
 	m.CreatedAt = timeString(g.CreatedAt)
 	m.Backend = types.StringValue(g.Backend)
 	m.SyncStatus = types.StringValue(g.Sync.Status)
+	m.Drift = stringList(g.Drift)
 }

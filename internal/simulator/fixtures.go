@@ -1,5 +1,7 @@
 package simulator
 
+import "fmt"
+
 // Fixture names, IDs and secrets of the two-site world. The same names
 // exist on both sites; IDs of types differ per site (ask the site).
 const (
@@ -116,6 +118,18 @@ func ServerVolumeIDs(serverID string) []string {
 		}
 	}
 	return nil
+}
+
+// ExtraServerID is the instance id of the k-th server (from 1) added by
+// World.AddServers.
+func ExtraServerID(k int) string {
+	return fmt.Sprintf("5e000000-0000-4000-8000-%012x", k)
+}
+
+// ExtraServerVolumeID is the id of volume i (0 boot, 1 data) of the k-th
+// server added by World.AddServers.
+func ExtraServerVolumeID(k, i int) string {
+	return fmt.Sprintf("5e000000-0000-4000-9%03x-%012x", i, k)
 }
 
 // ArrayVolumeName is the Pure driver's name for a Cinder volume:

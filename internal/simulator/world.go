@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -38,6 +39,9 @@ type Options struct {
 type World struct {
 	sites  map[string]*openstacksim.Site
 	arrays map[string]*flasharraysim.Array
+
+	mu           sync.Mutex
+	extraServers int // servers added by AddServers so far
 }
 
 // Start brings up both sites and both arrays and seeds the fixtures.
@@ -104,24 +108,30 @@ func seedSite(s *openstacksim.Site) {
 // array_volume_name and array_name metadata it writes).
 func seedSiteAWorkloads(s *openstacksim.Site, arr *flasharraysim.Array) {
 	for _, sv := range siteAServers {
-		var atts []openstacksim.Attachment
-		for i, fv := range sv.volumes {
-			sync := fv.typ == TypeReplicatedSync
-			arrayName := ArrayVolumeName(fv.id, sync)
-			arr.AddVolume(arrayName, int64(fv.size)<<30)
-			name := sv.name + "-boot"
-			if i > 0 {
-				name = fmt.Sprintf("%s-data-%d", sv.name, i)
-			}
-			s.AddVolume(openstacksim.Volume{
-				ID: fv.id, Name: name, Project: Project, Type: fv.typ, Host: sv.host, Size: fv.size,
-				Bootable: i == 0,
-				Metadata: map[string]string{"array_volume_name": arrayName, "array_name": arr.Name()},
-			})
-			atts = append(atts, openstacksim.Attachment{VolumeID: fv.id, Device: "/dev/vd" + string(rune('a'+i))})
-		}
-		s.AddServer(openstacksim.Server{ID: sv.id, Name: sv.name, Project: Project, Volumes: atts, RootDeviceName: "/dev/vda"})
+		addServer(s, arr, sv)
 	}
+}
+
+// addServer adds one site-a server with its volumes (boot first) and their
+// array volumes.
+func addServer(s *openstacksim.Site, arr *flasharraysim.Array, sv fixtureServer) {
+	var atts []openstacksim.Attachment
+	for i, fv := range sv.volumes {
+		sync := fv.typ == TypeReplicatedSync
+		arrayName := ArrayVolumeName(fv.id, sync)
+		arr.AddVolume(arrayName, int64(fv.size)<<30)
+		name := sv.name + "-boot"
+		if i > 0 {
+			name = fmt.Sprintf("%s-data-%d", sv.name, i)
+		}
+		s.AddVolume(openstacksim.Volume{
+			ID: fv.id, Name: name, Project: Project, Type: fv.typ, Host: sv.host, Size: fv.size,
+			Bootable: i == 0,
+			Metadata: map[string]string{"array_volume_name": arrayName, "array_name": arr.Name()},
+		})
+		atts = append(atts, openstacksim.Attachment{VolumeID: fv.id, Device: "/dev/vd" + string(rune('a'+i))})
+	}
+	s.AddServer(openstacksim.Server{ID: sv.id, Name: sv.name, Project: Project, Volumes: atts, RootDeviceName: "/dev/vda"})
 }
 
 // pureBackend models the Pure Cinder driver on one backend: a group whose
@@ -187,6 +197,47 @@ func pureBackend(site *openstacksim.Site, arr *flasharraysim.Array, host string)
 			}
 			return nil
 		},
+	}
+}
+
+// AddServers seeds n more servers on site-a for scale tests, each like
+// web-server-1: booted from a replicated-ssd volume on pure@backend-a (at
+// /dev/vda) with one replicated-ssd data volume (/dev/vdb), both with their
+// array volumes on flasharray-a and the Pure driver's metadata. Servers are
+// named extra-server-<k> (k counting from 1 across calls) and have fixed,
+// predictable ids; it returns their instance ids in order.
+func (w *World) AddServers(n int) []string {
+	w.mu.Lock()
+	first := w.extraServers + 1
+	w.extraServers += n
+	w.mu.Unlock()
+
+	site, arr := w.sites[SiteA], w.arrays[ArrayA]
+	ids := make([]string, 0, n)
+	for k := first; k < first+n; k++ {
+		sv := fixtureServer{
+			id:   ExtraServerID(k),
+			name: fmt.Sprintf("extra-server-%d", k),
+			host: HostA,
+			volumes: []fixtureVolume{
+				{ExtraServerVolumeID(k, 0), TypeReplicatedSSD, 20},
+				{ExtraServerVolumeID(k, 1), TypeReplicatedSSD, 50},
+			},
+		}
+		addServer(site, arr, sv)
+		ids = append(ids, sv.id)
+	}
+	return ids
+}
+
+// SetLatency delays every request of both sites and both arrays by d, as a
+// WAN round trip would.
+func (w *World) SetLatency(d time.Duration) {
+	for _, s := range w.sites {
+		s.Faults().SetLatency(d)
+	}
+	for _, a := range w.arrays {
+		a.Faults().SetLatency(d)
 	}
 }
 

@@ -248,3 +248,65 @@ func TestCloudsYAMLAndCACert(t *testing.T) {
 		t.Errorf("CA bundle has %d certificates", n)
 	}
 }
+
+func TestAddServers(t *testing.T) {
+	w := startWorld(t)
+	a, arr := w.Site(SiteA), w.Array(ArrayA)
+	before := len(siteAServers)
+
+	first := w.AddServers(3)
+	more := w.AddServers(2)
+	if len(first) != 3 || len(more) != 2 {
+		t.Fatalf("AddServers returned %d and %d ids", len(first), len(more))
+	}
+	ids := append(append([]string(nil), first...), more...)
+	seen := map[string]bool{}
+	for k, id := range ids {
+		if seen[id] {
+			t.Fatalf("id %s returned twice", id)
+		}
+		seen[id] = true
+		if id != ExtraServerID(k+1) {
+			t.Errorf("server %d: id %s, want %s", k+1, id, ExtraServerID(k+1))
+		}
+		sv, ok := a.Server(id)
+		if !ok {
+			t.Errorf("site-a has no server %s", id)
+			continue
+		}
+		if sv.Status != "ACTIVE" || sv.RootDeviceName != "/dev/vda" || len(sv.Volumes) != 2 {
+			t.Errorf("server %s: %+v", id, sv)
+			continue
+		}
+		for i, att := range sv.Volumes {
+			if att.Device != "/dev/vd"+string(rune('a'+i)) {
+				t.Errorf("server %s volume %d at %s", id, i, att.Device)
+			}
+			v, ok := a.Volume(att.VolumeID)
+			if !ok {
+				t.Errorf("server %s: no volume %s", id, att.VolumeID)
+				continue
+			}
+			if v.Type != TypeReplicatedSSD || v.Host != HostA || v.Status != "in-use" || v.Bootable != (i == 0) {
+				t.Errorf("server %s volume %d: %+v", id, i, v)
+			}
+			name := ArrayVolumeName(v.ID, false)
+			if v.Metadata["array_volume_name"] != name || v.Metadata["array_name"] != ArrayA {
+				t.Errorf("volume %s metadata %v", v.ID, v.Metadata)
+			}
+			if _, ok := arr.Volume(name); !ok {
+				t.Errorf("flasharray-a lacks %s", name)
+			}
+		}
+	}
+	// The contract's fixtures are untouched.
+	if len(siteAServers) != before {
+		t.Errorf("fixture servers changed: %d, was %d", len(siteAServers), before)
+	}
+	if sv, ok := a.Server(WebServer1ID); !ok || len(sv.Volumes) != 2 {
+		t.Errorf("web-server-1: %+v", sv)
+	}
+	if _, ok := w.Site(SiteB).Server(first[0]); ok {
+		t.Error("extra servers belong to site-a only")
+	}
+}

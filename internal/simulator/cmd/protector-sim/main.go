@@ -5,6 +5,11 @@
 // With -dir it writes clouds.yaml, flasharray-ca.pem and env.sh there, and
 // a file named "ready" last, so a script can wait for that file and then
 // source env.sh.
+//
+// For scale runs, -extra-servers N seeds N more site-a servers (boot and
+// data volume, replicated-ssd on pure@backend-a; see World.AddServers) and
+// writes their instance ids, one a line, to servers.txt in -dir; -latency
+// delays every request of both sites and both arrays, as a WAN would.
 package main
 
 import (
@@ -33,6 +38,8 @@ func main() {
 		asyncDelay = flag.Duration("async-delay", 0, "how long Cinder group transitions take (0: simulator default)")
 		arrayDelay = flag.Duration("array-async-delay", 0, "how long array snapshot transfers take")
 		verbose    = flag.Bool("v", false, "log one line per request to stderr")
+		extra      = flag.Int("extra-servers", 0, "seed this many more site-a servers (ids in servers.txt in -dir)")
+		latency    = flag.Duration("latency", 0, "delay every request of both sites and both arrays by this much")
 	)
 	flag.Parse()
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
@@ -46,9 +53,15 @@ func main() {
 		log.Fatal(err)
 	}
 	defer w.Close()
+	if *extra < 0 {
+		w.Close()
+		log.Fatal("-extra-servers must not be negative")
+	}
+	extraIDs := w.AddServers(*extra)
+	w.SetLatency(*latency)
 
 	if *dir != "" {
-		if err := writeFiles(w, *dir); err != nil {
+		if err := writeFiles(w, *dir, extraIDs); err != nil {
 			w.Close()
 			log.Fatal(err)
 		}
@@ -73,7 +86,7 @@ func main() {
 }
 
 // writeFiles writes the files a client needs, "ready" last.
-func writeFiles(w *simulator.World, dir string) error {
+func writeFiles(w *simulator.World, dir string, extraIDs []string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -107,6 +120,11 @@ func writeFiles(w *simulator.World, dir string) error {
 	}
 	if err := os.WriteFile(filepath.Join(abs, "env.sh"), []byte(b.String()), 0o600); err != nil {
 		return err
+	}
+	if len(extraIDs) > 0 {
+		if err := os.WriteFile(filepath.Join(abs, "servers.txt"), []byte(strings.Join(extraIDs, "\n")+"\n"), 0o644); err != nil {
+			return err
+		}
 	}
 	return os.WriteFile(filepath.Join(abs, "ready"), []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o644)
 }

@@ -1,0 +1,363 @@
+// Command protector-bench measures the provider with real OpenTofu against
+// the two-site simulator, run in this process so that every request each
+// site and array sees can be counted per OpenTofu command.
+//
+// For each scenario GxM (G protection groups of M members) it starts a
+// fresh simulated world with a per-request latency on both sites and both
+// arrays, writes a configuration, and times `tofu apply`, a no-change
+// `tofu plan -detailed-exitcode` and `tofu destroy`, counting the requests
+// by server and endpoint and watching the provider's peak memory; then the
+// same three commands on the same graph of terraform_data resources, which
+// is OpenTofu's own cost. It builds nothing: tools/bench.sh builds the
+// provider and passes -provider-dir and -tofu.
+//
+//	protector-bench -provider-dir build/bin -tofu $(tools/install-tools.sh tofu) \
+//	    -scenarios 1x1,1x10,1x100,10x50 -latency 20ms -out tools/bench-results.md
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/protector-dr/terraform-provider-protector/internal/benchmark"
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator/fault"
+)
+
+const providerBinary = "terraform-provider-protector"
+
+type options struct {
+	providerDir string
+	tofu        string
+	scenarios   []benchmark.Scenario
+	latency     time.Duration
+	asyncDelay  time.Duration
+	parallelism int
+	policy      bool
+	baseline    bool
+	timeout     time.Duration
+	keep        bool
+	top         int
+	minPerMem   float64
+	out         string
+}
+
+func main() {
+	log.SetFlags(log.Ltime)
+	log.SetPrefix("protector-bench: ")
+	var o options
+	var scenarios string
+	flag.StringVar(&o.providerDir, "provider-dir", "", "directory holding the built "+providerBinary+" (required)")
+	flag.StringVar(&o.tofu, "tofu", "", "path of the OpenTofu binary (required)")
+	flag.StringVar(&scenarios, "scenarios", "1x1,1x10,1x100,10x50", "comma-separated GROUPSxMEMBERS scenarios")
+	flag.DurationVar(&o.latency, "latency", 20*time.Millisecond, "latency added to every request of both sites and both arrays")
+	flag.DurationVar(&o.asyncDelay, "async-delay", 0, "duration of simulated Cinder group transitions (0: simulator default)")
+	flag.IntVar(&o.parallelism, "parallelism", 0, "OpenTofu -parallelism (0: its default, 10)")
+	flag.BoolVar(&o.policy, "policy", true, "give every group a replication policy (members depend on it)")
+	flag.BoolVar(&o.baseline, "baseline", true, "also time the terraform_data baseline")
+	flag.DurationVar(&o.timeout, "timeout", 30*time.Minute, "limit of one OpenTofu command")
+	flag.BoolVar(&o.keep, "keep", false, "keep each scenario's work directory (always kept when a step fails)")
+	flag.IntVar(&o.top, "top", 12, "endpoints listed per operation in the report (the plan's are all listed)")
+	flag.Float64Var(&o.minPerMem, "min-requests-per-member", 1, "round trips a member's refresh cannot avoid (unit of the goal's floor)")
+	flag.StringVar(&o.out, "out", "", "markdown report to write (default: none)")
+	flag.Parse()
+
+	if o.providerDir == "" || o.tofu == "" {
+		flag.Usage()
+		os.Exit(2)
+	}
+	var err error
+	if o.scenarios, err = benchmark.ParseScenarios(scenarios); err != nil {
+		log.Fatal(err)
+	}
+	if o.providerDir, err = filepath.Abs(o.providerDir); err != nil {
+		log.Fatal(err)
+	}
+	exe := filepath.Join(o.providerDir, providerBinary)
+	if _, err := os.Stat(exe); err != nil {
+		log.Fatalf("no provider binary: %v", err)
+	}
+	tofuVersion, err := tofuVersionOf(o.tofu)
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	rep := &benchmark.Report{
+		Machine:     benchmark.DescribeMachine(exe, tofuVersion),
+		Latency:     o.latency,
+		Parallelism: o.parallelism,
+		Policy:      o.policy,
+		AsyncDelay:  o.asyncDelay,
+
+		MinRequestsPerMember: o.minPerMem,
+	}
+	failed := false
+	for _, sc := range o.scenarios {
+		log.Printf("scenario %s (%d members, latency %s)", sc, sc.TotalMembers(), o.latency)
+		r := runScenario(o, exe, sc)
+		if r.Err != "" {
+			failed = true
+			log.Printf("scenario %s: %s", sc, r.Err)
+		}
+		rep.Results = append(rep.Results, r)
+		// Written after every scenario, so a long run that is stopped
+		// still leaves what it measured.
+		if o.out != "" {
+			if err := writeReport(o.out, rep, o.top); err != nil {
+				log.Fatal(err)
+			}
+		}
+	}
+	fmt.Println()
+	rep.WriteSummary(os.Stdout)
+	if o.out != "" {
+		fmt.Printf("\nreport: %s\n", o.out)
+	}
+	if failed {
+		os.Exit(1)
+	}
+}
+
+// tofuVersionOf is the "OpenTofu vX.Y.Z" line of `tofu version` (run with
+// no CLI configuration, whose warnings would come first).
+func tofuVersionOf(tofu string) (string, error) {
+	cmd := exec.Command(tofu, "version")
+	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE=", "CHECKPOINT_DISABLE=1")
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("%s version: %w", tofu, err)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, "OpenTofu v") {
+			return strings.TrimSpace(line), nil
+		}
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+func writeReport(path string, rep *benchmark.Report, top int) error {
+	var b bytes.Buffer
+	rep.WriteMarkdown(&b, top)
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b.Bytes(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// runScenario measures one scenario in a fresh world and work directory.
+func runScenario(o options, exe string, sc benchmark.Scenario) (r benchmark.Result) {
+	r = benchmark.Result{Scenario: sc, Resources: benchmark.ResourceCount(sc, o.policy)}
+	work, err := os.MkdirTemp("", "protector-bench-"+sc.String()+"-")
+	if err != nil {
+		r.Err = err.Error()
+		return r
+	}
+	defer func() {
+		if r.Err != "" || o.keep {
+			log.Printf("scenario %s: work directory kept: %s", sc, work)
+			return
+		}
+		_ = os.RemoveAll(work)
+	}()
+
+	w, err := simulator.Start(simulator.Options{AsyncDelay: o.asyncDelay})
+	if err != nil {
+		r.Err = err.Error()
+		return r
+	}
+	defer w.Close()
+	ids := w.AddServers(sc.TotalMembers())
+	w.SetLatency(o.latency)
+	injectors := map[string]*fault.Injector{
+		simulator.SiteA:  w.Site(simulator.SiteA).Faults(),
+		simulator.SiteB:  w.Site(simulator.SiteB).Faults(),
+		simulator.ArrayA: w.Array(simulator.ArrayA).Faults(),
+		simulator.ArrayB: w.Array(simulator.ArrayB).Faults(),
+	}
+
+	world := benchmark.World{
+		CloudsYAML:  filepath.Join(work, "clouds.yaml"),
+		CAFile:      filepath.Join(work, "flasharray-ca.pem"),
+		ArrayAURL:   w.Array(simulator.ArrayA).URL(),
+		ArrayBURL:   w.Array(simulator.ArrayB).URL(),
+		ArrayAToken: simulator.ArrayAToken,
+		ArrayBToken: simulator.ArrayBToken,
+		InstanceIDs: ids,
+	}
+	cfg, err := benchmark.ProtectorConfig(sc, world, o.policy)
+	if err == nil {
+		err = w.WriteCloudsYAML(world.CloudsYAML)
+	}
+	if err == nil {
+		err = w.WriteCACert(world.CAFile)
+	}
+	if err == nil {
+		err = writeFile(filepath.Join(work, "protector", "main.tf"), cfg)
+	}
+	if err == nil {
+		err = writeFile(filepath.Join(work, "baseline", "main.tf"), benchmark.BaselineConfig(sc, o.policy))
+	}
+	cli := filepath.Join(work, "cli.tfrc")
+	if err == nil {
+		err = writeFile(cli, fmt.Sprintf(`provider_installation {
+  dev_overrides {
+    "protector-dr/protector" = %q
+  }
+  direct {}
+}
+`, o.providerDir))
+	}
+	if err != nil {
+		r.Err = err.Error()
+		return r
+	}
+	env := append(os.Environ(), "TF_CLI_CONFIG_FILE="+cli, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_LOG=")
+
+	tf := func(dir, name string, args ...string) (time.Duration, int, error) {
+		full := []string{"-chdir=" + filepath.Join(work, dir), args[0], "-no-color"}
+		if args[0] != "validate" {
+			full = append(full, "-input=false")
+		}
+		full = append(full, args[1:]...)
+		if o.parallelism > 0 && args[0] != "validate" {
+			full = append(full, fmt.Sprintf("-parallelism=%d", o.parallelism))
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
+		defer cancel()
+		logFile, err := os.Create(filepath.Join(work, dir+"-"+name+".log"))
+		if err != nil {
+			return 0, -1, err
+		}
+		defer logFile.Close()
+		var tail tailBuffer
+		cmd := exec.CommandContext(ctx, o.tofu, full...)
+		cmd.Env = env
+		cmd.Stdout = io.MultiWriter(logFile, &tail)
+		cmd.Stderr = cmd.Stdout
+		start := time.Now()
+		err = cmd.Run()
+		wall := time.Since(start)
+		code := cmd.ProcessState.ExitCode()
+		if ctx.Err() != nil {
+			err = fmt.Errorf("timed out after %s", o.timeout)
+		}
+		if err != nil {
+			err = fmt.Errorf("tofu %s: %w; last output: %s", strings.Join(args, " "), err, tail.String())
+		}
+		return wall, code, err
+	}
+
+	op := func(name string, args ...string) benchmark.Op {
+		for _, inj := range injectors {
+			inj.ResetRequests()
+		}
+		watch := benchmark.WatchPeakRSS(exe, 20*time.Millisecond)
+		wall, code, err := tf("protector", name, args...)
+		res := benchmark.Op{Name: name, Wall: wall, ExitCode: code}
+		res.PeakRSS, res.Processes = watch.Stop()
+		byServer := map[string][]fault.Request{}
+		for s, inj := range injectors {
+			byServer[s] = inj.Requests()
+		}
+		res.Requests = benchmark.TallyRequests(byServer, o.latency)
+		if name == "plan" && code == 2 {
+			err = errors.New("the plan after apply has changes (exit code 2): refresh found drift or the provider plans an update")
+		}
+		if err != nil {
+			res.Err = err.Error()
+		}
+		log.Printf("scenario %s: %-7s %7.2fs exit %d, %d requests (at most %d in flight), peak RSS %d MiB", sc, name, wall.Seconds(), code,
+			res.Requests.Total(), res.Requests.PeakInFlight, res.PeakRSS>>20)
+		return res
+	}
+
+	// What starting the provider costs OpenTofu (schema, validation; no
+	// request is made): part of every command's overhead that the
+	// terraform_data baseline, built into OpenTofu, does not have.
+	if d, _, err := tf("protector", "validate", "validate"); err == nil {
+		r.Baseline.ProviderStart = d
+	}
+
+	apply := op("apply", "apply", "-auto-approve")
+	r.Ops = append(r.Ops, apply)
+	if apply.Err == "" {
+		r.Ops = append(r.Ops, op("plan", "plan", "-detailed-exitcode"))
+	}
+	// Destroy whatever the apply made, even when it failed half-way.
+	r.Ops = append(r.Ops, op("destroy", "destroy", "-auto-approve"))
+	var errs []string
+	for _, op := range r.Ops {
+		if op.Err != "" {
+			errs = append(errs, op.Name+": "+firstLine(op.Err))
+		}
+	}
+
+	if o.baseline {
+		var err error
+		var steps = []struct {
+			d    *time.Duration
+			name string
+			args []string
+		}{
+			{&r.Baseline.Apply, "apply", []string{"apply", "-auto-approve"}},
+			{&r.Baseline.Plan, "plan", []string{"plan", "-detailed-exitcode"}},
+			{&r.Baseline.Destroy, "destroy", []string{"destroy", "-auto-approve"}},
+		}
+		for _, s := range steps {
+			*s.d, _, err = tf("baseline", s.name, s.args...)
+			if err != nil {
+				r.Baseline.Err = err.Error()
+				errs = append(errs, "baseline "+s.name+": "+firstLine(err.Error()))
+				break
+			}
+		}
+		log.Printf("scenario %s: baseline apply %.2fs, plan %.2fs, destroy %.2fs", sc,
+			r.Baseline.Apply.Seconds(), r.Baseline.Plan.Seconds(), r.Baseline.Destroy.Seconds())
+	}
+	r.Err = strings.Join(errs, "; ")
+	return r
+}
+
+func writeFile(path, content string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(content), 0o644)
+}
+
+func firstLine(s string) string {
+	if len(s) > 300 {
+		s = s[:300] + "..."
+	}
+	return strings.ReplaceAll(s, "\n", " ")
+}
+
+// tailBuffer keeps the last few KiB written to it (an error's context).
+type tailBuffer struct{ b []byte }
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.b = append(t.b, p...)
+	if len(t.b) > 4096 {
+		t.b = t.b[len(t.b)-4096:]
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	s := strings.TrimSpace(string(t.b))
+	if i := strings.LastIndex(s, "Error:"); i >= 0 {
+		s = s[i:]
+	}
+	return s
+}

@@ -1,0 +1,129 @@
+package benchmark
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator/fault"
+)
+
+func TestEndpoint(t *testing.T) {
+	tests := []struct {
+		method, path, query string
+		want                string
+	}{
+		{"get", "/volume/v3/0123456789abcdef0123456789abcdef/volumes/5e000000-0000-4000-9001-000000000007", "",
+			"GET /volume/v3/{id}/volumes/{id}"},
+		{"GET", "/volume/v3/0123456789abcdef0123456789abcdef/groups/aa000000-0000-4000-8000-000000000101", "list_volume=True",
+			"GET /volume/v3/{id}/groups/{id}?list_volume"},
+		{"GET", "/compute/v2.1/servers/5e000000-0000-4000-8000-000000000001/os-volume_attachments", "",
+			"GET /compute/v2.1/servers/{id}/os-volume_attachments"},
+		{"PUT", "/object-store/v1/AUTH_0123456789abcdef0123456789abcdef/protector/groups/pg-c62df1bc-cbba-4e33-9af9-11e298c1e0b1/v/0000000003", "",
+			"PUT /object-store/v1/AUTH_{id}/protector/groups/pg-{id}/v/{n}"},
+		{"GET", "/object-store/v1/AUTH_x/protector/names/bench-0", "",
+			"GET /object-store/v1/AUTH_{id}/protector/names/{name}"},
+		{"GET", "/object-store/v1/AUTH_x/protector", "prefix=groups%2Fpg-c62df1bc-cbba-4e33-9af9-11e298c1e0b1%2Fv%2F&format=json&limit=1000",
+			"GET /object-store/v1/AUTH_{id}/protector?format&limit&prefix=groups/pg-{id}/v/"},
+		{"GET", "/api/2.26/protection-groups/volumes", "group_names=consisgroup-c62df1bc-cbba-4e33-9af9-11e298c1e0b1-cinder",
+			"GET /api/2.26/protection-groups/volumes?group_names"},
+		{"POST", "/identity/v3/auth/tokens", "", "POST /identity/v3/auth/tokens"},
+	}
+	for _, tt := range tests {
+		if got := Endpoint(tt.method, tt.path, tt.query); got != tt.want {
+			t.Errorf("Endpoint(%s %s?%s)\n got %s\nwant %s", tt.method, tt.path, tt.query, got, tt.want)
+		}
+	}
+}
+
+func TestTallyRequests(t *testing.T) {
+	srv := func(paths ...string) []fault.Request {
+		var out []fault.Request
+		for _, p := range paths {
+			out = append(out, fault.Request{Method: "GET", Path: p})
+		}
+		return out
+	}
+	tally := TallyRequests(map[string][]fault.Request{
+		"site-a": srv("/compute/v2.1/servers/5e000000-0000-4000-8000-000000000001",
+			"/compute/v2.1/servers/5e000000-0000-4000-8000-000000000002", "/identity/v3"),
+		"flasharray-a": srv("/api/2.26/arrays"),
+	}, 0)
+	if tally.Total() != 4 || tally.PerServer["site-a"] != 3 || tally.PerServer["flasharray-a"] != 1 {
+		t.Fatalf("totals: %d %v", tally.Total(), tally.PerServer)
+	}
+	want := []Count{
+		{"site-a", "GET /compute/v2.1/servers/{id}", 2},
+		{"flasharray-a", "GET /api/2.26/arrays", 1},
+		{"site-a", "GET /identity/v3", 1},
+	}
+	if len(tally.Counts) != len(want) {
+		t.Fatalf("counts %+v", tally.Counts)
+	}
+	for i := range want {
+		if tally.Counts[i] != want[i] {
+			t.Errorf("count %d: %+v, want %+v", i, tally.Counts[i], want[i])
+		}
+	}
+}
+
+func TestParseScenarios(t *testing.T) {
+	got, err := ParseScenarios("1x1, 10x50")
+	if err != nil || len(got) != 2 || got[0] != (Scenario{1, 1}) || got[1] != (Scenario{10, 50}) {
+		t.Fatalf("got %v, %v", got, err)
+	}
+	for _, bad := range []string{"", "1", "0x5", "3x", "ax2", "2x3y"} {
+		if _, err := ParseScenarios(bad); err == nil {
+			t.Errorf("ParseScenarios(%q) accepted", bad)
+		}
+	}
+}
+
+func TestConfigs(t *testing.T) {
+	s := Scenario{Groups: 2, Members: 3}
+	ids := []string{"i0", "i1", "i2", "i3", "i4", "i5"}
+	if _, err := ProtectorConfig(s, World{InstanceIDs: ids[:5]}, true); err == nil {
+		t.Error("too few instances accepted")
+	}
+	cfg, err := ProtectorConfig(s, World{InstanceIDs: ids}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`groups = 2`, `"i5"`, `resource "protector_replication_policy" "p"`, `depends_on = [protector_replication_policy.p]`} {
+		if !strings.Contains(cfg, want) {
+			t.Errorf("config lacks %s", want)
+		}
+	}
+	cfg, _ = ProtectorConfig(s, World{InstanceIDs: ids}, false)
+	if strings.Contains(cfg, "protector_replication_policy") {
+		t.Error("policy without -policy")
+	}
+	if n := ResourceCount(s, true); n != 2+2+2+6 {
+		t.Errorf("ResourceCount = %d", n)
+	}
+	base := BaselineConfig(s, true)
+	for _, want := range []string{`count = 6`, `floor(count.index / 3)`, `resource "terraform_data" "policy"`} {
+		if !strings.Contains(base, want) {
+			t.Errorf("baseline lacks %s:\n%s", want, base)
+		}
+	}
+}
+
+func TestPeakInFlight(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	at := func(ms ...int) []fault.Request {
+		var out []fault.Request
+		for _, m := range ms {
+			out = append(out, fault.Request{Method: "GET", Path: "/x", Time: t0.Add(time.Duration(m) * time.Millisecond)})
+		}
+		return out
+	}
+	// Three arrivals within 20ms on two servers, then one alone.
+	tally := TallyRequests(map[string][]fault.Request{"site-a": at(0, 5, 100), "site-b": at(19)}, 20*time.Millisecond)
+	if tally.PeakInFlight != 3 {
+		t.Errorf("PeakInFlight = %d, want 3", tally.PeakInFlight)
+	}
+	if tally := TallyRequests(map[string][]fault.Request{"site-a": at(0, 20, 40)}, 20*time.Millisecond); tally.PeakInFlight != 1 {
+		t.Errorf("sequential requests: PeakInFlight = %d, want 1", tally.PeakInFlight)
+	}
+}

@@ -1,0 +1,339 @@
+package benchmark
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Servers are the four simulated servers, in report order.
+var Servers = []string{"site-a", "site-b", "flasharray-a", "flasharray-b"}
+
+// Op is one OpenTofu command of a scenario.
+type Op struct {
+	Name      string // apply, plan, destroy
+	Wall      time.Duration
+	ExitCode  int
+	Err       string // empty when the command did what it should
+	Requests  Tally
+	PeakRSS   int64 // bytes, of the provider processes
+	Processes int   // provider processes seen
+}
+
+// Baseline is the terraform_data configuration's timings.
+type Baseline struct {
+	Apply, Plan, Destroy time.Duration
+	// ProviderStart is `tofu validate` of the protector configuration:
+	// starting the provider plugin and validating, with no request.
+	ProviderStart time.Duration
+	Err           string
+}
+
+// Result is one scenario's measurements.
+type Result struct {
+	Scenario  Scenario
+	Resources int
+	Ops       []Op // apply, plan, destroy (those that ran)
+	Baseline  Baseline
+	Err       string
+}
+
+// Op returns the named operation (nil when it did not run).
+func (r *Result) Op(name string) *Op {
+	for i := range r.Ops {
+		if r.Ops[i].Name == name {
+			return &r.Ops[i]
+		}
+	}
+	return nil
+}
+
+// Report is a whole run.
+type Report struct {
+	Machine     Machine
+	Latency     time.Duration
+	Parallelism int // OpenTofu's -parallelism (10 is its default)
+	Policy      bool
+	AsyncDelay  time.Duration // of the simulated Cinder group transitions
+	// MinRequestsPerMember is how many round trips reading one member
+	// cannot avoid (the bound's unit).
+	MinRequestsPerMember float64
+	Results              []Result
+}
+
+// Bound is the goal of issue 5 for one scenario's no-change plan:
+// Factor × (baseline plan + ceil(members/parallelism) × min requests per
+// member × latency).
+type Bound struct {
+	Overhead   time.Duration // baseline plan
+	RoundTrips time.Duration // ceil(members/parallelism) × min × latency
+	Limit      time.Duration // Factor × (Overhead + RoundTrips)
+	Measured   time.Duration
+	Ratio      float64 // Measured / (Overhead + RoundTrips)
+}
+
+// Factor is how far above the floor the goal allows a plan to be.
+const Factor = 1.5
+
+// Bound computes the goal for a result (ok false when its plan or its
+// baseline did not run).
+func (rep *Report) Bound(r *Result) (Bound, bool) {
+	plan := r.Op("plan")
+	if plan == nil || plan.Err != "" || r.Baseline.Plan == 0 {
+		return Bound{}, false
+	}
+	par := rep.Parallelism
+	if par <= 0 {
+		par = 10
+	}
+	waves := math.Ceil(float64(r.Scenario.TotalMembers()) / float64(par))
+	rt := time.Duration(waves * rep.MinRequestsPerMember * float64(rep.Latency))
+	floor := r.Baseline.Plan + rt
+	return Bound{
+		Overhead: r.Baseline.Plan, RoundTrips: rt,
+		Limit:    time.Duration(Factor * float64(floor)),
+		Measured: plan.Wall,
+		Ratio:    float64(plan.Wall) / float64(floor),
+	}, true
+}
+
+func secs(d time.Duration) string {
+	if d == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f s", d.Seconds())
+}
+
+func mib(b int64) string {
+	if b == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20))
+}
+
+func opWall(r *Result, name string) string {
+	op := r.Op(name)
+	if op == nil {
+		return "-"
+	}
+	s := secs(op.Wall)
+	if op.Err != "" {
+		s += " (failed)"
+	}
+	return s
+}
+
+func opRequests(r *Result, name string) string {
+	op := r.Op(name)
+	if op == nil {
+		return "-"
+	}
+	return fmt.Sprint(op.Requests.Total())
+}
+
+func peak(r *Result) int64 {
+	var p int64
+	for _, op := range r.Ops {
+		p = max(p, op.PeakRSS)
+	}
+	return p
+}
+
+// PerMember is the plan's requests per refreshed member.
+func PerMember(r *Result) (float64, bool) {
+	op := r.Op("plan")
+	if op == nil || r.Scenario.TotalMembers() == 0 {
+		return 0, false
+	}
+	return float64(op.Requests.Total()) / float64(r.Scenario.TotalMembers()), true
+}
+
+// WriteSummary writes the summary table as aligned text.
+func (rep *Report) WriteSummary(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "scenario\tresources\tapply\tplan\tdestroy\treq apply\treq plan\treq destroy\tplan req/member\ttofu apply\ttofu plan\ttofu destroy\tvalidate\tpeak RSS\t")
+	for i := range rep.Results {
+		r := &rep.Results[i]
+		pm := "-"
+		if v, ok := PerMember(r); ok {
+			pm = fmt.Sprintf("%.2f", v)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
+			r.Scenario, r.Resources, opWall(r, "apply"), opWall(r, "plan"), opWall(r, "destroy"),
+			opRequests(r, "apply"), opRequests(r, "plan"), opRequests(r, "destroy"), pm,
+			secs(r.Baseline.Apply), secs(r.Baseline.Plan), secs(r.Baseline.Destroy), secs(r.Baseline.ProviderStart), mib(peak(r)))
+	}
+	tw.Flush()
+	for i := range rep.Results {
+		r := &rep.Results[i]
+		if b, ok := rep.Bound(r); ok {
+			fmt.Fprintf(w, "%s plan: %s measured, floor %s (tofu %s + round trips %s), goal <= %s: %.2fx the floor (%s)\n",
+				r.Scenario, secs(b.Measured), secs(b.Overhead+b.RoundTrips), secs(b.Overhead), secs(b.RoundTrips),
+				secs(b.Limit), b.Ratio, verdict(b))
+		}
+		if r.Err != "" {
+			fmt.Fprintf(w, "%s: %s\n", r.Scenario, r.Err)
+		}
+	}
+}
+
+func verdict(b Bound) string {
+	if b.Measured <= b.Limit {
+		return "within the goal"
+	}
+	return fmt.Sprintf("%.1fx over the goal", float64(b.Measured)/float64(b.Limit))
+}
+
+// WriteMarkdown writes the whole report; top is how many endpoints to list
+// per operation.
+func (rep *Report) WriteMarkdown(w io.Writer, top int) {
+	m := rep.Machine
+	fmt.Fprintf(w, "# protector-bench results\n\n")
+	fmt.Fprintf(w, "Written by `tools/bench.sh` (internal/benchmark/cmd/protector-bench): real OpenTofu against the in-process two-site simulator. ")
+	fmt.Fprintf(w, "Compare a change with the figures of the previous run of this file (git history).\n\n")
+	fmt.Fprintf(w, "## Machine and settings\n\n")
+	fmt.Fprintf(w, "| | |\n|---|---|\n")
+	fmt.Fprintf(w, "| date | %s |\n", m.Date.Format(time.RFC3339))
+	fmt.Fprintf(w, "| host | %s |\n", m.Hostname)
+	fmt.Fprintf(w, "| CPU | %s, %d CPUs |\n", m.CPUModel, m.CPUs)
+	fmt.Fprintf(w, "| memory | %s |\n", m.MemTotal)
+	fmt.Fprintf(w, "| kernel | %s |\n", m.Kernel)
+	fmt.Fprintf(w, "| provider | built by %s from %s |\n", m.GoVersion, orDash(m.Revision))
+	fmt.Fprintf(w, "| OpenTofu | %s |\n", m.Tofu)
+	par := "10 (OpenTofu's default)"
+	if rep.Parallelism > 0 {
+		par = fmt.Sprint(rep.Parallelism)
+	}
+	fmt.Fprintf(w, "| latency | %s on every request of both sites and both arrays |\n", rep.Latency)
+	fmt.Fprintf(w, "| parallelism | %s |\n", par)
+	policy := "none"
+	if rep.Policy {
+		policy = "one async replication policy per group (members depend on it, as in examples/demo)"
+	}
+	fmt.Fprintf(w, "| policies | %s |\n", policy)
+	ad := rep.AsyncDelay.String()
+	if rep.AsyncDelay == 0 {
+		ad = "simulator default (50ms)"
+	}
+	fmt.Fprintf(w, "| Cinder group transitions | %s |\n\n", ad)
+	fmt.Fprintf(w, "Each scenario GxM is G protection groups (async, replicated-ssd) of M members; every member is a VM with a boot and a data volume. ")
+	fmt.Fprintf(w, "`plan` is `tofu plan -detailed-exitcode` right after the apply (a refresh that must find no change). ")
+	fmt.Fprintf(w, "The baseline (`tofu ...` columns) is the same graph of terraform_data resources: what OpenTofu itself costs. ")
+	fmt.Fprintf(w, "`provider start` is `tofu validate` of the protector configuration (the plugin started, its schema read, no request made): ")
+	fmt.Fprintf(w, "a cost every command pays that the built-in terraform_data does not, shown for context and left out of the goal's floor. ")
+	fmt.Fprintf(w, "Peak RSS is the highest VmHWM of the provider processes over the three commands. ")
+	fmt.Fprintf(w, "In flight: the most requests that arrived within one latency of each other (about the most the provider had outstanding at once), ")
+	fmt.Fprintf(w, "and requests × latency / wall time (the mean outstanding; at most the parallelism if the command were bound by round trips alone).\n\n")
+
+	fmt.Fprintf(w, "## Summary\n\n")
+	fmt.Fprintf(w, "| scenario | resources | apply | plan | destroy | requests apply | requests plan | requests destroy | plan requests/member | tofu apply | tofu plan | tofu destroy | provider start | peak RSS |\n")
+	fmt.Fprintf(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	for i := range rep.Results {
+		r := &rep.Results[i]
+		pm := "-"
+		if v, ok := PerMember(r); ok {
+			pm = fmt.Sprintf("%.2f", v)
+		}
+		fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+			r.Scenario, r.Resources, opWall(r, "apply"), opWall(r, "plan"), opWall(r, "destroy"),
+			opRequests(r, "apply"), opRequests(r, "plan"), opRequests(r, "destroy"), pm,
+			secs(r.Baseline.Apply), secs(r.Baseline.Plan), secs(r.Baseline.Destroy), secs(r.Baseline.ProviderStart), mib(peak(r)))
+	}
+	fmt.Fprintln(w)
+
+	fmt.Fprintf(w, "## Against the goal\n\n")
+	par10 := rep.Parallelism
+	if par10 <= 0 {
+		par10 = 10
+	}
+	fmt.Fprintf(w, "Goal (issue 5): a no-change plan costs at most %.1f × (OpenTofu's overhead + the round trips it cannot avoid):\n\n", Factor)
+	fmt.Fprintf(w, "    floor = baseline plan time + ceil(members / %d) × %g request(s) per member × %s\n", par10, rep.MinRequestsPerMember, rep.Latency)
+	fmt.Fprintf(w, "    goal  = %.1f × floor\n\n", Factor)
+	fmt.Fprintf(w, "(members are refreshed %d at a time, each needing at least %g round trip(s); the requests every plan makes once, such as logins, are left out of the floor).\n\n",
+		par10, rep.MinRequestsPerMember)
+	fmt.Fprintf(w, "| scenario | plan | baseline plan | round trips | floor | goal | plan / floor | verdict |\n|---|--:|--:|--:|--:|--:|--:|---|\n")
+	for i := range rep.Results {
+		r := &rep.Results[i]
+		b, ok := rep.Bound(r)
+		if !ok {
+			continue
+		}
+		name := r.Scenario.String()
+		if r.Scenario == (Scenario{1, 100}) {
+			name = "**" + name + "** (the goal's case)"
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %.2f | %s |\n", name, secs(b.Measured), secs(b.Overhead),
+			secs(b.RoundTrips), secs(b.Overhead+b.RoundTrips), secs(b.Limit), b.Ratio, verdict(b))
+	}
+	fmt.Fprintln(w)
+
+	for i := range rep.Results {
+		r := &rep.Results[i]
+		fmt.Fprintf(w, "## %s: %d group(s) × %d member(s)\n\n", r.Scenario, r.Scenario.Groups, r.Scenario.Members)
+		if r.Err != "" {
+			fmt.Fprintf(w, "**Error:** %s\n\n", r.Err)
+		}
+		fmt.Fprintf(w, "| operation | wall | exit | provider processes | peak RSS | in flight: peak / mean |")
+		for _, s := range Servers {
+			fmt.Fprintf(w, " %s |", s)
+		}
+		fmt.Fprintf(w, " total |\n|---|--:|--:|--:|--:|--:|%s--:|\n", strings.Repeat("--:|", len(Servers)))
+		for _, op := range r.Ops {
+			mean := 0.0
+			if op.Wall > 0 {
+				mean = float64(op.Requests.Total()) * float64(rep.Latency) / float64(op.Wall)
+			}
+			fmt.Fprintf(w, "| %s | %s | %d | %d | %s | %d / %.1f |", op.Name, secs(op.Wall), op.ExitCode, op.Processes, mib(op.PeakRSS),
+				op.Requests.PeakInFlight, mean)
+			for _, s := range Servers {
+				fmt.Fprintf(w, " %d |", op.Requests.PerServer[s])
+			}
+			fmt.Fprintf(w, " %d |\n", op.Requests.Total())
+		}
+		fmt.Fprintf(w, "| baseline (terraform_data) | apply %s, plan %s, destroy %s | | | | |%s |\n\n",
+			secs(r.Baseline.Apply), secs(r.Baseline.Plan), secs(r.Baseline.Destroy), strings.Repeat(" |", len(Servers)))
+		for _, op := range r.Ops {
+			if op.Err != "" {
+				fmt.Fprintf(w, "%s failed: %s\n\n", op.Name, op.Err)
+			}
+		}
+		members := float64(r.Scenario.TotalMembers())
+		for _, op := range r.Ops {
+			n := top
+			if op.Name == "plan" {
+				n = len(op.Requests.Counts) // the refresh in full
+			}
+			fmt.Fprintf(w, "Requests of %s by endpoint", op.Name)
+			if n < len(op.Requests.Counts) {
+				fmt.Fprintf(w, " (top %d of %d)", n, len(op.Requests.Counts))
+			}
+			fmt.Fprintf(w, ":\n\n| server | endpoint | requests | per member |\n|---|---|--:|--:|\n")
+			for _, c := range op.Requests.Counts[:min(n, len(op.Requests.Counts))] {
+				fmt.Fprintf(w, "| %s | `%s` | %d | %.2f |\n", c.Server, c.Endpoint, c.N, float64(c.N)/members)
+			}
+			fmt.Fprintln(w)
+		}
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// SortResults orders results by total members, then groups.
+func SortResults(rs []Result) {
+	sort.SliceStable(rs, func(i, j int) bool {
+		a, b := rs[i].Scenario, rs[j].Scenario
+		if a.TotalMembers() != b.TotalMembers() {
+			return a.TotalMembers() < b.TotalMembers()
+		}
+		return a.Groups < b.Groups
+	})
+}

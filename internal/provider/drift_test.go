@@ -1,0 +1,236 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator/openstacksim"
+)
+
+// expectDrift checks that a plan updates a resource to repair drift, and
+// that the plan says what drifted: the drift found by the refresh (the
+// "before" value) names it.
+type expectDrift struct {
+	address string
+	says    func() string // read when the plan is checked, after earlier steps captured ids
+}
+
+func (e expectDrift) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	for _, rc := range req.Plan.ResourceChanges {
+		if rc.Address != e.address {
+			continue
+		}
+		before, _ := rc.Change.Before.(map[string]any)
+		after, _ := rc.Change.After.(map[string]any)
+		drift, _ := before["drift"].([]any)
+		var found []string
+		for _, d := range drift {
+			found = append(found, fmt.Sprint(d))
+		}
+		if says := e.says(); !strings.Contains(strings.Join(found, "\n"), says) {
+			resp.Error = fmt.Errorf("%s: drift before the repair is %q, want a line saying %q", e.address, found, says)
+			return
+		}
+		if left, _ := after["drift"].([]any); len(left) != 0 {
+			resp.Error = fmt.Errorf("%s: the plan keeps drift %v", e.address, left)
+		}
+		return
+	}
+	resp.Error = fmt.Errorf("%s is not in the plan", e.address)
+}
+
+func driftPlan(address string, says func() string) tfresource.ConfigPlanChecks {
+	return tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+		plancheck.ExpectResourceAction(address, plancheck.ResourceActionUpdate),
+		expectDrift{address: address, says: says},
+	}}
+}
+
+// newestVersion is the newest metadata version object of a group on a site.
+func newestVersion(site *openstacksim.Site, groupID string) (string, []byte) {
+	names := site.Objects("protector", "groups/"+groupID+"/v/")
+	if len(names) == 0 {
+		return "", nil
+	}
+	b, _ := site.Object("protector", names[len(names)-1])
+	return names[len(names)-1], b
+}
+
+// TestAccDrift_repaired: each change made out of band shows in the plan as
+// drift with what changed, an apply repairs it, and the plan after it is
+// empty (the framework checks that after every step).
+func TestAccDrift_repaired(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	config := w.provider(providerOptions{admin: true}) + sitesHCL + groupHCL("Production web application tier", "async", "replicated-ssd") +
+		memberHCL("web1", simulator.WebServer1ID)
+	const memberAddr = "protector_member.web1"
+	var groupID, primaryCG, secondaryCG string
+	a, b := w.Site(simulator.SiteA), w.Site(simulator.SiteB)
+	project, _ := b.ProjectID(simulator.Project)
+
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{
+				Config: config,
+				Check: tfresource.ComposeTestCheckFunc(
+					capture(groupAddr, "id", &groupID),
+					capture(groupAddr, "primary_consistency_group_id", &primaryCG),
+					capture(groupAddr, "secondary_consistency_group_id", &secondaryCG),
+				),
+			},
+			{
+				// A member's volume taken out of the consistency group by hand.
+				PreConfig: func() {
+					a.Update(func(st *openstacksim.State) { st.Volumes[simulator.WebServer1DataVolumeID].GroupID = "" })
+				},
+				Config: config,
+				ConfigPlanChecks: driftPlan(memberAddr, func() string {
+					return "volume " + simulator.WebServer1DataVolumeID + " of web-server-1 is no longer in the consistency group"
+				}),
+				Check: func(*terraform.State) error {
+					if v, _ := a.Volume(simulator.WebServer1DataVolumeID); v.GroupID != primaryCG {
+						return fmt.Errorf("the repair left volume %s in group %q, want %s", v.ID, v.GroupID, primaryCG)
+					}
+					return nil
+				},
+			},
+			{
+				// The consistency group deleted on the secondary site.
+				PreConfig: func() {
+					b.Update(func(st *openstacksim.State) { delete(st.Groups, secondaryCG) })
+				},
+				Config:           config,
+				ConfigPlanChecks: driftPlan(groupAddr, func() string { return "consistency group " + secondaryCG + " no longer exists on site-b" }),
+				Check: func(s *terraform.State) error {
+					id, err := attrOf(s, groupAddr, "secondary_consistency_group_id")
+					if err != nil {
+						return err
+					}
+					if g, ok := b.Group(id); id == secondaryCG || !ok || g.Status != "available" {
+						return fmt.Errorf("site-b consistency group after the repair: %q (old %s), exists %v", id, secondaryCG, ok)
+					}
+					return nil
+				},
+			},
+			{
+				// The newest metadata never reached the peer (a failed push).
+				PreConfig: func() {
+					name, _ := newestVersion(b, groupID)
+					b.DeleteObject("protector", name)
+				},
+				Config:           config,
+				ConfigPlanChecks: driftPlan(groupAddr, func() string { return "the push of a change did not arrive" }),
+				Check:            checkSameNewestVersion(a, b, &groupID),
+			},
+			{
+				// The peer's copy damaged: its checksum no longer matches.
+				PreConfig: func() {
+					name, data := newestVersion(b, groupID)
+					b.PutObject(project, "protector", name, []byte(strings.Replace(string(data), "Production", "Tampered", 1)))
+				},
+				Config:           config,
+				ConfigPlanChecks: driftPlan(groupAddr, func() string { return "the metadata on site-b is damaged" }),
+				Check:            checkSameNewestVersion(a, b, &groupID),
+			},
+		},
+	})
+}
+
+func checkSameNewestVersion(a, b *openstacksim.Site, groupID *string) func(*terraform.State) error {
+	return func(*terraform.State) error {
+		na, da := newestVersion(a, *groupID)
+		nb, db := newestVersion(b, *groupID)
+		if na != nb || string(da) != string(db) {
+			return fmt.Errorf("after sync-force site-a has %s and site-b %s, identical %v", na, nb, string(da) == string(db))
+		}
+		return nil
+	}
+}
+
+// TestAccDrift_notRepairable: a retyped volume and a deleted VM cannot be
+// repaired by an apply; the plan fails and says why and what to do.
+func TestAccDrift_notRepairable(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	config := w.provider(providerOptions{admin: true}) + sitesHCL + groupHCL("web", "async", "replicated-ssd") +
+		memberHCL("web1", simulator.WebServer1ID)
+	a := w.Site(simulator.SiteA)
+	var typeID string
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{Config: config},
+			{
+				PreConfig: func() {
+					std, _ := a.VolumeType(simulator.TypeStandard)
+					a.Update(func(st *openstacksim.State) {
+						v := st.Volumes[simulator.WebServer1DataVolumeID]
+						typeID = v.TypeID
+						v.Type, v.TypeID = std.Name, std.ID
+					})
+				},
+				Config:      config,
+				PlanOnly:    true,
+				ExpectError: wrapped(`(?s)Member web-server-1 cannot be repaired.*retyped to "standard".*migrate the volume back`),
+			},
+			{
+				PreConfig: func() {
+					a.Update(func(st *openstacksim.State) {
+						v := st.Volumes[simulator.WebServer1DataVolumeID]
+						v.Type, v.TypeID = simulator.TypeReplicatedSSD, typeID
+						delete(st.Servers, simulator.WebServer1ID)
+					})
+				},
+				Config:      config,
+				PlanOnly:    true,
+				ExpectError: wrapped(`(?s)instance web-server-1 \(` + simulator.WebServer1ID + `\) no longer exists on site-a.*remove this protector_member`),
+			},
+		},
+	})
+}
+
+// TestAccDrift_groupDeleted: a group deleted out of band (metadata and
+// consistency groups on both sites) is planned again and recreated.
+func TestAccDrift_groupDeleted(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	config := w.provider(providerOptions{}) + sitesHCL + groupHCL("web", "async", "replicated-ssd")
+	var groupID string
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{Config: config, Check: capture(groupAddr, "id", &groupID)},
+			{
+				PreConfig: func() {
+					for _, s := range []*openstacksim.Site{w.Site(simulator.SiteA), w.Site(simulator.SiteB)} {
+						for _, n := range s.Objects("protector", "groups/"+groupID+"/") {
+							s.DeleteObject("protector", n)
+						}
+						s.Update(func(st *openstacksim.State) { clear(st.Groups) })
+					}
+				},
+				Config: config,
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(groupAddr, plancheck.ResourceActionCreate),
+				}},
+				Check: func(*terraform.State) error {
+					for _, s := range []*openstacksim.Site{w.Site(simulator.SiteA), w.Site(simulator.SiteB)} {
+						if n := len(s.Groups()); n != 1 {
+							return fmt.Errorf("%s holds %d consistency groups after the recreate, want 1", s.Name(), n)
+						}
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
