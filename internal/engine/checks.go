@@ -32,21 +32,44 @@ func (e *Engine) checkVolumeType(ctx context.Context, s *openstack.Site, name, r
 		return nil, "", e.cloudError(site, "read volume type "+name, err)
 	}
 	fix := fmt.Sprintf("On %s run: openstack volume type set %s --property replication_enabled='<is> True' --property replication_type='<in> %s', then plan again", site, vt.Name, replicationType)
-	if strings.TrimSpace(vt.ExtraSpecs[specReplicationEnabled]) != specTrue {
+	specs := replicationSpecsOf(vt)
+	if !specs.enabled() {
 		return nil, "", &Error{Kind: KindNotEligible, Site: site, Object: vt.Name,
-			Detail: fmt.Sprintf("volume type %q on site %s does not have replication_enabled='<is> True' (it has %s)", vt.Name, site, quoteSpec(vt.ExtraSpecs[specReplicationEnabled])),
+			Detail: fmt.Sprintf("volume type %q on site %s does not have replication_enabled='<is> True' (it has %s)", vt.Name, site, quoteSpec(specs.Enabled)),
 			Fix:    fix}
 	}
-	got, seen := vt.ExtraSpecs[specReplicationType]
-	if !seen && !vt.SpecsComplete {
+	if !specs.TypeSeen {
 		return vt, fmt.Sprintf("The replication_type of volume type %q on site %s could not be checked: Cinder shows it to admins only. Configure an admin credential for the site (sites.%s.admin) to check it at plan.", vt.Name, site, site), nil
 	}
-	if want := "<in> " + replicationType; strings.TrimSpace(got) != want {
+	if !specs.replicates(replicationType) {
 		return nil, "", &Error{Kind: KindNotEligible, Site: site, Object: vt.Name,
-			Detail: fmt.Sprintf("volume type %q on site %s has replication_type %s, and a %s protection group needs '%s'", vt.Name, site, quoteSpec(got), replicationType, want),
+			Detail: fmt.Sprintf("volume type %q on site %s has replication_type %s, and a %s protection group needs '%s'", vt.Name, site, quoteSpec(specs.Type), replicationType, "<in> "+replicationType),
 			Fix:    fix}
 	}
 	return vt, "", nil
+}
+
+// replicationSpecs are the two extra specs of a volume type that decide its
+// eligibility for replication (the guide's Troubleshooting), as the caller
+// could see them. The rules are enabled and replicates; checkVolumeType and
+// VolumeTypeReport both apply them.
+type replicationSpecs struct {
+	Enabled  string // replication_enabled, as Cinder shows it
+	Type     string // replication_type, as Cinder shows it
+	TypeSeen bool   // false: replication_type is admin-only and was not shown
+}
+
+func replicationSpecsOf(vt *openstack.VolumeType) replicationSpecs {
+	got, seen := vt.ExtraSpecs[specReplicationType]
+	return replicationSpecs{Enabled: vt.ExtraSpecs[specReplicationEnabled], Type: got, TypeSeen: seen || vt.SpecsComplete}
+}
+
+// enabled: replication_enabled='<is> True'.
+func (r replicationSpecs) enabled() bool { return strings.TrimSpace(r.Enabled) == specTrue }
+
+// replicates: replication_type='<in> async' (or sync) as the group needs.
+func (r replicationSpecs) replicates(replicationType string) bool {
+	return r.TypeSeen && strings.TrimSpace(r.Type) == "<in> "+replicationType
 }
 
 func quoteSpec(v string) string {

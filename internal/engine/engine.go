@@ -341,22 +341,25 @@ func (e *Engine) modify(ctx context.Context, id string, change func(d *document,
 // push copies a version to the secondary site and records the outcome on
 // the primary. A failed push leaves the group visibly out of sync.
 func (e *Engine) push(ctx context.Context, primary, secondary *openstack.Site, d *document) {
-	rec := syncRecord{Status: SyncSynced, RemoteVersion: d.Version, LastSync: e.now()}
-	if err := secondary.EnsureContainer(ctx, container); err != nil {
-		rec = syncRecord{Status: SyncFailed, Error: err.Error(), LastSync: e.now()}
-	} else if err := writeDocument(ctx, secondary, d.clone()); err != nil {
-		rec = syncRecord{Status: SyncFailed, Error: err.Error(), LastSync: e.now()}
+	start := e.now()
+	rec := syncRecord{Status: SyncSynced, RemoteVersion: d.Version, LastSync: start}
+	err := secondary.EnsureContainer(ctx, container)
+	if err == nil {
+		err = writeDocument(ctx, secondary, d.clone())
+	}
+	if err != nil {
+		rec = syncRecord{Status: SyncFailed, Error: err.Error(), LastSync: start}
 		if openstack.IsUnreachable(err) {
 			rec.Status = SyncUnreachable
 		}
-	}
-	if rec.Status != SyncSynced {
 		e.debug(ctx, "metadata push failed", map[string]any{"group": d.Group.ID, "version": d.Version, "error": rec.Error})
 		if v, err := latestVersion(ctx, secondary, d.Group.ID); err == nil {
 			rec.RemoteVersion = v
 		}
 	}
 	_ = putJSON(ctx, primary, syncObject(d.Group.ID), rec, false)
+	entry := SyncLogEntry{Version: d.Version, Time: start, Outcome: rec.Status, Duration: e.now().Sub(start), Error: rec.Error}
+	_ = putJSON(ctx, primary, logObject(d.Group.ID, start, d.Version), entry, false)
 }
 
 func peerUnreachable(site string, err error) error {

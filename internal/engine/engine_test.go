@@ -503,3 +503,59 @@ func TestRepairGroupRecreatesConsistencyGroups(t *testing.T) {
 		g = repaired
 	}
 }
+
+// Policy drift on the arrays shows on a read and an update binds again; the
+// RPO readiness measures the newest snapshot on the secondary array.
+func TestPolicyDriftAndReadiness(t *testing.T) {
+	ctx := context.Background()
+	w, e := testWorld(t, true)
+	registerSites(t, e)
+	g, err := e.CreateGroup(ctx, guideGroup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := arrayEndpoints(w)
+	spec := PolicySpec{GroupID: g.ID, Primary: a, Secondary: b, PureGroupName: "pg-prod-web-app", ReplicationInterval: 300, RPOMinutes: 15}
+	if _, err := e.CreatePolicy(ctx, spec); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.AddMember(ctx, MemberSpec{GroupID: g.ID, InstanceID: simulator.WebServer1ID}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.GetPolicy(ctx, g.ID, a, b)
+	if err != nil || len(p.Drift) != 0 || p.Readiness == nil || !p.Readiness.Compliant || !p.Readiness.LastReplicated.IsZero() {
+		t.Fatalf("fresh policy: %+v %+v %v; want no drift, pending (compliant, nothing replicated yet)", p, p.Readiness, err)
+	}
+
+	// Twenty minutes later with nothing replicated, the RPO of 15 is breached.
+	later := time.Now().UTC().Add(20 * time.Minute)
+	e.now = func() time.Time { return later }
+	e.forget(g.ID)
+	if p, _ = e.GetPolicy(ctx, g.ID, a, b); p.Readiness.Compliant || p.Readiness.Lag < 19*time.Minute {
+		t.Fatalf("readiness 20 minutes on: %+v, want a breach", p.Readiness)
+	}
+	e.now = func() time.Time { return time.Now().UTC() }
+
+	// Out of band: a member volume leaves the Pure group, the target is
+	// disallowed on the secondary array.
+	arrayA := w.Array("flasharray-a")
+	volume := simulator.ArrayVolumeName(simulator.WebServer1BootVolumeID, false)
+	if err := arrayA.RemoveProtectionGroupVolumes("pg-prod-web-app", volume); err != nil {
+		t.Fatal(err)
+	}
+	client, _ := e.array(b)
+	if err := client.AllowProtectionGroupTarget(ctx, "flasharray-a:pg-prod-web-app", "flasharray-b", false); err != nil {
+		t.Fatal(err)
+	}
+	e.forget(g.ID)
+	p, err = e.GetPolicy(ctx, g.ID, a, b)
+	if err != nil || len(p.Drift) != 2 {
+		t.Fatalf("drift after out-of-band changes: %q %v; want the missing volume and the disallowed target", p.Drift, err)
+	}
+	if _, err := e.UpdatePolicy(ctx, spec); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ = e.GetPolicy(ctx, g.ID, a, b); len(p.Drift) != 0 || !p.TargetAllowed {
+		t.Fatalf("after the repair: drift %q, target allowed %v", p.Drift, p.TargetAllowed)
+	}
+}

@@ -28,6 +28,7 @@ func groupPrefix(id string) string          { return "groups/" + id + "/" }
 func versionPrefix(id string) string        { return groupPrefix(id) + "v/" }
 func versionObject(id string, v int) string { return fmt.Sprintf("%s%010d", versionPrefix(id), v) }
 func syncObject(id string) string           { return groupPrefix(id) + "sync.json" }
+func logPrefix(id string) string            { return groupPrefix(id) + "log/" }
 func pendingObject(id string) string        { return groupPrefix(id) + "pending.json" }
 
 // groupRecord is the group part of the metadata document.
@@ -64,6 +65,21 @@ type syncRecord struct {
 	RemoteVersion int       `json:"remote_version"`
 	LastSync      time.Time `json:"last_sync"`
 	Error         string    `json:"error,omitempty"`
+}
+
+// SyncLogEntry is one push of a version to the peer, the guide's
+// `sync-log`.
+type SyncLogEntry struct {
+	Version  int           `json:"version"`
+	Time     time.Time     `json:"time"`
+	Outcome  string        `json:"outcome"` // SYNCED, FAILED, UNREACHABLE
+	Duration time.Duration `json:"duration_ns"`
+	Error    string        `json:"error,omitempty"`
+}
+
+// logObject names a log entry so that names sort by time.
+func logObject(id string, at time.Time, version int) string {
+	return fmt.Sprintf("%s%020d-%010d", logPrefix(id), at.UnixNano(), version)
 }
 
 // pendingRecord tracks a group being created, so that a create that failed

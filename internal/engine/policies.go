@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/protector-dr/terraform-provider-protector/internal/flasharray"
 	"github.com/protector-dr/terraform-provider-protector/internal/openstack"
@@ -172,6 +173,7 @@ func (e *Engine) CreatePolicy(ctx context.Context, spec PolicySpec) (*Policy, er
 			PrimaryArrayURL: spec.Primary.URL, SecondaryArrayURL: spec.Secondary.URL,
 			PrimaryArrayName: a.primaryName, SecondaryArrayName: a.secondaryName,
 			PureGroupName: pureGroupName(d, spec.PureGroupName),
+			CreatedAt:     e.now(),
 		}
 		if d.Group.ReplicationType == ReplicationAsync {
 			rec.ReplicationInterval = spec.ReplicationInterval
@@ -202,13 +204,22 @@ func (e *Engine) CreatePolicy(ctx context.Context, spec PolicySpec) (*Policy, er
 // the target, then replication enabled.
 func (e *Engine) bindProtectionGroup(ctx context.Context, a *arrays, rec *PolicyRecord) error {
 	pg := rec.PureGroupName
-	if _, err := a.primary.ProtectionGroup(ctx, pg); flasharray.IsNotFound(err) {
+	existing, err := a.primary.ProtectionGroup(ctx, pg)
+	switch {
+	case flasharray.IsNotFound(err):
 		if _, err := a.primary.CreateProtectionGroup(ctx, pg); err != nil {
 			return e.arrayError(a.primaryURL, "create protection group "+pg, err)
 		}
 		rec.CreatedPureGroup = true
-	} else if err != nil {
+	case err != nil:
 		return e.arrayError(a.primaryURL, "read protection group "+pg, err)
+	case existing.Destroyed:
+		// Destroyed out of band but not yet eradicated: its name is taken
+		// until it is, so recover it (with its snapshots) instead.
+		recovered := false
+		if _, err := a.primary.UpdateProtectionGroup(ctx, pg, flasharray.ProtectionGroupPatch{Destroyed: &recovered}); err != nil {
+			return e.arrayError(a.primaryURL, "recover protection group "+pg, err)
+		}
 	}
 	freq := rec.ReplicationInterval * 1000
 	if _, err := a.primary.UpdateProtectionGroup(ctx, pg, flasharray.ProtectionGroupPatch{
@@ -314,9 +325,18 @@ func driverManaged(d *document) bool {
 }
 
 // protectVolumes puts volumes into the policy's Pure group (async) or pod
-// (sync).
+// (sync), unless the Cinder driver does it (driverManaged).
 func (e *Engine) protectVolumes(ctx context.Context, d *document, vols []*openstack.Volume) error {
-	if len(vols) == 0 || driverManaged(d) {
+	if driverManaged(d) {
+		return nil
+	}
+	return e.addToPureGroup(ctx, d, vols)
+}
+
+// addToPureGroup puts volumes into the policy's Pure group or checks they
+// are in its pod.
+func (e *Engine) addToPureGroup(ctx context.Context, d *document, vols []*openstack.Volume) error {
+	if len(vols) == 0 {
 		return nil
 	}
 	a, err := e.policyArrays(ctx, d)
@@ -432,6 +452,7 @@ func (e *Engine) GetPolicy(ctx context.Context, groupID string, primary, seconda
 	if p.Kind == "pod" {
 		pod, err := a.primary.Pod(ctx, p.PureGroupName)
 		if flasharray.IsNotFound(err) {
+			p.Drift = append(p.Drift, fmt.Sprintf("pod %s no longer exists on %s", p.PureGroupName, a.primaryName))
 			return p, nil
 		}
 		if err != nil {
@@ -442,6 +463,9 @@ func (e *Engine) GetPolicy(ctx context.Context, groupID string, primary, seconda
 				p.PodStretched = true
 			}
 		}
+		if !p.PodStretched {
+			p.Drift = append(p.Drift, fmt.Sprintf("pod %s is not online on %s", p.PureGroupName, a.secondaryName))
+		}
 		for _, v := range vols {
 			if !strings.HasPrefix(arrayVolumeName(v), p.PureGroupName+"::") {
 				p.MissingVolumes = append(p.MissingVolumes, v.ID)
@@ -450,7 +474,8 @@ func (e *Engine) GetPolicy(ctx context.Context, groupID string, primary, seconda
 		return p, nil
 	}
 	pg, err := a.primary.ProtectionGroup(ctx, p.PureGroupName)
-	if flasharray.IsNotFound(err) {
+	if flasharray.IsNotFound(err) || (err == nil && pg.Destroyed) {
+		p.Drift = append(p.Drift, fmt.Sprintf("protection group %s no longer exists on %s", p.PureGroupName, a.primaryName))
 		return p, nil
 	}
 	if err != nil {
@@ -485,32 +510,77 @@ func (e *Engine) GetPolicy(ctx context.Context, groupID string, primary, seconda
 		}
 	}
 	sort.Strings(p.MissingVolumes)
+	if !p.ReplicationEnabled {
+		p.Drift = append(p.Drift, fmt.Sprintf("replication of %s is disabled on %s", p.PureGroupName, a.primaryName))
+	}
+	if !p.TargetAllowed {
+		p.Drift = append(p.Drift, fmt.Sprintf("%s is not an allowed target of %s", a.secondaryName, p.PureGroupName))
+	}
+	if len(p.MissingVolumes) > 0 {
+		p.Drift = append(p.Drift, fmt.Sprintf("member volumes %s are missing from %s", strings.Join(p.MissingVolumes, ", "), p.PureGroupName))
+	}
+	if p.Readiness, err = e.readiness(ctx, a, p); err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+// readiness measures the RPO lag on the secondary array: now minus the
+// creation of the newest snapshot fully transferred there.
+func (e *Engine) readiness(ctx context.Context, a *arrays, p *Policy) (*Readiness, error) {
+	r := &Readiness{RPO: time.Duration(p.RPOMinutes) * time.Minute}
+	transfers, err := a.secondary.ProtectionGroupSnapshotTransfers(ctx, a.primaryName+":"+p.PureGroupName)
+	if flasharray.IsNotFound(err) {
+		return r, nil
+	}
+	if err != nil {
+		return nil, e.arrayError(a.secondaryURL, "read the snapshot transfers of "+p.PureGroupName, err)
+	}
+	// Before the first snapshot arrives, the clock runs from the policy's
+	// creation: a new policy is pending, not in breach.
+	since := p.CreatedAt
+	if newest, ok := flasharray.NewestCompleted(transfers); ok {
+		r.LastReplicated = newest.Created
+		since = newest.Created
+	}
+	r.Lag = e.now().Sub(since)
+	r.Compliant = r.RPO == 0 || r.Lag <= r.RPO
+	return r, nil
 }
 
 // UpdatePolicy changes interval and RPO in place.
 func (e *Engine) UpdatePolicy(ctx context.Context, spec PolicySpec) (*Policy, error) {
-	d, err := e.modify(ctx, spec.GroupID, func(d *document, _, _ *openstack.Site) error {
+	d, err := e.modify(ctx, spec.GroupID, func(d *document, primary, _ *openstack.Site) error {
 		if d.Policy == nil {
 			return ErrNotFound
 		}
 		if err := spec.validate(d.Group.ReplicationType); err != nil {
 			return err
 		}
+		a, err := e.connectArrays(ctx, spec.Primary, spec.Secondary)
+		if err != nil {
+			return err
+		}
+		vols, err := e.memberVolumes(ctx, primary, d)
+		if err != nil {
+			return err
+		}
 		if d.Group.ReplicationType == ReplicationSync {
-			return nil
+			// Binding again repairs drift: a pod no longer stretched.
+			return e.bindPod(ctx, a, d.Policy, vols)
 		}
 		interval := spec.ReplicationInterval
 		if interval == 0 {
 			interval = 3600
 		}
-		a, err := e.connectArrays(ctx, spec.Primary, spec.Secondary)
-		if err != nil {
-			return err
-		}
 		d.Policy.ReplicationInterval = interval
 		d.Policy.RPOMinutes = spec.RPOMinutes
-		return e.bindProtectionGroup(ctx, a, d.Policy)
+		if err := e.bindProtectionGroup(ctx, a, d.Policy); err != nil {
+			return err
+		}
+		// Binding again repairs drift: volumes taken out of the Pure group,
+		// even the driver's.
+		return e.addToPureGroup(ctx, d, vols)
 	})
 	if err != nil {
 		return nil, err

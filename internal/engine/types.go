@@ -173,6 +173,8 @@ type PolicyRecord struct {
 	// CreatedPureGroup records whether the engine created the Pure
 	// protection group or pod (and so may destroy it) or adopted one.
 	CreatedPureGroup bool `json:"created_pure_group"`
+	// CreatedAt starts the RPO clock before the first snapshot arrives.
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // ArrayEndpoint is how to reach one FlashArray.
@@ -214,6 +216,23 @@ type Policy struct {
 	// MissingVolumes lists member volumes absent from the Pure group.
 	MissingVolumes  []string
 	MetadataVersion int
+	// Drift lists what differs on the arrays from the binding the policy
+	// made; UpdatePolicy binds again.
+	Drift []string
+	// Readiness is the guide's replication readiness (async only).
+	Readiness *Readiness
+}
+
+// Readiness says whether the newest snapshot replicated to the secondary
+// array is within the RPO.
+type Readiness struct {
+	// LastReplicated is the creation time of the newest snapshot fully
+	// transferred to the secondary; zero when none has arrived.
+	LastReplicated time.Time
+	// Lag is now minus LastReplicated.
+	Lag       time.Duration
+	RPO       time.Duration
+	Compliant bool
 }
 
 // MemberSpec adds a VM to a group.

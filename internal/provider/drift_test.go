@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -230,6 +231,53 @@ func TestAccDrift_groupDeleted(t *testing.T) {
 					}
 					return nil
 				},
+			},
+		},
+	})
+}
+
+// TestAccDrift_policy: the Pure protection group changed on the array (a
+// member volume taken out, the group destroyed) shows as policy drift; an
+// apply binds it again.
+func TestAccDrift_policy(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	config := w.provider(providerOptions{arrayTokens: true}) + sitesHCL + groupHCL("web", "async", "replicated-ssd") +
+		policyHCL(w, false, 300, 15) + memberHCL("web1", simulator.WebServer1ID)
+	arrayA := w.Array(simulator.ArrayA)
+	volume := simulator.ArrayVolumeName(simulator.WebServer1DataVolumeID, false)
+	var primaryCG string
+	pgName := func() string { return simulator.ConsistencyGroupPGName(primaryCG) }
+	holdsVolume := func(*terraform.State) error {
+		pg, ok := arrayA.ProtectionGroup(pgName())
+		if !ok || pg.Destroyed || !slices.Contains(pg.Volumes, volume) {
+			return fmt.Errorf("after the repair %s: exists %v, destroyed %v, volumes %v; want %s in it", pgName(), ok, pg.Destroyed, pg.Volumes, volume)
+		}
+		return nil
+	}
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{Config: config, Check: capture(groupAddr, "primary_consistency_group_id", &primaryCG)},
+			{
+				PreConfig: func() {
+					if err := arrayA.RemoveProtectionGroupVolumes(pgName(), volume); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config:           config,
+				ConfigPlanChecks: driftPlan(policyAddr, func() string { return "are missing from " + pgName() }),
+				Check:            holdsVolume,
+			},
+			{
+				PreConfig: func() {
+					if err := arrayA.DestroyProtectionGroup(pgName()); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config:           config,
+				ConfigPlanChecks: driftPlan(policyAddr, func() string { return pgName() + " no longer exists on " + simulator.ArrayA }),
+				Check:            holdsVolume,
 			},
 		},
 	})

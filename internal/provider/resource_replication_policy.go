@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -49,6 +50,10 @@ type replicationPolicyModel struct {
 	ReplicationEnabled  types.Bool   `tfsdk:"replication_enabled"`
 	TargetAllowed       types.Bool   `tfsdk:"target_allowed"`
 	MetadataVersion     types.Int64  `tfsdk:"metadata_version"`
+	Drift               types.List   `tfsdk:"drift"`
+	RPOCompliant        types.Bool   `tfsdk:"rpo_compliant"`
+	ReplicationLag      types.Int64  `tfsdk:"replication_lag_seconds"`
+	LastReplicatedAt    types.String `tfsdk:"last_replicated_at"`
 }
 
 func (r *replicationPolicyResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -160,6 +165,23 @@ func (r *replicationPolicyResource) Schema(_ context.Context, _ resource.SchemaR
 				MarkdownDescription: "Async: whether the secondary array allows the protection group as a target. Sync: " +
 					"whether the pod is online on both arrays.",
 			},
+			"drift": driftAttribute("on the primary array the Pure protection group (or pod) deleted, replication " +
+				"disabled, member volumes taken out of it; on the secondary array the target no longer allowed (or the pod " +
+				"no longer online there)"),
+			"rpo_compliant": schema.BoolAttribute{
+				Computed: true,
+				MarkdownDescription: "Async: whether the newest snapshot fully replicated to the secondary array is within " +
+					"`rpo_minutes` (replication readiness). Before the first snapshot arrives the clock runs from the policy's " +
+					"creation. A breach is reported as a warning in every plan. Null for sync (zero RPO).",
+			},
+			"replication_lag_seconds": schema.Int64Attribute{
+				Computed:            true,
+				MarkdownDescription: "Async: seconds since the creation of the newest snapshot fully transferred to the secondary array, as of the last refresh.",
+			},
+			"last_replicated_at": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "Async: creation time (RFC 3339) of the newest snapshot fully transferred to the secondary array; empty before the first one.",
+			},
 			"metadata_version": schema.Int64Attribute{
 				Computed:            true,
 				MarkdownDescription: "The group's metadata version after the last change of the policy.",
@@ -187,7 +209,21 @@ func (r *replicationPolicyResource) ModifyPlan(ctx context.Context, req resource
 	if !isCreate(req) {
 		var state replicationPolicyModel
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-		if resp.Diagnostics.HasError() || plan.sameConfig(state) {
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		if len(state.Drift.Elements()) > 0 {
+			// Plan binding again: what it changes is known after apply.
+			plan.Drift = stringList(nil)
+			plan.ReplicationEnabled = types.BoolUnknown()
+			plan.TargetAllowed = types.BoolUnknown()
+			plan.MetadataVersion = types.Int64Unknown()
+			plan.RPOCompliant = types.BoolUnknown()
+			plan.ReplicationLag = types.Int64Unknown()
+			plan.LastReplicatedAt = types.StringUnknown()
+			resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		}
+		if plan.sameConfig(state) {
 			return
 		}
 	}
@@ -240,7 +276,20 @@ func (r *replicationPolicyResource) Read(ctx context.Context, req resource.ReadR
 		return
 	}
 	state.fill(p)
+	if rd := p.Readiness; rd != nil && !rd.Compliant {
+		resp.Diagnostics.AddWarning("RPO breach: protection group "+p.GroupID,
+			fmt.Sprintf("The newest snapshot replicated to %s is %s old (since %s), beyond the RPO of %d minutes. "+
+				"Check the array connection and the replication schedule of %s on %s.",
+				p.SecondaryArrayName, rd.Lag.Round(time.Second), lastReplicated(rd), p.RPOMinutes, p.PureGroupName, p.PrimaryArrayName))
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func lastReplicated(rd *engine.Readiness) string {
+	if rd.LastReplicated.IsZero() {
+		return "the policy was created; nothing has been replicated yet"
+	}
+	return rd.LastReplicated.UTC().Format(time.RFC3339)
 }
 
 func (r *replicationPolicyResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -255,7 +304,7 @@ func (r *replicationPolicyResource) Update(ctx context.Context, req resource.Upd
 	}
 	var p *engine.Policy
 	var err error
-	if plan.ReplicationInterval.Equal(state.ReplicationInterval) && plan.RPOMinutes.Equal(state.RPOMinutes) {
+	if plan.ReplicationInterval.Equal(state.ReplicationInterval) && plan.RPOMinutes.Equal(state.RPOMinutes) && len(state.Drift.Elements()) == 0 {
 		// Only tokens changed: nothing to write, but prove the new ones work.
 		primary, secondary := plan.endpoints(r.data)
 		p, err = r.data.engine.GetPolicy(ctx, state.groupID(), primary, secondary)
@@ -364,6 +413,16 @@ func (m *replicationPolicyModel) fill(p *engine.Policy) {
 	m.PrimaryArrayName = types.StringValue(p.PrimaryArrayName)
 	m.SecondaryArrayName = types.StringValue(p.SecondaryArrayName)
 	m.MetadataVersion = types.Int64Value(int64(p.MetadataVersion))
+	m.Drift = stringList(p.Drift)
+	m.RPOCompliant, m.ReplicationLag, m.LastReplicatedAt = types.BoolNull(), types.Int64Null(), types.StringNull()
+	if rd := p.Readiness; rd != nil {
+		m.RPOCompliant = types.BoolValue(rd.Compliant)
+		m.ReplicationLag = types.Int64Value(int64(rd.Lag / time.Second))
+		m.LastReplicatedAt = types.StringValue("")
+		if !rd.LastReplicated.IsZero() {
+			m.LastReplicatedAt = timeString(rd.LastReplicated)
+		}
+	}
 	if p.ReplicationType == engine.ReplicationSync {
 		m.ReplicationInterval = types.Int64Null()
 		m.RPOMinutes = types.Int64Null()
