@@ -16,6 +16,8 @@ type inspection struct {
 	// inGroup maps the volumes in the primary consistency group to their
 	// volume type; nil when the group could not be read.
 	inGroup map[string]string
+	// volumes are the volumes of the primary consistency group, by id.
+	volumes map[string]*openstack.Volume
 	// volumeType is the group's type on the primary site, resolved once.
 	volumeType *openstack.VolumeType
 }
@@ -29,8 +31,10 @@ func (e *Engine) inspect(ctx context.Context, d *document, primary *openstack.Si
 	vols, err := primary.VolumesInGroup(ctx, cg)
 	if err == nil {
 		in.inGroup = map[string]string{}
-		for _, v := range vols {
-			in.inGroup[v.ID] = v.VolumeType
+		in.volumes = map[string]*openstack.Volume{}
+		for i := range vols {
+			in.inGroup[vols[i].ID] = vols[i].VolumeType
+			in.volumes[vols[i].ID] = &vols[i]
 		}
 	}
 	if _, err := primary.Group(ctx, cg); errors.Is(err, openstack.ErrNotFound) {

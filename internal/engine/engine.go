@@ -32,6 +32,7 @@ type Engine struct {
 	groupLocks map[string]*sync.Mutex
 	reads      map[string]*groupRead            // shared reads of a group's metadata
 	types      map[string]*openstack.VolumeType // site + "\x00" + name or id
+	arrayNames map[string]string                // url -> the array's own name
 }
 
 // New returns an engine; it makes no network call until first used.
@@ -50,6 +51,7 @@ func New(cfg Config) *Engine {
 		groupLocks: map[string]*sync.Mutex{},
 		reads:      map[string]*groupRead{},
 		types:      map[string]*openstack.VolumeType{},
+		arrayNames: map[string]string{},
 	}
 }
 

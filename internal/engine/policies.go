@@ -92,16 +92,41 @@ func (e *Engine) connectArrays(ctx context.Context, primary, secondary ArrayEndp
 	if a.secondary, err = e.array(secondary); err != nil {
 		return nil, err
 	}
-	pa, err := a.primary.Array(ctx)
-	if err != nil {
-		return nil, e.arrayError(primary.URL, "read the array", err)
+	// Each array's first call negotiates, logs in and reads its name: two
+	// independent chains of round trips, so run them side by side.
+	var perr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.primaryName, perr = e.arrayName(ctx, a.primary, primary.URL)
+	}()
+	a.secondaryName, err = e.arrayName(ctx, a.secondary, secondary.URL)
+	<-done
+	if perr != nil {
+		return nil, perr
 	}
-	sa, err := a.secondary.Array(ctx)
 	if err != nil {
-		return nil, e.arrayError(secondary.URL, "read the array", err)
+		return nil, err
 	}
-	a.primaryName, a.secondaryName = pa.Name, sa.Name
 	return a, nil
+}
+
+// arrayName reads an array's name once per engine.
+func (e *Engine) arrayName(ctx context.Context, c *flasharray.Client, url string) (string, error) {
+	e.mu.Lock()
+	name, ok := e.arrayNames[url]
+	e.mu.Unlock()
+	if ok {
+		return name, nil
+	}
+	arr, err := c.Array(ctx)
+	if err != nil {
+		return "", e.arrayError(url, "read the array", err)
+	}
+	e.mu.Lock()
+	e.arrayNames[url] = arr.Name
+	e.mu.Unlock()
+	return arr.Name, nil
 }
 
 // checkConnection checks the primary array replicates to the secondary.
@@ -297,11 +322,16 @@ func (e *Engine) waitPodOnline(ctx context.Context, a *arrays, name string) erro
 	})
 }
 
-// memberVolumes reads the volumes of every member.
-func (e *Engine) memberVolumes(ctx context.Context, s *openstack.Site, d *document) ([]*openstack.Volume, error) {
+// memberVolumes reads the volumes of every member; known, when given,
+// holds volumes already read (the consistency group's listing).
+func (e *Engine) memberVolumes(ctx context.Context, s *openstack.Site, d *document, known ...map[string]*openstack.Volume) ([]*openstack.Volume, error) {
 	var out []*openstack.Volume
 	for _, m := range d.Members {
 		for _, id := range m.VolumeIDs {
+			if len(known) > 0 && known[0][id] != nil {
+				out = append(out, known[0][id])
+				continue
+			}
 			v, err := s.Volume(ctx, id)
 			if err != nil {
 				return nil, e.cloudError(s.Name(), "read volume "+id, err)
@@ -445,7 +475,7 @@ func (e *Engine) GetPolicy(ctx context.Context, groupID string, primary, seconda
 	if err != nil {
 		return nil, err
 	}
-	vols, err := e.memberVolumes(ctx, s, d)
+	vols, err := e.memberVolumes(ctx, s, d, r.in.volumes)
 	if err != nil {
 		return nil, err
 	}

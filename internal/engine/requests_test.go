@@ -83,3 +83,39 @@ func TestMemberRefreshReadsTheGroupOnce(t *testing.T) {
 		t.Fatalf("refreshing members made %d requests to site-b (%v), want 4", got, w.Site("site-b").Faults().Requests())
 	}
 }
+
+// A policy refresh takes the members' volumes from the consistency group's
+// listing, not one request per volume, and reads each array's name once.
+func TestPolicyRefreshReadsNoVolumeOneByOne(t *testing.T) {
+	ctx := context.Background()
+	w, e := testWorld(t, true)
+	registerSites(t, e)
+	g, err := e.CreateGroup(ctx, guideGroup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := arrayEndpoints(w)
+	if _, err := e.CreatePolicy(ctx, PolicySpec{GroupID: g.ID, Primary: a, Secondary: b, PureGroupName: "pg-prod-web-app", ReplicationInterval: 300, RPOMinutes: 15}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{simulator.WebServer1ID, simulator.WebServer2ID, simulator.DBServer1ID} {
+		if _, _, err := e.AddMember(ctx, MemberSpec{GroupID: g.ID, InstanceID: id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fresh := New(e.cfg)
+	w.Site("site-a").Faults().ResetRequests()
+	w.Array("flasharray-a").Faults().ResetRequests()
+	for range 2 {
+		p, err := fresh.GetPolicy(ctx, g.ID, a, b)
+		if err != nil || len(p.MissingVolumes) != 0 {
+			t.Fatalf("policy: %+v %v", p, err)
+		}
+	}
+	if n := w.Site("site-a").Faults().Count("GET", "/volumes/aa"); n != 0 {
+		t.Fatalf("a policy refresh read %d volumes one by one, want 0", n)
+	}
+	if n := w.Array("flasharray-a").Faults().Count("GET", "/arrays"); n != 1 {
+		t.Fatalf("two policy refreshes read the array %d times, want once", n)
+	}
+}

@@ -26,6 +26,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -271,6 +272,9 @@ func runScenario(o options, exe string, sc benchmark.Scenario) (r benchmark.Resu
 			byServer[s] = inj.Requests()
 		}
 		res.Requests = benchmark.TallyRequests(byServer, o.latency)
+		if err := writeRequestLog(filepath.Join(work, "protector-"+name+"-requests.tsv"), byServer); err != nil {
+			log.Printf("scenario %s: %v", sc, err)
+		}
 		if name == "plan" && code == 2 {
 			err = errors.New("the plan after apply has changes (exit code 2): refresh found drift or the provider plans an update")
 		}
@@ -327,6 +331,32 @@ func runScenario(o options, exe string, sc benchmark.Scenario) (r benchmark.Resu
 	}
 	r.Err = strings.Join(errs, "; ")
 	return r
+}
+
+// writeRequestLog writes every request of an operation, in arrival order,
+// as "ms since the first<TAB>server<TAB>method<TAB>path?query" (kept with
+// the work directory under -keep: the timeline shows what waits on what).
+func writeRequestLog(path string, byServer map[string][]fault.Request) error {
+	type line struct {
+		server string
+		r      fault.Request
+	}
+	var all []line
+	for s, reqs := range byServer {
+		for _, r := range reqs {
+			all = append(all, line{s, r})
+		}
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].r.Time.Before(all[j].r.Time) })
+	var b strings.Builder
+	for _, l := range all {
+		q := ""
+		if l.r.Query != "" {
+			q = "?" + l.r.Query
+		}
+		fmt.Fprintf(&b, "%.1f\t%s\t%s\t%s%s\n", float64(l.r.Time.Sub(all[0].r.Time).Microseconds())/1000, l.server, l.r.Method, l.r.Path, q)
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
 
 func writeFile(path, content string) error {
