@@ -212,16 +212,48 @@ func (s *Site) VolumeType(ctx context.Context, nameOrID string) (*VolumeType, er
 			return nil, s.wrap(op, err)
 		}
 	}
+	return volumeTypeOf(vt, r.hasAdminRole(true)), nil
+}
+
+// volumeTypeOf converts gophercloud's type; admin says whether the reader
+// has the admin role (and so sees every extra spec).
+func volumeTypeOf(vt *volumetypes.VolumeType, admin bool) *VolumeType {
 	out := &VolumeType{
 		ID: vt.ID, Name: vt.Name, Description: vt.Description,
 		IsPublic: vt.IsPublic || vt.PublicAccess, ExtraSpecs: vt.ExtraSpecs,
-		SpecsComplete: r.hasAdminRole(true),
+		SpecsComplete: admin,
 	}
 	for k := range vt.ExtraSpecs {
 		if !memberVisibleSpecs[k] {
 			// A sensitive key in the answer proves the caller may read them.
 			out.SpecsComplete = true
 		}
+	}
+	return out
+}
+
+// VolumeTypes lists every volume type the caller may see (GET /types, all
+// pages), in Cinder's order, with the admin credential when configured so
+// that replication_type is among the extra specs.
+func (s *Site) VolumeTypes(ctx context.Context) ([]VolumeType, error) {
+	const op = "list volume types"
+	r := s.reader()
+	c, err := r.volumeClient(ctx, volumeMicroversion)
+	if err != nil {
+		return nil, err
+	}
+	pages, err := volumetypes.List(c, volumetypes.ListOpts{}).AllPages(ctx)
+	if err != nil {
+		return nil, s.wrap(op, err)
+	}
+	all, err := volumetypes.ExtractVolumeTypes(pages)
+	if err != nil {
+		return nil, s.wrap(op, err)
+	}
+	admin := r.hasAdminRole(true)
+	out := make([]VolumeType, 0, len(all))
+	for i := range all {
+		out = append(out, *volumeTypeOf(&all[i], admin))
 	}
 	return out, nil
 }

@@ -428,5 +428,5 @@ func (p *protectorProvider) Resources(_ context.Context) []func() resource.Resou
 }
 
 func (p *protectorProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return nil
+	return []func() datasource.DataSource{NewSyncStatusDataSource, NewSyncLogDataSource, NewConsistencyGroupDataSource, NewMembersDataSource, NewSitesDataSource, NewVolumeTypesDataSource}
 }
