@@ -1,0 +1,95 @@
+# The root module a CI job plans to learn whether DR protection drifted
+# (ci-plan.sh). It declares what must be protected and outputs nothing that
+# other resources change: an output such as metadata_version moves with
+# every member change and would make every plan exit 2.
+
+
+terraform {
+  required_providers {
+    protector = {
+      source = "protector-dr/protector"
+    }
+  }
+}
+
+# Each site is reached through the clouds.yaml entry of its name (the guide's
+# Step 4), found through OS_CLIENT_CONFIG_FILE. An entry may also carry an
+# admin credential (`admin = { cloud = "site-a-admin" }`) for the checks only
+# admins can make; without one they are reported as warnings at plan.
+provider "protector" {
+  sites = {
+    "site-a" = {}
+    "site-b" = {}
+  }
+
+  # The arrays' certificates are self-signed.
+  flasharray_ca_file = var.flasharray_ca_file
+
+  # Member changes of a group with a policy talk to the arrays too, and a
+  # later run (destroy, a member added next week) may not touch the policy:
+  # the provider finds the tokens here, by URL.
+  flasharrays = {
+    "flasharray-a" = {
+      url       = var.primary_fa_url
+      api_token = var.primary_fa_token
+    }
+    "flasharray-b" = {
+      url       = var.secondary_fa_url
+      api_token = var.secondary_fa_token
+    }
+  }
+}
+
+resource "protector_site" "site_a" {
+  name                   = "site-a"
+  description            = "Primary site"
+  consistency_group_type = "consistency-group"
+}
+
+resource "protector_site" "site_b" {
+  name                   = "site-b"
+  description            = "DR site"
+  consistency_group_type = "consistency-group"
+}
+
+# openstack protector protection-group create --name prod-web-app ...
+resource "protector_protection_group" "prod_web_app" {
+  name             = "prod-web-app"
+  description      = "Production web application tier"
+  primary_site     = protector_site.site_a.name
+  secondary_site   = protector_site.site_b.name
+  replication_type = "async"
+  volume_type      = "replicated-ssd"
+}
+
+# openstack protector protection-group policy-create prod-web-app ...
+resource "protector_replication_policy" "prod_web_app" {
+  protection_group_id  = protector_protection_group.prod_web_app.id
+  primary_fa_url       = var.primary_fa_url
+  primary_fa_token     = var.primary_fa_token
+  secondary_fa_url     = var.secondary_fa_url
+  secondary_fa_token   = var.secondary_fa_token
+  pure_pg_name         = "pg-prod-web-app"
+  replication_interval = 300
+  rpo_minutes          = 15
+}
+
+locals {
+  # Nova instance ids of the web tier on site-a.
+  members = {
+    "web-server-1" = "a1b2c3d4-1111-2222-3333-aabbccddeeff"
+    "web-server-2" = "b2c3d4e5-1111-2222-3333-bbccddeeffaa"
+    "db-server-1"  = "c3d4e5f6-1111-2222-3333-ccddeeffaabb"
+  }
+}
+
+# openstack protector protection-group member-add prod-web-app --instance-id ...
+resource "protector_member" "web_tier" {
+  for_each = local.members
+
+  protection_group_id = protector_protection_group.prod_web_app.id
+  instance_id         = each.value
+
+  # The guide attaches the policy before adding VMs.
+  depends_on = [protector_replication_policy.prod_web_app]
+}
