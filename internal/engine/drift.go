@@ -26,6 +26,14 @@ type inspection struct {
 // exist, the secondary holds the newest version intact. It changes nothing.
 func (e *Engine) inspect(ctx context.Context, d *document, primary *openstack.Site) *inspection {
 	in := &inspection{}
+	// The secondary's checks are independent round trips: run them beside
+	// the primary's.
+	var peerDrift []string
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		peerDrift = e.inspectPeer(ctx, d)
+	}()
 	in.volumeType, _ = e.volumeType(ctx, primary, d.Group.VolumeType)
 	cg := d.Group.PrimaryConsistencyGroup
 	vols, err := primary.VolumesInGroup(ctx, cg)
@@ -41,12 +49,21 @@ func (e *Engine) inspect(ctx context.Context, d *document, primary *openstack.Si
 		in.drift = append(in.drift, fmt.Sprintf("consistency group %s no longer exists on %s", cg, d.Group.PrimarySite))
 		in.inGroup = map[string]string{}
 	}
+	<-done
+	in.drift = append(in.drift, peerDrift...)
+	return in
+}
+
+// inspectPeer checks the secondary site: its consistency group exists and
+// it holds the newest metadata version intact.
+func (e *Engine) inspectPeer(ctx context.Context, d *document) []string {
+	var drift []string
 	secondary, err := e.site(d.Group.SecondarySite)
 	if err != nil {
-		return in
+		return nil
 	}
 	if _, err := secondary.Group(ctx, d.Group.SecondaryConsistencyGroup); errors.Is(err, openstack.ErrNotFound) {
-		in.drift = append(in.drift, fmt.Sprintf("consistency group %s no longer exists on %s", d.Group.SecondaryConsistencyGroup, d.Group.SecondarySite))
+		drift = append(drift, fmt.Sprintf("consistency group %s no longer exists on %s", d.Group.SecondaryConsistencyGroup, d.Group.SecondarySite))
 	}
 	remote, err := latestVersion(ctx, secondary, d.Group.ID)
 	switch {
@@ -54,13 +71,13 @@ func (e *Engine) inspect(ctx context.Context, d *document, primary *openstack.Si
 		// An unreachable peer is not drift: the sync status says so, and a
 		// change is refused until it answers.
 	case remote < d.Version:
-		in.drift = append(in.drift, fmt.Sprintf("%s holds metadata version %d and %s version %d: the push of a change did not arrive (the guide's sync-force repairs it)", d.Group.SecondarySite, remote, d.Group.PrimarySite, d.Version))
+		drift = append(drift, fmt.Sprintf("%s holds metadata version %d and %s version %d: the push of a change did not arrive (the guide's sync-force repairs it)", d.Group.SecondarySite, remote, d.Group.PrimarySite, d.Version))
 	default:
 		if _, err := readVersion(ctx, secondary, d.Group.ID, remote); err != nil && !errors.Is(err, ErrNotFound) && !openstack.IsUnreachable(err) {
-			in.drift = append(in.drift, fmt.Sprintf("the metadata on %s is damaged (%v): the guide's sync-force repairs it", d.Group.SecondarySite, err))
+			drift = append(drift, fmt.Sprintf("the metadata on %s is damaged (%v): the guide's sync-force repairs it", d.Group.SecondarySite, err))
 		}
 	}
-	return in
+	return drift
 }
 
 // memberDrift compares one member with the primary consistency group and
