@@ -38,6 +38,11 @@ type SyncReport struct {
 	LastSync time.Time
 	Error    string
 	Checks   []SyncCheck
+	// Readiness is the replication policy's RPO readiness (async groups
+	// with a policy); ReadinessError says why it could not be measured (no
+	// policy yet is not an error: Readiness is nil).
+	Readiness      *Readiness
+	ReadinessError string
 	// InSync: versions match and Status is SYNCED, what the guide requires
 	// before a failover. The age of the last sync is not part of it: a group
 	// that has not changed for a day is still in sync.
@@ -66,6 +71,14 @@ func (e *Engine) SyncStatus(ctx context.Context, id string) (*SyncReport, error)
 	r.LastSync, r.RemoteVersion, r.Error = rec.LastSync, rec.RemoteVersion, rec.Error
 	r.Status = e.remoteStatus(ctx, d, rec, r)
 	r.evaluate(e.now())
+	if d.Policy != nil && d.Group.ReplicationType == ReplicationAsync {
+		// The arrays' tokens come from the configuration or earlier calls.
+		if p, err := e.GetPolicy(ctx, id, ArrayEndpoint{}, ArrayEndpoint{}); err != nil {
+			r.ReadinessError = err.Error()
+		} else {
+			r.Readiness = p.Readiness
+		}
+	}
 	return r, nil
 }
 

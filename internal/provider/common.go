@@ -184,3 +184,17 @@ func driftAttribute(what string) schema.ListAttribute {
 			"with `-detailed-exitcode`; apply performs it. Drift that an apply cannot repair fails the plan with the reason.",
 	}
 }
+
+// readinessValues are the attributes of an RPO readiness: compliant, lag in
+// seconds, time of the newest replicated snapshot ("" before the first);
+// nulls when it was not measured.
+func readinessValues(rd *engine.Readiness) (types.Bool, types.Int64, types.String) {
+	if rd == nil {
+		return types.BoolNull(), types.Int64Null(), types.StringNull()
+	}
+	last := types.StringValue("")
+	if !rd.LastReplicated.IsZero() {
+		last = timeString(rd.LastReplicated)
+	}
+	return types.BoolValue(rd.Compliant), types.Int64Value(int64(rd.Lag / time.Second)), last
+}

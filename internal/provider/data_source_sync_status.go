@@ -35,6 +35,10 @@ type syncStatusModel struct {
 	Error             types.String `tfsdk:"error"`
 	Validation        types.List   `tfsdk:"validation"`
 	InSync            types.Bool   `tfsdk:"in_sync"`
+	RPOCompliant      types.Bool   `tfsdk:"rpo_compliant"`
+	ReplicationLag    types.Int64  `tfsdk:"replication_lag_seconds"`
+	LastReplicatedAt  types.String `tfsdk:"last_replicated_at"`
+	ReadinessError    types.String `tfsdk:"readiness_error"`
 }
 
 var syncCheckType = types.ObjectType{AttrTypes: map[string]attr.Type{"check": types.StringType, "ok": types.BoolType}}
@@ -83,6 +87,16 @@ func (d *syncStatusDataSource) Schema(_ context.Context, _ datasource.SchemaRequ
 					"ok":    schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether it passed."},
 				}},
 			},
+			"rpo_compliant": schema.BoolAttribute{Computed: true, MarkdownDescription: "Async groups with a replication " +
+				"policy: whether the newest snapshot fully replicated to the secondary array is within the policy's `rpo_minutes` " +
+				"(replication readiness). Null without a policy, for sync groups, or when the arrays could not be read " +
+				"(`readiness_error` says why; their tokens come from the provider's `flasharrays`)."},
+			"replication_lag_seconds": schema.Int64Attribute{Computed: true, MarkdownDescription: "Seconds since the creation " +
+				"of the newest snapshot fully transferred to the secondary array (since the policy's creation before the first one)."},
+			"last_replicated_at": schema.StringAttribute{Computed: true, MarkdownDescription: "Creation time (RFC 3339) of the " +
+				"newest snapshot fully transferred to the secondary array; empty before the first one."},
+			"readiness_error": schema.StringAttribute{Computed: true, MarkdownDescription: "Why replication readiness could " +
+				"not be measured, when it could not; empty otherwise."},
 			"in_sync": schema.BoolAttribute{Computed: true, MarkdownDescription: "Versions match and status is `SYNCED`: both sites have " +
 				"identical metadata. The age of the last sync is not part of it (a group unchanged for a week is still in sync); " +
 				"see `validation` for it."},
@@ -124,4 +138,6 @@ func (m *syncStatusModel) fill(r *engine.SyncReport) {
 	}
 	m.Validation = types.ListValueMust(syncCheckType, checks)
 	m.InSync = types.BoolValue(r.InSync)
+	m.RPOCompliant, m.ReplicationLag, m.LastReplicatedAt = readinessValues(r.Readiness)
+	m.ReadinessError = types.StringValue(r.ReadinessError)
 }

@@ -87,10 +87,17 @@ type accWorld struct {
 // the unit tests of this package need no network).
 func newAccWorld(t *testing.T) *accWorld {
 	t.Helper()
+	return newAccWorldWith(t, simulator.Options{})
+}
+
+// newAccWorldWith starts a world with options (an array clock that runs
+// behind, say).
+func newAccWorldWith(t *testing.T, opts simulator.Options) *accWorld {
+	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1 (see DESIGN.md, Toolchain facts)")
 	}
-	w, err := simulator.Start(simulator.Options{})
+	w, err := simulator.Start(opts)
 	if err != nil {
 		t.Fatalf("start the simulated world: %v", err)
 	}

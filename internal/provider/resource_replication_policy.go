@@ -414,15 +414,7 @@ func (m *replicationPolicyModel) fill(p *engine.Policy) {
 	m.SecondaryArrayName = types.StringValue(p.SecondaryArrayName)
 	m.MetadataVersion = types.Int64Value(int64(p.MetadataVersion))
 	m.Drift = stringList(p.Drift)
-	m.RPOCompliant, m.ReplicationLag, m.LastReplicatedAt = types.BoolNull(), types.Int64Null(), types.StringNull()
-	if rd := p.Readiness; rd != nil {
-		m.RPOCompliant = types.BoolValue(rd.Compliant)
-		m.ReplicationLag = types.Int64Value(int64(rd.Lag / time.Second))
-		m.LastReplicatedAt = types.StringValue("")
-		if !rd.LastReplicated.IsZero() {
-			m.LastReplicatedAt = timeString(rd.LastReplicated)
-		}
-	}
+	m.RPOCompliant, m.ReplicationLag, m.LastReplicatedAt = readinessValues(p.Readiness)
 	if p.ReplicationType == engine.ReplicationSync {
 		m.ReplicationInterval = types.Int64Null()
 		m.RPOMinutes = types.Int64Null()

@@ -30,6 +30,9 @@ type Options struct {
 	// ArrayAsyncDelay of the arrays (snapshot transfers); zero completes
 	// them at once.
 	ArrayAsyncDelay time.Duration
+	// ArrayClockOffset moves both arrays' clocks: a negative offset makes
+	// the snapshots they take look that much older (an RPO breach).
+	ArrayClockOffset time.Duration
 
 	SiteAAddr, SiteBAddr   string
 	ArrayAAddr, ArrayBAddr string
@@ -47,8 +50,9 @@ type World struct {
 // Start brings up both sites and both arrays and seeds the fixtures.
 func Start(opts Options) (*World, error) {
 	w := &World{sites: map[string]*openstacksim.Site{}, arrays: map[string]*flasharraysim.Array{}}
-	arrayA := flasharraysim.New(flasharraysim.Options{Name: ArrayA, APITokens: []string{ArrayAToken}, AsyncDelay: opts.ArrayAsyncDelay})
-	arrayB := flasharraysim.New(flasharraysim.Options{Name: ArrayB, APITokens: []string{ArrayBToken}, AsyncDelay: opts.ArrayAsyncDelay})
+	arrayNow := func() time.Time { return time.Now().Add(opts.ArrayClockOffset) }
+	arrayA := flasharraysim.New(flasharraysim.Options{Name: ArrayA, APITokens: []string{ArrayAToken}, AsyncDelay: opts.ArrayAsyncDelay, Now: arrayNow})
+	arrayB := flasharraysim.New(flasharraysim.Options{Name: ArrayB, APITokens: []string{ArrayBToken}, AsyncDelay: opts.ArrayAsyncDelay, Now: arrayNow})
 	w.arrays[ArrayA], w.arrays[ArrayB] = arrayA, arrayB
 	siteA := openstacksim.New(openstacksim.Options{Name: SiteA, Region: Region, AsyncDelay: opts.AsyncDelay})
 	siteB := openstacksim.New(openstacksim.Options{Name: SiteB, Region: Region, AsyncDelay: opts.AsyncDelay})

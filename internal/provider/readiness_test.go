@@ -1,0 +1,73 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/protector-dr/terraform-provider-protector/internal/flasharray"
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
+)
+
+// TestAccReplicationReadiness: a new policy is pending (within its RPO);
+// once the newest snapshot on the secondary array is older than the RPO
+// (the arrays' clocks run 20 minutes behind, so the snapshot they replicate
+// is 20 minutes old), the policy and the sync-status data source report the
+// breach.
+func TestAccReplicationReadiness(t *testing.T) {
+	t.Parallel()
+	w := newAccWorldWith(t, simulator.Options{ArrayClockOffset: -20 * time.Minute})
+	config := w.provider(providerOptions{arrayTokens: true}) + sitesHCL + groupHCL("web", "async", "replicated-ssd") +
+		policyHCL(w, false, 300, 15) + memberHCL("web1", simulator.WebServer1ID) + `
+data "protector_sync_status" "web" {
+  protection_group_id = protector_protection_group.web.id
+  depends_on          = [protector_member.web1, protector_replication_policy.web]
+}
+`
+	var primaryCG string
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{
+				Config: config,
+				Check:  capture(groupAddr, "primary_consistency_group_id", &primaryCG),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("rpo_compliant"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("last_replicated_at"), knownvalue.StringExact("")),
+					statecheck.ExpectKnownValue("data.protector_sync_status.web", tfjsonpath.New("rpo_compliant"), knownvalue.Bool(true)),
+				},
+			},
+			{
+				PreConfig: func() {
+					c, err := flasharray.New(flasharray.Config{URL: w.arrayURL(simulator.ArrayA), APIToken: simulator.ArrayAToken,
+						CACertPEM: w.Array(simulator.ArrayA).CACertPEM()})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if _, err := c.CreateProtectionGroupSnapshot(context.Background(), simulator.ConsistencyGroupPGName(primaryCG), true); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("rpo_compliant"), knownvalue.Bool(false)),
+					statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("replication_lag_seconds"), knownvalue.Int64Func(func(v int64) error {
+						if v < 19*60 || v > 25*60 {
+							return fmt.Errorf("lag %d s, want about 20 minutes", v)
+						}
+						return nil
+					})),
+					statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("last_replicated_at"), nonEmpty),
+					statecheck.ExpectKnownValue("data.protector_sync_status.web", tfjsonpath.New("rpo_compliant"), knownvalue.Bool(false)),
+					statecheck.ExpectKnownValue("data.protector_sync_status.web", tfjsonpath.New("readiness_error"), knownvalue.StringExact("")),
+				},
+			},
+		},
+	})
+}
