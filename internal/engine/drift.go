@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync"
 
 	"github.com/protector-dr/terraform-provider-protector/internal/openstack"
 )
@@ -20,24 +21,45 @@ type inspection struct {
 	volumes map[string]*openstack.Volume
 	// volumeType is the group's type on the primary site, resolved once.
 	volumeType *openstack.VolumeType
+	// servers are the ids of the project's servers; nil when not listed.
+	servers map[string]bool
 }
 
 // inspect compares the metadata with both sites: the consistency groups
 // exist, the secondary holds the newest version intact. It changes nothing.
 func (e *Engine) inspect(ctx context.Context, d *document, primary *openstack.Site) *inspection {
 	in := &inspection{}
-	// The secondary's checks are independent round trips: run them beside
-	// the primary's.
-	var peerDrift []string
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		peerDrift = e.inspectPeer(ctx, d)
-	}()
-	in.volumeType, _ = e.volumeType(ctx, primary, d.Group.VolumeType)
 	cg := d.Group.PrimaryConsistencyGroup
-	vols, err := primary.VolumesInGroup(ctx, cg)
-	if err == nil {
+	// Every read below is independent of the others: run them side by side,
+	// so a refresh waits for one round trip per site, not one per read.
+	var (
+		wg        sync.WaitGroup
+		peerDrift []string
+		vols      []openstack.Volume
+		volsErr   error
+		cgErr     error
+	)
+	run := func(f func()) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f()
+		}()
+	}
+	run(func() { peerDrift = e.inspectPeer(ctx, d) })
+	run(func() { in.volumeType, _ = e.volumeType(ctx, primary, d.Group.VolumeType) })
+	run(func() { vols, volsErr = primary.VolumesInGroup(ctx, cg) })
+	run(func() { _, cgErr = primary.Group(ctx, cg) })
+	if len(d.Members) > 0 {
+		// One listing tells every member whether its VM still exists.
+		run(func() {
+			if ids, err := primary.ServerIDs(ctx); err == nil {
+				in.servers = ids
+			}
+		})
+	}
+	wg.Wait()
+	if volsErr == nil {
 		in.inGroup = map[string]string{}
 		in.volumes = map[string]*openstack.Volume{}
 		for i := range vols {
@@ -45,11 +67,10 @@ func (e *Engine) inspect(ctx context.Context, d *document, primary *openstack.Si
 			in.volumes[vols[i].ID] = &vols[i]
 		}
 	}
-	if _, err := primary.Group(ctx, cg); errors.Is(err, openstack.ErrNotFound) {
+	if errors.Is(cgErr, openstack.ErrNotFound) {
 		in.drift = append(in.drift, fmt.Sprintf("consistency group %s no longer exists on %s", cg, d.Group.PrimarySite))
 		in.inGroup = map[string]string{}
 	}
-	<-done
 	in.drift = append(in.drift, peerDrift...)
 	return in
 }
@@ -84,7 +105,12 @@ func (e *Engine) inspectPeer(ctx context.Context, d *document) []string {
 // Nova. It costs one request: the instance.
 func (e *Engine) memberDrift(ctx context.Context, d *document, s *openstack.Site, in *inspection, m *Member) {
 	m.Drift, m.Broken = nil, nil
-	if _, err := s.Server(ctx, m.InstanceID); errors.Is(err, openstack.ErrNotFound) {
+	gone := in != nil && in.servers != nil && !in.servers[m.InstanceID]
+	if in == nil || in.servers == nil {
+		_, err := s.Server(ctx, m.InstanceID)
+		gone = errors.Is(err, openstack.ErrNotFound)
+	}
+	if gone {
 		m.Broken = append(m.Broken, fmt.Sprintf("instance %s (%s) no longer exists on %s", m.InstanceName, m.InstanceID, d.Group.PrimarySite))
 	}
 	if in == nil || in.inGroup == nil {

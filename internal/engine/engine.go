@@ -441,11 +441,16 @@ func (e *Engine) readGroup(ctx context.Context, id string) (*groupRead, error) {
 
 	r.doc, r.site, r.err = e.loadGroup(ctx, id)
 	if r.err == nil {
-		var rec syncRecord
-		if err := getJSON(ctx, r.site, syncObject(id), &rec); err == nil {
-			r.sync = &rec
-		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			var rec syncRecord
+			if err := getJSON(ctx, r.site, syncObject(id), &rec); err == nil {
+				r.sync = &rec
+			}
+		}()
 		r.in = e.inspect(ctx, r.doc, r.site)
+		<-done
 	}
 	r.at = e.now()
 	close(r.done)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/protector-dr/terraform-provider-protector/internal/flasharray"
@@ -503,13 +504,43 @@ func (e *Engine) GetPolicy(ctx context.Context, groupID string, primary, seconda
 		}
 		return p, nil
 	}
-	pg, err := a.primary.ProtectionGroup(ctx, p.PureGroupName)
-	if flasharray.IsNotFound(err) || (err == nil && pg.Destroyed) {
+	// The group, its targets, its volumes and the secondary's transfers are
+	// independent reads: one round trip instead of four.
+	var (
+		wg                       sync.WaitGroup
+		pg                       *flasharray.ProtectionGroup
+		targets                  []flasharray.Target
+		inGroup                  []string
+		pgErr, tErr, vErr, rdErr error
+	)
+	for _, f := range []func(){
+		func() { pg, pgErr = a.primary.ProtectionGroup(ctx, p.PureGroupName) },
+		func() { targets, tErr = a.primary.ProtectionGroupTargets(ctx, p.PureGroupName) },
+		func() { inGroup, vErr = a.primary.ProtectionGroupVolumes(ctx, p.PureGroupName) },
+		func() { p.Readiness, rdErr = e.readiness(ctx, a, p) },
+	} {
+		wg.Add(1)
+		go func(f func()) {
+			defer wg.Done()
+			f()
+		}(f)
+	}
+	wg.Wait()
+	if flasharray.IsNotFound(pgErr) || (pgErr == nil && pg.Destroyed) {
 		p.Drift = append(p.Drift, fmt.Sprintf("protection group %s no longer exists on %s", p.PureGroupName, a.primaryName))
+		p.Readiness = nil
 		return p, nil
 	}
-	if err != nil {
-		return nil, e.arrayError(a.primaryURL, "read protection group "+p.PureGroupName, err)
+	for _, r := range []struct {
+		err   error
+		doing string
+	}{{pgErr, "read protection group "}, {tErr, "read the targets of "}, {vErr, "read the volumes of "}} {
+		if r.err != nil {
+			return nil, e.arrayError(a.primaryURL, r.doing+p.PureGroupName, r.err)
+		}
+	}
+	if rdErr != nil {
+		return nil, rdErr
 	}
 	if pg.ReplicationSchedule != nil {
 		p.ReplicationEnabled = pg.ReplicationSchedule.Enabled != nil && *pg.ReplicationSchedule.Enabled
@@ -517,18 +548,10 @@ func (e *Engine) GetPolicy(ctx context.Context, groupID string, primary, seconda
 			p.ActualInterval = *pg.ReplicationSchedule.Frequency / 1000
 		}
 	}
-	targets, err := a.primary.ProtectionGroupTargets(ctx, p.PureGroupName)
-	if err != nil {
-		return nil, e.arrayError(a.primaryURL, "read the targets of "+p.PureGroupName, err)
-	}
 	for _, t := range targets {
 		if t.Member == a.secondaryName && t.Allowed {
 			p.TargetAllowed = true
 		}
-	}
-	inGroup, err := a.primary.ProtectionGroupVolumes(ctx, p.PureGroupName)
-	if err != nil {
-		return nil, e.arrayError(a.primaryURL, "read the volumes of "+p.PureGroupName, err)
 	}
 	have := map[string]bool{}
 	for _, n := range inGroup {
@@ -548,9 +571,6 @@ func (e *Engine) GetPolicy(ctx context.Context, groupID string, primary, seconda
 	}
 	if len(p.MissingVolumes) > 0 {
 		p.Drift = append(p.Drift, fmt.Sprintf("member volumes %s are missing from %s", strings.Join(p.MissingVolumes, ", "), p.PureGroupName))
-	}
-	if p.Readiness, err = e.readiness(ctx, a, p); err != nil {
-		return nil, err
 	}
 	return p, nil
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/servers"
 	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/volumeattach"
+	"github.com/gophercloud/gophercloud/v2/pagination"
 )
 
 // novaMicroversion: 2.3 adds OS-EXT-SRV-ATTR:root_device_name (admin-only
@@ -29,6 +30,37 @@ type VolumeAttachment struct {
 	VolumeID string
 	ServerID string
 	Device   string
+}
+
+// ServerIDs lists the ids of every server of the project, following
+// Nova's pages: one request answers "does this VM still exist" for many.
+// It uses the main credential, whose project owns the VMs.
+func (s *Site) ServerIDs(ctx context.Context) (map[string]bool, error) {
+	sc, err := s.main.serviceClient(ctx, serviceCompute)
+	if err != nil {
+		return nil, err
+	}
+	c := *sc
+	c.Microversion = novaMicroversion
+	ids := map[string]bool{}
+	err = servers.List(&c, servers.ListOpts{}).EachPage(ctx, func(_ context.Context, page pagination.Page) (bool, error) {
+		var body struct {
+			Servers []struct {
+				ID string `json:"id"`
+			} `json:"servers"`
+		}
+		if err := (page.(servers.ServerPage)).ExtractInto(&body); err != nil {
+			return false, err
+		}
+		for _, sv := range body.Servers {
+			ids[sv.ID] = true
+		}
+		return true, nil
+	})
+	if err != nil {
+		return nil, s.wrap("list servers", err)
+	}
+	return ids, nil
 }
 
 // Server reads a server, with the admin credential when configured so the

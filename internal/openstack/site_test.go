@@ -826,3 +826,28 @@ func TestListObjectsPaging(t *testing.T) {
 		t.Fatalf("a short listing made %d requests, want 1", n)
 	}
 }
+
+// ServerIDs lists every server of the project in one listing.
+func TestServerIDs(t *testing.T) {
+	t.Parallel()
+	sim := startSim(t)
+	s := newSite(t, sim.testConfig())
+	ctx := testCtx(t)
+	var want []string
+	for _, name := range []string{"vm-1", "vm-2", "vm-3"} {
+		want = append(want, sim.AddServer(openstacksim.Server{Name: name, Project: "demo"}))
+	}
+	sim.Faults().ResetRequests()
+	ids, err := s.ServerIDs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range want {
+		if !ids[id] {
+			t.Fatalf("server %s missing from the listing %v", id, ids)
+		}
+	}
+	if n := sim.Faults().Count("GET", "/servers"); n != 1 {
+		t.Fatalf("listing 3 servers took %d requests, want 1", n)
+	}
+}
