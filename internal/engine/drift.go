@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
-	"sync"
+	"strings"
 
 	"github.com/protector-dr/terraform-provider-protector/internal/openstack"
 )
@@ -33,32 +34,26 @@ func (e *Engine) inspect(ctx context.Context, d *document, primary *openstack.Si
 	// Every read below is independent of the others: run them side by side,
 	// so a refresh waits for one round trip per site, not one per read.
 	var (
-		wg        sync.WaitGroup
 		peerDrift []string
 		vols      []openstack.Volume
 		volsErr   error
 		cgErr     error
 	)
-	run := func(f func()) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f()
-		}()
+	calls := []func(){
+		func() { peerDrift = e.inspectPeer(ctx, d) },
+		func() { in.volumeType, _ = e.volumeType(ctx, primary, d.Group.VolumeType) },
+		func() { vols, volsErr = primary.VolumesInGroup(ctx, cg) },
+		func() { _, cgErr = primary.Group(ctx, cg) },
 	}
-	run(func() { peerDrift = e.inspectPeer(ctx, d) })
-	run(func() { in.volumeType, _ = e.volumeType(ctx, primary, d.Group.VolumeType) })
-	run(func() { vols, volsErr = primary.VolumesInGroup(ctx, cg) })
-	run(func() { _, cgErr = primary.Group(ctx, cg) })
 	if len(d.Members) > 0 {
 		// One listing tells every member whether its VM still exists.
-		run(func() {
+		calls = append(calls, func() {
 			if ids, err := primary.ServerIDs(ctx); err == nil {
 				in.servers = ids
 			}
 		})
 	}
-	wg.Wait()
+	parallel(calls...)
 	if volsErr == nil {
 		in.inGroup = map[string]string{}
 		in.volumes = map[string]*openstack.Volume{}
@@ -267,13 +262,7 @@ func (e *Engine) RepairMember(ctx context.Context, groupID, memberID string) (*M
 }
 
 func joinSorted(list []string) string {
-	sort.Strings(list)
-	out := ""
-	for i, s := range list {
-		if i > 0 {
-			out += "; "
-		}
-		out += s
-	}
-	return out
+	sorted := slices.Clone(list)
+	sort.Strings(sorted)
+	return strings.Join(sorted, "; ")
 }

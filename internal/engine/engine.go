@@ -292,14 +292,14 @@ func (e *Engine) reachable(ctx context.Context, name string) (*openstack.Site, e
 // bothReachable checks both sites at once (they are independent round
 // trips) and returns the secondary's client.
 func (e *Engine) bothReachable(ctx context.Context, primary, secondary string) (*openstack.Site, error) {
-	var perr error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_, perr = e.reachable(ctx, primary)
-	}()
-	s, serr := e.reachable(ctx, secondary)
-	<-done
+	var (
+		s          *openstack.Site
+		perr, serr error
+	)
+	parallel(
+		func() { _, perr = e.reachable(ctx, primary) },
+		func() { s, serr = e.reachable(ctx, secondary) },
+	)
 	if perr != nil {
 		return nil, perr
 	}
@@ -441,16 +441,15 @@ func (e *Engine) readGroup(ctx context.Context, id string) (*groupRead, error) {
 
 	r.doc, r.site, r.err = e.loadGroup(ctx, id)
 	if r.err == nil {
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			var rec syncRecord
-			if err := getJSON(ctx, r.site, syncObject(id), &rec); err == nil {
-				r.sync = &rec
-			}
-		}()
-		r.in = e.inspect(ctx, r.doc, r.site)
-		<-done
+		parallel(
+			func() {
+				var rec syncRecord
+				if err := getJSON(ctx, r.site, syncObject(id), &rec); err == nil {
+					r.sync = &rec
+				}
+			},
+			func() { r.in = e.inspect(ctx, r.doc, r.site) },
+		)
 	}
 	r.at = e.now()
 	close(r.done)
@@ -486,4 +485,18 @@ func (e *Engine) volumeType(ctx context.Context, s *openstack.Site, nameOrID str
 	e.types[key] = vt
 	e.mu.Unlock()
 	return vt, nil
+}
+
+// parallel runs independent calls side by side and returns when all have:
+// a refresh waits for the slowest round trip, not for their sum.
+func parallel(calls ...func()) {
+	var wg sync.WaitGroup
+	for _, call := range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			call()
+		}()
+	}
+	wg.Wait()
 }

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/protector-dr/terraform-provider-protector/internal/flasharray"
@@ -96,13 +96,10 @@ func (e *Engine) connectArrays(ctx context.Context, primary, secondary ArrayEndp
 	// Each array's first call negotiates, logs in and reads its name: two
 	// independent chains of round trips, so run them side by side.
 	var perr error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		a.primaryName, perr = e.arrayName(ctx, a.primary, primary.URL)
-	}()
-	a.secondaryName, err = e.arrayName(ctx, a.secondary, secondary.URL)
-	<-done
+	parallel(
+		func() { a.primaryName, perr = e.arrayName(ctx, a.primary, primary.URL) },
+		func() { a.secondaryName, err = e.arrayName(ctx, a.secondary, secondary.URL) },
+	)
 	if perr != nil {
 		return nil, perr
 	}
@@ -147,7 +144,7 @@ func (e *Engine) checkConnection(ctx context.Context, a *arrays, replicationType
 			if c.Status != "connected" {
 				return &Error{Kind: KindArray, Object: a.primaryURL, Detail: fmt.Sprintf("the connection from %s to %s is %s, not connected", a.primaryName, a.secondaryName, c.Status), Fix: "Repair the array connection (purearray connect), then run again"}
 			}
-			if !containsAny([]string{c.Type}, accepted) {
+			if !slices.Contains(accepted, c.Type) {
 				return &Error{Kind: KindArray, Object: a.primaryURL, Detail: fmt.Sprintf("the connection from %s to %s is of type %s, and a %s group needs %s", a.primaryName, a.secondaryName, c.Type, replicationType, strings.Join(accepted, " or "))}
 			}
 			return nil
@@ -507,25 +504,17 @@ func (e *Engine) GetPolicy(ctx context.Context, groupID string, primary, seconda
 	// The group, its targets, its volumes and the secondary's transfers are
 	// independent reads: one round trip instead of four.
 	var (
-		wg                       sync.WaitGroup
 		pg                       *flasharray.ProtectionGroup
 		targets                  []flasharray.Target
 		inGroup                  []string
 		pgErr, tErr, vErr, rdErr error
 	)
-	for _, f := range []func(){
+	parallel(
 		func() { pg, pgErr = a.primary.ProtectionGroup(ctx, p.PureGroupName) },
 		func() { targets, tErr = a.primary.ProtectionGroupTargets(ctx, p.PureGroupName) },
 		func() { inGroup, vErr = a.primary.ProtectionGroupVolumes(ctx, p.PureGroupName) },
 		func() { p.Readiness, rdErr = e.readiness(ctx, a, p) },
-	} {
-		wg.Add(1)
-		go func(f func()) {
-			defer wg.Done()
-			f()
-		}(f)
-	}
-	wg.Wait()
+	)
 	if flasharray.IsNotFound(pgErr) || (pgErr == nil && pg.Destroyed) {
 		p.Drift = append(p.Drift, fmt.Sprintf("protection group %s no longer exists on %s", p.PureGroupName, a.primaryName))
 		p.Readiness = nil
