@@ -320,21 +320,29 @@ func memberItem(group, groupID, member, memberID string) map[string]any {
 	return map[string]any{"group": ref(group, groupID), "member": ref(member, memberID)}
 }
 
-func (a *Array) getGroupVolumes(r *request) ([]any, *apiErr) {
-	groupNames := r.list("group_names")
-	members := r.list("member_names")
-	var views []groupView
-	if len(groupNames) > 0 {
-		for _, n := range groupNames {
-			pg, src := a.findGroup(n)
-			if pg == nil {
-				return nil, notExist(n, "Protection group")
-			}
-			views = append(views, groupView{name: n, pg: pg, source: src})
-		}
-	} else {
-		views = a.groups()
+// selectGroups is the groups a membership listing names in group_names
+// (local or replicated here), or every group when it names none.
+func (a *Array) selectGroups(names []string) ([]groupView, *apiErr) {
+	if len(names) == 0 {
+		return a.groups(), nil
 	}
+	views := make([]groupView, 0, len(names))
+	for _, n := range names {
+		pg, src := a.findGroup(n)
+		if pg == nil {
+			return nil, notExist(n, "Protection group")
+		}
+		views = append(views, groupView{name: n, pg: pg, source: src})
+	}
+	return views, nil
+}
+
+func (a *Array) getGroupVolumes(r *request) ([]any, *apiErr) {
+	views, err := a.selectGroups(r.list("group_names"))
+	if err != nil {
+		return nil, err
+	}
+	members := r.list("member_names")
 	var out []any
 	for _, g := range views {
 		if g.source != nil {
@@ -459,20 +467,11 @@ func (a *Array) targetItem(group string, pg *ProtectionGroupState, t *TargetStat
 }
 
 func (a *Array) getGroupTargets(r *request) ([]any, *apiErr) {
-	groupNames := r.list("group_names")
-	members := r.list("member_names")
-	var views []groupView
-	if len(groupNames) > 0 {
-		for _, n := range groupNames {
-			pg, src := a.findGroup(n)
-			if pg == nil {
-				return nil, notExist(n, "Protection group")
-			}
-			views = append(views, groupView{name: n, pg: pg, source: src})
-		}
-	} else {
-		views = a.groups()
+	views, err := a.selectGroups(r.list("group_names"))
+	if err != nil {
+		return nil, err
 	}
+	members := r.list("member_names")
 	var out []any
 	for _, g := range views {
 		for _, t := range g.pg.Targets {
