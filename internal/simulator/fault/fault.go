@@ -1,7 +1,9 @@
 // Package fault makes a simulated API fail on demand: down (connections
 // dropped), slow (latency on every request), failing with a status code for
 // the next N matching requests (5xx, 429 with Retry-After), or hanging until
-// the client gives up. It also records every request it sees, so tests can
+// the client gives up, refused for a rate-limit window (For), or changing
+// the world when a given request arrives (Do). It also records every
+// request it sees, so tests can
 // count API calls per endpoint instead of timing them.
 package fault
 
@@ -38,6 +40,22 @@ type Rule struct {
 	// After lets the real handler run first and then applies the rule's
 	// Drop: the operation happened but the client never hears of it.
 	After bool
+
+	// For, when set, keeps the rule applying to every matching request for
+	// this long after it first matched, then removes it (Times is ignored):
+	// a rate limiter answering 429 until its window ends. A client that
+	// honours Retry-After (>= For) is refused once; one that does not is
+	// refused again and again.
+	For time.Duration
+	// Do, when set, runs (outside the injector's lock) each time the rule
+	// matches, before the request is handled: it changes the world at an
+	// exact point of a run, e.g. expires tokens or takes a peer down when a
+	// given request arrives.
+	Do func()
+
+	// until is when a rule with For stops applying (zero before it first
+	// matched).
+	until time.Time
 }
 
 func (r *Rule) matches(req *http.Request) bool {
@@ -140,11 +158,23 @@ func (i *Injector) take(req *http.Request) (rule *Rule, down bool, latency time.
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	i.requests = append(i.requests, Request{Method: req.Method, Path: req.URL.Path, Query: req.URL.RawQuery, Time: time.Now()})
+	now := time.Now()
+	live := i.rules[:0:0]
+	for _, r := range i.rules {
+		if r.For == 0 || r.until.IsZero() || !now.After(r.until) {
+			live = append(live, r)
+		}
+	}
+	i.rules = live
 	for idx, r := range i.rules {
 		if !r.matches(req) {
 			continue
 		}
-		if r.Times > 0 {
+		if r.For > 0 {
+			if r.until.IsZero() {
+				r.until = now.Add(r.For)
+			}
+		} else if r.Times > 0 {
 			r.Times--
 			if r.Times == 0 {
 				i.rules = append(i.rules[:idx:idx], i.rules[idx+1:]...)
@@ -161,6 +191,10 @@ func (i *Injector) take(req *http.Request) (rule *Rule, down bool, latency time.
 func (i *Injector) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		rule, down, latency := i.take(req)
+		if rule != nil && rule.Do != nil {
+			rule.Do()
+			down = i.Down() // Do may take the server down, this request included
+		}
 		if down {
 			drop(w)
 			return

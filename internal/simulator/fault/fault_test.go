@@ -112,3 +112,39 @@ func TestAfterRunsTheHandlerButDropsTheAnswer(t *testing.T) {
 		t.Fatalf("handler ran %d times, want 1: the operation must happen", handled.Load())
 	}
 }
+
+func TestForRefusesEveryRequestUntilItsWindowEnds(t *testing.T) {
+	inj, srv, handled := newServer(t)
+	window := time.Second
+	inj.Add(Rule{PathContains: "/volumes", For: window, Status: 429, Header: http.Header{"Retry-After": {"1"}}})
+	for i := 0; i < 3; i++ {
+		if resp, err := get(t, srv.URL+"/v3/volumes"); err != nil || resp.StatusCode != 429 {
+			t.Fatalf("request %d inside the window: %v %v, want 429", i, resp, err)
+		}
+	}
+	time.Sleep(window + 100*time.Millisecond)
+	if resp, err := get(t, srv.URL+"/v3/volumes"); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("after the window: %v %v, want 200", resp, err)
+	}
+	if handled.Load() != 1 {
+		t.Fatalf("handler ran %d times, want 1", handled.Load())
+	}
+}
+
+func TestDoChangesTheWorldWhenItsRequestArrives(t *testing.T) {
+	inj, srv, handled := newServer(t)
+	inj.Add(Rule{Method: "POST", PathContains: "/groups", Times: 1, Do: func() { inj.SetDown(true) }})
+	if resp, err := get(t, srv.URL+"/groups"); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET before the trigger: %v %v", resp, err)
+	}
+	if resp, err := http.Post(srv.URL+"/groups", "application/json", nil); err == nil {
+		resp.Body.Close()
+		t.Fatal("the request whose arrival took the server down was answered")
+	}
+	if _, err := get(t, srv.URL+"/groups"); err == nil {
+		t.Fatal("the server answered after Do took it down")
+	}
+	if handled.Load() != 1 {
+		t.Fatalf("handler ran %d times, want 1", handled.Load())
+	}
+}
