@@ -3,8 +3,8 @@
 // the next N matching requests (5xx, 429 with Retry-After), or hanging until
 // the client gives up, refused for a rate-limit window (For), or changing
 // the world when a given request arrives (Do). It also records every
-// request it sees, so tests can
-// count API calls per endpoint instead of timing them.
+// request it sees, so tests can count API calls per endpoint instead of
+// timing them.
 package fault
 
 import (
