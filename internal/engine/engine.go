@@ -24,15 +24,16 @@ type Engine struct {
 	cfg Config
 	now func() time.Time
 
-	mu         sync.Mutex
-	sites      map[string]*openstack.Site
-	arrays     map[string]*flasharray.Client // by url + "\x00" + token
-	tokens     map[string]string             // url -> token seen in this process
-	groupSites map[string]string             // group id -> primary site
-	groupLocks map[string]*sync.Mutex
-	reads      map[string]*groupRead            // shared reads of a group's metadata
-	types      map[string]*openstack.VolumeType // site + "\x00" + name or id
-	arrayNames map[string]string                // url -> the array's own name
+	mu           sync.Mutex
+	sites        map[string]*openstack.Site
+	arrays       map[string]*flasharray.Client // by url + "\x00" + token
+	tokens       map[string]string             // url -> token seen in this process
+	groupSites   map[string]string             // group id -> primary site
+	groupLocks   map[string]*sync.Mutex
+	memberQueues map[string][]*memberChange       // group id -> changes waiting for its lock
+	reads        map[string]*groupRead            // shared reads of a group's metadata
+	types        map[string]*openstack.VolumeType // site + "\x00" + name or id
+	arrayNames   map[string]string                // url -> the array's own name
 }
 
 // New returns an engine; it makes no network call until first used.
@@ -42,16 +43,17 @@ func New(cfg Config) *Engine {
 		tokens[url] = token
 	}
 	return &Engine{
-		cfg:        cfg,
-		now:        func() time.Time { return time.Now().UTC() },
-		sites:      map[string]*openstack.Site{},
-		arrays:     map[string]*flasharray.Client{},
-		tokens:     tokens,
-		groupSites: map[string]string{},
-		groupLocks: map[string]*sync.Mutex{},
-		reads:      map[string]*groupRead{},
-		types:      map[string]*openstack.VolumeType{},
-		arrayNames: map[string]string{},
+		cfg:          cfg,
+		now:          func() time.Time { return time.Now().UTC() },
+		sites:        map[string]*openstack.Site{},
+		arrays:       map[string]*flasharray.Client{},
+		tokens:       tokens,
+		groupSites:   map[string]string{},
+		groupLocks:   map[string]*sync.Mutex{},
+		memberQueues: map[string][]*memberChange{},
+		reads:        map[string]*groupRead{},
+		types:        map[string]*openstack.VolumeType{},
+		arrayNames:   map[string]string{},
 	}
 }
 
@@ -316,7 +318,11 @@ func (e *Engine) bothReachable(ctx context.Context, primary, secondary string) (
 func (e *Engine) modify(ctx context.Context, id string, change func(d *document, primary, secondary *openstack.Site) error) (*document, error) {
 	unlock := e.groupLock(id)
 	defer unlock()
+	return e.modifyLocked(ctx, id, change)
+}
 
+// modifyLocked is modify for a caller that holds the group's lock.
+func (e *Engine) modifyLocked(ctx context.Context, id string, change func(d *document, primary, secondary *openstack.Site) error) (*document, error) {
 	cur, primary, err := e.loadGroup(ctx, id)
 	if err != nil {
 		return nil, err

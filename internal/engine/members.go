@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 
 	"github.com/protector-dr/terraform-provider-protector/internal/openstack"
 )
@@ -12,50 +14,229 @@ import (
 // group (and the Pure group when a policy exists) and records the member.
 // Adding an instance that is already a member returns that member.
 func (e *Engine) AddMember(ctx context.Context, spec MemberSpec) (*Member, *Group, error) {
-	var added Member
-	d, err := e.modify(ctx, spec.GroupID, func(d *document, primary, _ *openstack.Site) error {
-		if _, m := d.member(spec.InstanceID); m != nil {
-			added = *m
-			return errUnchanged
-		}
-		iv, _, err := e.checkInstance(ctx, d, primary, spec.InstanceID)
-		if err != nil {
-			return err
-		}
-		var ids, toAdd []string
-		for _, v := range iv.volumes {
-			ids = append(ids, v.ID)
-			if v.GroupID != d.Group.PrimaryConsistencyGroup {
-				toAdd = append(toAdd, v.ID)
-			}
-		}
-		if len(toAdd) > 0 {
-			if err := e.changeGroupVolumes(ctx, primary, d.Group.PrimaryConsistencyGroup, toAdd, nil); err != nil {
-				return memberError(iv.server.Name, err)
-			}
-		}
-		if d.Policy != nil {
-			if err := e.protectVolumes(ctx, d, iv.volumes); err != nil {
-				return err
-			}
-		}
-		if d.Group.Backend == "" {
-			d.Group.Backend = iv.backend
-		}
-		added = Member{ID: newID("member-"), InstanceID: spec.InstanceID, InstanceName: iv.server.Name,
-			Status: MemberProtected, VolumeIDs: ids, AddedAt: e.now()}
-		d.Members = append(d.Members, added)
-		return nil
-	})
-	if errors.Is(err, errUnchanged) {
-		g, gerr := e.GetGroup(ctx, spec.GroupID)
-		return &added, g, gerr
-	}
-	if err != nil {
+	c := &memberChange{add: &spec}
+	if err := e.changeMembers(ctx, spec.GroupID, c); err != nil {
 		return nil, nil, err
 	}
-	s, _ := e.site(d.Group.PrimarySite)
-	return &added, e.group(ctx, s, d), nil
+	if c.doc == nil {
+		g, err := e.GetGroup(ctx, spec.GroupID)
+		return &c.member, g, err
+	}
+	s, _ := e.site(c.doc.Group.PrimarySite)
+	return &c.member, e.group(ctx, s, c.doc), nil
+}
+
+// memberChange is one member to add or remove. Changes that arrive while
+// their group is being changed are made together by the next change: one
+// Cinder update, one call to the array and one metadata version for all of
+// them, where one each would serialise OpenTofu's parallel creates behind
+// the group's lock.
+type memberChange struct {
+	add      *MemberSpec // or
+	removeID string
+
+	done   chan struct{}
+	member Member    // the member added (or found)
+	doc    *document // the version that holds the change; nil when nothing changed
+	err    error
+
+	// Set while a batch is made.
+	iv     *instanceVolumes
+	active bool
+}
+
+// changeMembers queues a change for its group and returns once a change of
+// the group made it (this caller's or the one that held the lock before).
+func (e *Engine) changeMembers(ctx context.Context, groupID string, c *memberChange) error {
+	c.done = make(chan struct{})
+	e.mu.Lock()
+	e.memberQueues[groupID] = append(e.memberQueues[groupID], c)
+	e.mu.Unlock()
+
+	unlock := e.groupLock(groupID)
+	select {
+	case <-c.done:
+	default:
+		// Not made yet, so still queued: whoever holds the lock makes every
+		// change it takes from the queue before letting go.
+		e.mu.Lock()
+		batch := e.memberQueues[groupID]
+		delete(e.memberQueues, groupID)
+		e.mu.Unlock()
+		e.applyMemberChanges(ctx, groupID, batch)
+	}
+	unlock()
+	<-c.done
+	return c.err
+}
+
+// applyMemberChanges makes a batch of member changes in one version. When
+// Cinder refuses the batch's update, which volume it objected to is not
+// known, so each change is made on its own to give each its own answer.
+func (e *Engine) applyMemberChanges(ctx context.Context, groupID string, batch []*memberChange) {
+	defer func() {
+		for _, c := range batch {
+			close(c.done)
+		}
+	}()
+	if err := e.modifyMembers(ctx, groupID, batch); errors.Is(err, errSplit) {
+		for _, c := range batch {
+			c.err, c.iv, c.active = nil, nil, false
+			_ = e.modifyMembers(ctx, groupID, []*memberChange{c})
+		}
+	}
+}
+
+// errSplit asks for a batch to be made one change at a time.
+var errSplit = errors.New("make the changes one at a time")
+
+func (e *Engine) modifyMembers(ctx context.Context, groupID string, batch []*memberChange) error {
+	d, err := e.modifyLocked(ctx, groupID, func(d *document, primary, _ *openstack.Site) error {
+		return e.editMembers(ctx, d, primary, batch)
+	})
+	if errors.Is(err, errSplit) {
+		return err
+	}
+	for _, c := range batch {
+		switch {
+		case c.err != nil:
+		case errors.Is(err, errUnchanged):
+		case errors.Is(err, ErrNotFound) && c.add == nil:
+			// Removing a member of a group that is gone is done.
+		case err != nil:
+			c.err = err
+		case c.active:
+			c.doc = d
+		}
+	}
+	return nil
+}
+
+// editMembers makes the cloud and array side of a batch and edits the
+// document: removals first, then additions, in the order they came.
+func (e *Engine) editMembers(ctx context.Context, d *document, primary *openstack.Site, batch []*memberChange) error {
+	removed := map[string]*openstack.Volume{} // volume id -> volume (nil: gone)
+	var mu sync.Mutex
+	var reads []func()
+	for _, c := range batch {
+		if c.add != nil {
+			if _, m := d.member(c.add.InstanceID); m == nil {
+				reads = append(reads, func() { c.iv, _, c.err = e.checkInstance(ctx, d, primary, c.add.InstanceID) })
+			}
+			continue
+		}
+		if _, m := d.member(c.removeID); m != nil {
+			for _, id := range m.VolumeIDs {
+				reads = append(reads, func() {
+					v, err := primary.Volume(ctx, id)
+					if err != nil && !errors.Is(err, openstack.ErrNotFound) {
+						err = e.cloudError(primary.Name(), "read volume "+id, err)
+						mu.Lock()
+						c.err = err
+						mu.Unlock()
+						return
+					}
+					mu.Lock()
+					removed[id] = v
+					mu.Unlock()
+				})
+			}
+		}
+	}
+	parallel(reads...)
+
+	var toAdd, toRemove, unprotect []string
+	var protect []*openstack.Volume
+	var first *memberChange // the first change made, for its error words
+	active := 0
+	for _, c := range batch {
+		if c.err != nil {
+			continue
+		}
+		if c.add == nil {
+			i, m := d.member(c.removeID)
+			if m == nil {
+				continue
+			}
+			for _, id := range m.VolumeIDs {
+				if v := removed[id]; v != nil && v.GroupID == d.Group.PrimaryConsistencyGroup {
+					toRemove = append(toRemove, id)
+				}
+			}
+			unprotect = append(unprotect, m.VolumeIDs...)
+			d.Members = append(d.Members[:i], d.Members[i+1:]...)
+		} else {
+			if _, m := d.member(c.add.InstanceID); m != nil {
+				c.member = *m
+				continue
+			}
+			iv := c.iv
+			if iv.backend != "" && d.Group.Backend != "" && iv.backend != d.Group.Backend {
+				// Checked against the group before the batch: let the
+				// check of a change made alone give the words.
+				return errSplit
+			}
+			var ids []string
+			for _, v := range iv.volumes {
+				ids = append(ids, v.ID)
+				if v.GroupID != d.Group.PrimaryConsistencyGroup {
+					toAdd = append(toAdd, v.ID)
+				}
+			}
+			protect = append(protect, iv.volumes...)
+			if d.Group.Backend == "" {
+				d.Group.Backend = iv.backend
+			}
+			c.member = Member{ID: newID("member-"), InstanceID: c.add.InstanceID, InstanceName: iv.server.Name,
+				Status: MemberProtected, VolumeIDs: ids, AddedAt: e.now()}
+			d.Members = append(d.Members, c.member)
+		}
+		c.active = true
+		if first == nil {
+			first = c
+		}
+		active++
+	}
+	if active == 0 {
+		return errUnchanged
+	}
+	if len(toAdd) > 0 || len(toRemove) > 0 {
+		if active > 1 && overlap(toAdd, toRemove) {
+			return errSplit
+		}
+		if err := e.changeGroupVolumes(ctx, primary, d.Group.PrimaryConsistencyGroup, toAdd, toRemove); err != nil {
+			var apiErr *openstack.APIError
+			if active > 1 && errors.As(err, &apiErr) {
+				return errSplit
+			}
+			if first.add != nil {
+				return memberError(first.iv.server.Name, err)
+			}
+			return err
+		}
+	}
+	if d.Policy != nil {
+		if err := e.protectVolumes(ctx, d, protect); err != nil {
+			return err
+		}
+		if err := e.unprotectVolumes(ctx, d, primary, unprotect); err != nil {
+			return err
+		}
+	}
+	if len(d.Members) == 0 {
+		d.Group.Backend = ""
+	}
+	return nil
+}
+
+// overlap tells whether a volume is both added and removed.
+func overlap(a, b []string) bool {
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			return true
+		}
+	}
+	return false
 }
 
 // errUnchanged ends a modify without writing a new version.
@@ -117,42 +298,5 @@ func (e *Engine) GetMember(ctx context.Context, groupID, idOrInstance string) (*
 // RemoveMember takes the member's volumes out of the consistency group and
 // the Pure group and records the removal. The VM is not affected.
 func (e *Engine) RemoveMember(ctx context.Context, groupID, memberID string) error {
-	_, err := e.modify(ctx, groupID, func(d *document, primary, _ *openstack.Site) error {
-		i, m := d.member(memberID)
-		if m == nil {
-			return errUnchanged
-		}
-		var inGroup []string
-		for _, id := range m.VolumeIDs {
-			v, err := primary.Volume(ctx, id)
-			if errors.Is(err, openstack.ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return e.cloudError(primary.Name(), "read volume "+id, err)
-			}
-			if v.GroupID == d.Group.PrimaryConsistencyGroup {
-				inGroup = append(inGroup, id)
-			}
-		}
-		if len(inGroup) > 0 {
-			if err := e.changeGroupVolumes(ctx, primary, d.Group.PrimaryConsistencyGroup, nil, inGroup); err != nil {
-				return err
-			}
-		}
-		if d.Policy != nil {
-			if err := e.unprotectVolumes(ctx, d, primary, m.VolumeIDs); err != nil {
-				return err
-			}
-		}
-		d.Members = append(d.Members[:i], d.Members[i+1:]...)
-		if len(d.Members) == 0 {
-			d.Group.Backend = ""
-		}
-		return nil
-	})
-	if errors.Is(err, errUnchanged) || errors.Is(err, ErrNotFound) {
-		return nil
-	}
-	return err
+	return e.changeMembers(ctx, groupID, &memberChange{removeID: memberID})
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -72,15 +71,15 @@ func (r *memberResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			},
 			"protection_group_id": schema.StringAttribute{
 				Required:            true,
-				MarkdownDescription: "Id of the protection group. Changing it moves the VM: it is removed from the old group and added to the new one.",
+				MarkdownDescription: "Id of the protection group (`pg-<uuid>`). Changing it moves the VM: it is removed from the old group and added to the new one.",
 				PlanModifiers:       replace,
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators:          []validator.String{protectionGroupID()},
 			},
 			"instance_id": schema.StringAttribute{
 				Required:            true,
-				MarkdownDescription: "Nova instance UUID on the group's primary site (`a1b2c3d4-1111-2222-3333-aabbccddeeff`). Changing it replaces the member.",
+				MarkdownDescription: "Nova instance UUID on the group's primary site (`a1b2c3d4-1111-2222-3333-aabbccddeeff`), not its name. Changing it replaces the member.",
 				PlanModifiers:       replace,
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators:          []validator.String{instanceID()},
 			},
 			"instance_name": schema.StringAttribute{
 				Computed:            true,

@@ -80,9 +80,9 @@ func (r *protectionGroupResource) Schema(_ context.Context, _ resource.SchemaReq
 			},
 			"name": schema.StringAttribute{
 				Required:            true,
-				MarkdownDescription: "Name of the group, unique per project (e.g. `prod-web-app`). Changing it replaces the group.",
+				MarkdownDescription: "Name of the group, unique per project (e.g. `prod-web-app`): up to 255 characters, without `/`. Changing it replaces the group.",
 				PlanModifiers:       replace,
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators:          []validator.String{groupName()},
 			},
 			"description": schema.StringAttribute{
 				Optional:            true,
@@ -95,13 +95,13 @@ func (r *protectionGroupResource) Schema(_ context.Context, _ resource.SchemaReq
 				MarkdownDescription: "Registered site where the VMs currently run (`site-a`). The designation is workload-relative: " +
 					"it swaps on failover. Changing it replaces the group.",
 				PlanModifiers: replace,
-				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators:    []validator.String{siteName()},
 			},
 			"secondary_site": schema.StringAttribute{
 				Required:            true,
 				MarkdownDescription: "Registered DR site to which workloads will be promoted (`site-b`); must differ from `primary_site`. Changing it replaces the group.",
 				PlanModifiers:       replace,
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators:          []validator.String{siteName()},
 			},
 			"replication_type": schema.StringAttribute{
 				Required: true,
@@ -115,7 +115,7 @@ func (r *protectionGroupResource) Schema(_ context.Context, _ resource.SchemaReq
 				MarkdownDescription: "Cinder volume type name or ID (`replicated-ssd`), eligible on both sites. All volumes of " +
 					"every member must use it. Changing it replaces the group.",
 				PlanModifiers: replace,
-				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators:    []validator.String{stringvalidator.LengthBetween(1, 255)},
 			},
 			"status": schema.StringAttribute{
 				Computed: true,

@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -15,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/protector-dr/terraform-provider-protector/internal/engine"
@@ -24,6 +27,9 @@ var (
 	_ resource.ResourceWithConfigure   = (*replicationPolicyResource)(nil)
 	_ resource.ResourceWithImportState = (*replicationPolicyResource)(nil)
 	_ resource.ResourceWithModifyPlan  = (*replicationPolicyResource)(nil)
+
+	_ resource.ResourceWithValidateConfig     = (*replicationPolicyResource)(nil)
+	_ resource.ResourceWithConfigValidators = (*replicationPolicyResource)(nil)
 )
 
 // NewReplicationPolicyResource is the protector_replication_policy resource.
@@ -40,6 +46,12 @@ type replicationPolicyModel struct {
 	SecondaryFAURL      types.String `tfsdk:"secondary_fa_url"`
 	PrimaryFAToken      types.String `tfsdk:"primary_fa_token"`
 	SecondaryFAToken    types.String `tfsdk:"secondary_fa_token"`
+	// The write-only tokens are null in plan and state; loadWriteOnlyTokens
+	// fills them from the configuration where it is at hand.
+	PrimaryFATokenWO          types.String `tfsdk:"primary_fa_token_wo"`
+	PrimaryFATokenWOVersion   types.Int64  `tfsdk:"primary_fa_token_wo_version"`
+	SecondaryFATokenWO        types.String `tfsdk:"secondary_fa_token_wo"`
+	SecondaryFATokenWOVersion types.Int64  `tfsdk:"secondary_fa_token_wo_version"`
 	PurePGName          types.String `tfsdk:"pure_pg_name"`
 	ReplicationInterval types.Int64  `tfsdk:"replication_interval"`
 	RPOMinutes          types.Int64  `tfsdk:"rpo_minutes"`
@@ -63,7 +75,7 @@ func (r *replicationPolicyResource) Metadata(_ context.Context, req resource.Met
 func (r *replicationPolicyResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
 	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
-	https := []validator.String{stringvalidator.RegexMatches(httpsURL, "must be an https:// URL (FlashArray management APIs are reached over HTTPS)")}
+	https := []validator.String{arrayURL()}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The FlashArray side of one protection group, the guide's `policy-create`: binds the group " +
 			"to a Pure protection group (`async`: snapshots replicated every `replication_interval` seconds to the " +
@@ -76,7 +88,11 @@ func (r *replicationPolicyResource) Schema(_ context.Context, _ resource.SchemaR
 			"group name are fixed.\n\n" +
 			"Tokens are never stored in the group's metadata. When `primary_fa_token` / `secondary_fa_token` are not " +
 			"set, the token of the provider's `flasharrays` entry with the same URL is used; configure tokens there to " +
-			"import policies.",
+			"import policies.\n\n" +
+			"To keep tokens out of the state altogether, give them as the write-only `primary_fa_token_wo` / " +
+			"`secondary_fa_token_wo` (OpenTofu or Terraform 1.11 and later) **and** in the provider's `flasharrays`: " +
+			"the write-only token is used when the policy is created and whenever its `*_wo_version` changes, and never " +
+			"stored; refresh, member changes and destroy in later runs take the token from the provider's `flasharrays`.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:            true,
@@ -101,24 +117,22 @@ func (r *replicationPolicyResource) Schema(_ context.Context, _ resource.SchemaR
 				PlanModifiers:       replace,
 				Validators:          https,
 			},
-			"primary_fa_token": schema.StringAttribute{
-				Optional:            true,
-				Sensitive:           true,
-				MarkdownDescription: "API token of the primary FlashArray. Default: the provider's `flasharrays` entry with the same URL. Never shown in plan output or logs.",
-			},
-			"secondary_fa_token": schema.StringAttribute{
-				Optional:            true,
-				Sensitive:           true,
-				MarkdownDescription: "API token of the secondary FlashArray. Default: the provider's `flasharrays` entry with the same URL. Never shown in plan output or logs.",
-			},
+			"primary_fa_token":              tokenAttribute("primary"),
+			"secondary_fa_token":            tokenAttribute("secondary"),
+			"primary_fa_token_wo":           writeOnlyTokenAttribute("primary"),
+			"secondary_fa_token_wo":         writeOnlyTokenAttribute("secondary"),
+			"primary_fa_token_wo_version":   writeOnlyVersionAttribute("primary"),
+			"secondary_fa_token_wo_version": writeOnlyVersionAttribute("secondary"),
 			"pure_pg_name": schema.StringAttribute{
 				Optional: true,
 				Computed: true,
 				MarkdownDescription: "Name of the Pure protection group (`async`) or pod (`sync`). An existing one is adopted, " +
 					"else it is created (and destroyed with the policy). Default: the names the Pure Cinder driver uses, " +
-					"`consisgroup-<primary consistency group id>-cinder` for async and `cinder-pod` for sync. Changing it replaces the policy.",
+					"`consisgroup-<primary consistency group id>-cinder` for async and `cinder-pod` for sync. Purity's naming rule " +
+					"applies: 1 to 63 letters, digits and `-`, beginning and ending with a letter or digit; an async protection group " +
+					"inside a pod is written `<pod>::<name>`. Changing it replaces the policy.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()},
-				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators:    []validator.String{pureGroupName()},
 			},
 			"replication_interval": schema.Int64Attribute{
 				Optional: true,
@@ -132,8 +146,9 @@ func (r *replicationPolicyResource) Schema(_ context.Context, _ resource.SchemaR
 			"rpo_minutes": schema.Int64Attribute{
 				Optional: true,
 				MarkdownDescription: "Async only: Recovery Point Objective in minutes (`15`), used for replication readiness " +
-					"validation; must not be shorter than the interval. Updates in place.",
-				Validators: []validator.Int64{int64validator.AtLeast(1)},
+					fmt.Sprintf("validation, 1 to %d (a year); must not be shorter than the interval (`replication_interval`, or its default "+
+						"of 3600 s). Updates in place.", maxRPOMinutes),
+				Validators: []validator.Int64{int64validator.Between(1, maxRPOMinutes)},
 			},
 			"replication_type": schema.StringAttribute{
 				Computed:            true,
@@ -227,7 +242,12 @@ func (r *replicationPolicyResource) ModifyPlan(ctx context.Context, req resource
 			return
 		}
 	}
-	if !known(plan.ProtectionGroupID, plan.PrimaryFAURL, plan.SecondaryFAURL, plan.PrimaryFAToken, plan.SecondaryFAToken, plan.RPOMinutes) {
+	resp.Diagnostics.Append(plan.loadWriteOnlyTokens(ctx, req.Config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !known(plan.ProtectionGroupID, plan.PrimaryFAURL, plan.SecondaryFAURL, plan.PrimaryFAToken, plan.SecondaryFAToken,
+		plan.PrimaryFATokenWO, plan.SecondaryFATokenWO, plan.RPOMinutes) {
 		return
 	}
 	warnings, err := r.data.engine.CheckPolicy(ctx, plan.spec(r.data))
@@ -244,6 +264,7 @@ func (r *replicationPolicyResource) Create(ctx context.Context, req resource.Cre
 	}
 	var plan replicationPolicyModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(plan.loadWriteOnlyTokens(ctx, req.Config)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -263,6 +284,9 @@ func (r *replicationPolicyResource) Read(ctx context.Context, req resource.ReadR
 	var state replicationPolicyModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
+		return
+	}
+	if state.writeOnlyTokenMissing(r.data, &resp.Diagnostics, "refresh") {
 		return
 	}
 	primary, secondary := state.endpoints(r.data)
@@ -299,6 +323,7 @@ func (r *replicationPolicyResource) Update(ctx context.Context, req resource.Upd
 	var plan, state replicationPolicyModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(plan.loadWriteOnlyTokens(ctx, req.Config)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -326,6 +351,9 @@ func (r *replicationPolicyResource) Delete(ctx context.Context, req resource.Del
 	var state replicationPolicyModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
+		return
+	}
+	if state.writeOnlyTokenMissing(r.data, &resp.Diagnostics, "destroy") {
 		return
 	}
 	primary, secondary := state.endpoints(r.data)
@@ -363,10 +391,10 @@ func (m *replicationPolicyModel) endpoints(d *providerData) (primary, secondary 
 	primary = engine.ArrayEndpoint{URL: m.PrimaryFAURL.ValueString()}
 	secondary = engine.ArrayEndpoint{URL: m.SecondaryFAURL.ValueString()}
 	if primary.URL != "" {
-		primary.APIToken = d.arrayToken(primary.URL, m.PrimaryFAToken)
+		primary.APIToken = d.arrayToken(primary.URL, ownToken(m.PrimaryFAToken, m.PrimaryFATokenWO))
 	}
 	if secondary.URL != "" {
-		secondary.APIToken = d.arrayToken(secondary.URL, m.SecondaryFAToken)
+		secondary.APIToken = d.arrayToken(secondary.URL, ownToken(m.SecondaryFAToken, m.SecondaryFATokenWO))
 	}
 	return primary, secondary
 }
@@ -393,6 +421,7 @@ func (m *replicationPolicyModel) sameConfig(o replicationPolicyModel) bool {
 	return m.ProtectionGroupID.Equal(o.ProtectionGroupID) &&
 		m.PrimaryFAURL.Equal(o.PrimaryFAURL) && m.SecondaryFAURL.Equal(o.SecondaryFAURL) &&
 		m.PrimaryFAToken.Equal(o.PrimaryFAToken) && m.SecondaryFAToken.Equal(o.SecondaryFAToken) &&
+		m.PrimaryFATokenWOVersion.Equal(o.PrimaryFATokenWOVersion) && m.SecondaryFATokenWOVersion.Equal(o.SecondaryFATokenWOVersion) &&
 		m.PurePGName.Equal(o.PurePGName) && m.ReplicationInterval.Equal(o.ReplicationInterval) &&
 		m.RPOMinutes.Equal(o.RPOMinutes)
 }
@@ -435,4 +464,139 @@ func (m *replicationPolicyModel) fill(p *engine.Policy) {
 	}
 	m.ReplicationEnabled = types.BoolValue(p.ReplicationEnabled)
 	m.TargetAllowed = types.BoolValue(p.TargetAllowed)
+}
+
+// maxRPOMinutes is a year: beyond it an RPO means nothing.
+const maxRPOMinutes = 365 * 24 * 60
+
+// defaultReplicationInterval is what the engine asks of the array when the
+// policy sets no interval (the Pure driver's default).
+const defaultReplicationInterval = 3600
+
+func tokenAttribute(which string) schema.StringAttribute {
+	return schema.StringAttribute{
+		Optional:  true,
+		Sensitive: true,
+		MarkdownDescription: "API token of the " + which + " FlashArray. Default: the provider's `flasharrays` entry with the same URL. " +
+			"Never shown in plan output or logs, but kept in the state (sensitive); `" + which + "_fa_token_wo` keeps it out of the state.",
+	}
+}
+
+func writeOnlyTokenAttribute(which string) schema.StringAttribute {
+	return schema.StringAttribute{
+		Optional:  true,
+		Sensitive: true,
+		WriteOnly: true,
+		MarkdownDescription: "API token of the " + which + " FlashArray, write-only: used when the policy is created and when `" +
+			which + "_fa_token_wo_version` changes, never stored in plan or state. Needs OpenTofu or Terraform 1.11 or later; " +
+			"conflicts with `" + which + "_fa_token`. Give the same token in the provider's `flasharrays` (by URL): refresh, " +
+			"member changes and destroy in later runs take it from there.",
+		Validators: []validator.String{
+			stringvalidator.ConflictsWith(path.MatchRoot(which + "_fa_token")),
+			stringvalidator.LengthAtLeast(1),
+		},
+	}
+}
+
+func writeOnlyVersionAttribute(which string) schema.Int64Attribute {
+	return schema.Int64Attribute{
+		Optional: true,
+		MarkdownDescription: "Version of `" + which + "_fa_token_wo`: change it (e.g. increment it) when the token changes, so " +
+			"that the plan updates the policy and the new token is checked against the array. Updates in place.",
+		Validators: []validator.Int64{int64validator.AlsoRequires(path.MatchRoot(which + "_fa_token_wo"))},
+	}
+}
+
+// ConfigValidators suggest the write-only tokens to engines that have them.
+func (r *replicationPolicyResource) ConfigValidators(context.Context) []resource.ConfigValidator {
+	return []resource.ConfigValidator{
+		resourcevalidator.PreferWriteOnlyAttribute(path.MatchRoot("primary_fa_token"), path.MatchRoot("primary_fa_token_wo")),
+		resourcevalidator.PreferWriteOnlyAttribute(path.MatchRoot("secondary_fa_token"), path.MatchRoot("secondary_fa_token_wo")),
+	}
+}
+
+// ValidateConfig checks what the configuration alone tells (it runs in
+// `validate`, unconfigured): two different arrays, an RPO the interval can
+// meet, and write-only tokens only on engines that support them.
+func (r *replicationPolicyResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var cfg replicationPolicyModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !req.ClientCapabilities.WriteOnlyAttributesAllowed {
+		for _, which := range []struct {
+			name  string
+			value types.String
+		}{{"primary", cfg.PrimaryFATokenWO}, {"secondary", cfg.SecondaryFATokenWO}} {
+			if which.value.IsNull() {
+				continue
+			}
+			resp.Diagnostics.AddAttributeError(path.Root(which.name+"_fa_token_wo"), "Write-only arguments not supported by this engine",
+				fmt.Sprintf("%[1]s_fa_token_wo is a write-only argument, which needs OpenTofu 1.11 or Terraform 1.11 or later. "+
+					"With this version, remove %[1]s_fa_token_wo and %[1]s_fa_token_wo_version and either give the token in the "+
+					"provider's flasharrays entry with url = %[1]s_fa_url (never stored in the state), or set %[1]s_fa_token "+
+					"(sensitive, but kept in the state).", which.name))
+		}
+	}
+	if known(cfg.PrimaryFAURL, cfg.SecondaryFAURL) && !cfg.PrimaryFAURL.IsNull() && !cfg.SecondaryFAURL.IsNull() &&
+		normalizeArrayURL(cfg.PrimaryFAURL.ValueString()) == normalizeArrayURL(cfg.SecondaryFAURL.ValueString()) {
+		resp.Diagnostics.AddAttributeError(path.Root("secondary_fa_url"), "Same FlashArray on both sites",
+			fmt.Sprintf("primary_fa_url and secondary_fa_url both name %s. Replication needs the array of each site: set "+
+				"secondary_fa_url to the management URL of the secondary site's FlashArray.", cfg.SecondaryFAURL.ValueString()))
+	}
+	if !known(cfg.RPOMinutes, cfg.ReplicationInterval) || cfg.RPOMinutes.IsNull() {
+		return
+	}
+	interval, fromDefault := cfg.ReplicationInterval.ValueInt64(), ""
+	if cfg.ReplicationInterval.IsNull() {
+		interval, fromDefault = defaultReplicationInterval, " (the default when replication_interval is not set)"
+	}
+	if rpo := cfg.RPOMinutes.ValueInt64(); rpo*60 < interval {
+		resp.Diagnostics.AddAttributeError(path.Root("rpo_minutes"), "RPO shorter than the replication interval",
+			fmt.Sprintf("rpo_minutes = %d is shorter than the replication interval of %d s%s: snapshots would arrive too "+
+				"rarely to ever meet the RPO. Set rpo_minutes to at least %d, or replication_interval to at most %d.",
+				rpo, interval, fromDefault, (interval+59)/60, rpo*60))
+	}
+}
+
+// loadWriteOnlyTokens takes the write-only tokens from the configuration:
+// plan and state never hold them.
+func (m *replicationPolicyModel) loadWriteOnlyTokens(ctx context.Context, cfg tfsdk.Config) diag.Diagnostics {
+	var diags diag.Diagnostics
+	diags.Append(cfg.GetAttribute(ctx, path.Root("primary_fa_token_wo"), &m.PrimaryFATokenWO)...)
+	diags.Append(cfg.GetAttribute(ctx, path.Root("secondary_fa_token_wo"), &m.SecondaryFATokenWO)...)
+	return diags
+}
+
+// ownToken is the policy's own token of an array: the plain argument, else
+// the write-only one (when it was loaded from the configuration).
+func ownToken(plain, writeOnly types.String) types.String {
+	if !plain.IsNull() && !plain.IsUnknown() && plain.ValueString() != "" {
+		return plain
+	}
+	return writeOnly
+}
+
+// writeOnlyTokenMissing reports, for a policy whose token was given
+// write-only, an array whose token the provider's flasharrays does not
+// have: the state cannot supply it, so say where it must go.
+func (m *replicationPolicyModel) writeOnlyTokenMissing(d *providerData, diags *diag.Diagnostics, doing string) bool {
+	missing := false
+	for _, a := range []struct {
+		which   string
+		url     types.String
+		plain   types.String
+		version types.Int64
+	}{{"primary", m.PrimaryFAURL, m.PrimaryFAToken, m.PrimaryFATokenWOVersion}, {"secondary", m.SecondaryFAURL, m.SecondaryFAToken, m.SecondaryFATokenWOVersion}} {
+		if a.version.IsNull() || a.url.ValueString() == "" || d.arrayToken(a.url.ValueString(), a.plain) != "" {
+			continue
+		}
+		missing = true
+		diags.AddAttributeError(path.Root(a.which+"_fa_token_wo"), "FlashArray token needed to "+doing,
+			fmt.Sprintf("The token of %s was given as the write-only %s_fa_token_wo, which is not kept in the state, and the "+
+				"provider's flasharrays has no entry with url = %q. Add one (flasharrays = { %s = { url = %q, api_token = ... } }) "+
+				"to %s the replication policy of %s.", a.url.ValueString(), a.which, a.url.ValueString(), a.which, a.url.ValueString(), doing, m.groupID()))
+	}
+	return missing
 }

@@ -68,9 +68,9 @@ func (r *siteResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			"name": schema.StringAttribute{
 				Required: true,
 				MarkdownDescription: "Site name: a key of the provider's `sites`, or else the name of a `clouds.yaml` entry " +
-					"(`site-a`, `site-b`). Changing it registers another site.",
+					"(`site-a`, `site-b`): 1 to 64 letters, digits, `.`, `_` or `-`. Changing it registers another site.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators:    []validator.String{siteName()},
 			},
 			"description": schema.StringAttribute{
 				Optional:            true,
@@ -85,7 +85,7 @@ func (r *siteResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				MarkdownDescription: "Name or id of the Cinder group type used for the consistency groups of this site: one " +
 					"with group spec `consistent_group_snapshot_enabled='<is> True'`, created by an admin. Default `" +
 					engine.DefaultConsistencyGroupType + "`. Updates in place (groups created before keep theirs).",
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators: []validator.String{stringvalidator.LengthBetween(1, 255)},
 			},
 			"status": schema.StringAttribute{
 				Computed: true,

@@ -1,0 +1,170 @@
+package engine
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
+)
+
+// addConcurrently adds instances to a group the way OpenTofu creates
+// members: all at once. The test holds the group's lock until every change
+// is queued, so that they meet in one batch whatever the scheduler does.
+func addConcurrently(t *testing.T, e *Engine, groupID string, instances ...string) map[string]error {
+	t.Helper()
+	unlock := e.groupLock(groupID)
+	errs := map[string]error{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, id := range instances {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _, err := e.AddMember(context.Background(), MemberSpec{GroupID: groupID, InstanceID: id})
+			mu.Lock()
+			errs[id] = err
+			mu.Unlock()
+		}()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		e.mu.Lock()
+		queued := len(e.memberQueues[groupID])
+		e.mu.Unlock()
+		if queued == len(instances) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d changes queued", queued, len(instances))
+		}
+		time.Sleep(time.Millisecond)
+	}
+	unlock()
+	wg.Wait()
+	return errs
+}
+
+// Members added at once share one metadata version, one Cinder update and
+// one call to the array; each caller still gets its own member.
+func TestConcurrentMembersShareOneChange(t *testing.T) {
+	ctx := context.Background()
+	w, e := testWorld(t, true)
+	registerSites(t, e)
+	g, err := e.CreateGroup(ctx, guideGroup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := arrayEndpoints(w)
+	if _, err := e.CreatePolicy(ctx, PolicySpec{GroupID: g.ID, Primary: a, Secondary: b, PureGroupName: "pg-prod-web-app", ReplicationInterval: 300, RPOMinutes: 15}); err != nil {
+		t.Fatal(err)
+	}
+	site, array := w.Site("site-a").Faults(), w.Array("flasharray-a").Faults()
+	site.ResetRequests()
+	array.ResetRequests()
+
+	instances := []string{simulator.WebServer1ID, simulator.WebServer2ID, simulator.DBServer1ID}
+	for id, err := range addConcurrently(t, e, g.ID, instances...) {
+		if err != nil {
+			t.Fatalf("add %s: %v", id, err)
+		}
+	}
+	if n := site.Count("PUT", "/protector/"+versionPrefix(g.ID)); n != 1 {
+		t.Fatalf("%d metadata versions written for 3 members added at once, want 1", n)
+	}
+	if n := site.Count("PUT", "/groups/"+g.PrimaryConsistencyGroup); n != 1 {
+		t.Fatalf("%d Cinder group updates for 3 members added at once, want 1", n)
+	}
+	if n := array.Count("POST", "/protection-groups/volumes"); n != 1 {
+		t.Fatalf("%d additions to the Pure group for 3 members added at once, want 1", n)
+	}
+	got, err := e.GetGroup(ctx, g.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Members) != 3 {
+		t.Fatalf("group records %d members, want 3", len(got.Members))
+	}
+	cg, _ := w.Site("site-a").Group(g.PrimaryConsistencyGroup)
+	want := []string{simulator.WebServer1BootVolumeID, simulator.WebServer1DataVolumeID, simulator.WebServer2BootVolumeID,
+		simulator.WebServer2DataVolumeID, simulator.DBServer1BootVolumeID, simulator.DBServer1Data1VolumeID, simulator.DBServer1Data2VolumeID}
+	have := slices.Sorted(slices.Values(cg.VolumeIDs))
+	if !slices.Equal(have, want) {
+		t.Fatalf("consistency group holds %v, want %v", have, want)
+	}
+
+	// Removed at once, too: one version, one update.
+	site.ResetRequests()
+	unlock := e.groupLock(g.ID)
+	var wg sync.WaitGroup
+	for _, m := range got.Members[:2] {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := e.RemoveMember(ctx, g.ID, m.ID); err != nil {
+				t.Errorf("remove %s: %v", m.InstanceName, err)
+			}
+		}()
+	}
+	for {
+		e.mu.Lock()
+		n := len(e.memberQueues[g.ID])
+		e.mu.Unlock()
+		if n == 2 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	unlock()
+	wg.Wait()
+	if n := site.Count("PUT", "/protector/"+versionPrefix(g.ID)); n != 1 {
+		t.Fatalf("%d metadata versions written for 2 members removed at once, want 1", n)
+	}
+	after, _ := e.GetGroup(ctx, g.ID)
+	if len(after.Members) != 1 || after.Members[0].InstanceID != got.Members[2].InstanceID {
+		t.Fatalf("after removing two members the group records %+v", after.Members)
+	}
+}
+
+// A change that fails its own check fails alone; one that Cinder refuses
+// makes the batch fall back to one change at a time, so that each caller
+// gets its own answer and nothing of the others is lost.
+func TestBatchedMembersFailAlone(t *testing.T) {
+	ctx := context.Background()
+	w, e := testWorld(t, false) // no admin: the other backend is only found by Cinder
+	registerSites(t, e)
+	g, err := e.CreateGroup(ctx, guideGroup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := addConcurrently(t, e, g.ID, simulator.WebServer1ID, simulator.MixedServerID, simulator.OtherBackendServerID, simulator.WebServer2ID)
+	if err := errs[simulator.MixedServerID]; !IsKind(err, KindMismatch) {
+		t.Fatalf("mixed server: %v, want %s", err, KindMismatch)
+	}
+	if err := errs[simulator.OtherBackendServerID]; !IsKind(err, KindBackend) {
+		t.Fatalf("other backend server: %v, want %s with Cinder's words", err, KindBackend)
+	}
+	for _, id := range []string{simulator.WebServer1ID, simulator.WebServer2ID} {
+		if errs[id] != nil {
+			t.Fatalf("add %s failed beside the bad ones: %v", id, errs[id])
+		}
+	}
+	got, err := e.GetGroup(ctx, g.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var members []string
+	for _, m := range got.Members {
+		members = append(members, m.InstanceID)
+	}
+	slices.Sort(members)
+	if want := []string{simulator.WebServer1ID, simulator.WebServer2ID}; !slices.Equal(members, slices.Sorted(slices.Values(want))) {
+		t.Fatalf("group records members %v, want %v", members, want)
+	}
+	cg, _ := w.Site("site-a").Group(g.PrimaryConsistencyGroup)
+	if len(cg.VolumeIDs) != 4 {
+		t.Fatalf("consistency group holds %v, want the four volumes of the two web servers", cg.VolumeIDs)
+	}
+}
