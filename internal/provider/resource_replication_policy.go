@@ -28,7 +28,7 @@ var (
 	_ resource.ResourceWithImportState = (*replicationPolicyResource)(nil)
 	_ resource.ResourceWithModifyPlan  = (*replicationPolicyResource)(nil)
 
-	_ resource.ResourceWithValidateConfig     = (*replicationPolicyResource)(nil)
+	_ resource.ResourceWithValidateConfig   = (*replicationPolicyResource)(nil)
 	_ resource.ResourceWithConfigValidators = (*replicationPolicyResource)(nil)
 )
 
@@ -46,12 +46,6 @@ type replicationPolicyModel struct {
 	SecondaryFAURL      types.String `tfsdk:"secondary_fa_url"`
 	PrimaryFAToken      types.String `tfsdk:"primary_fa_token"`
 	SecondaryFAToken    types.String `tfsdk:"secondary_fa_token"`
-	// The write-only tokens are null in plan and state; loadWriteOnlyTokens
-	// fills them from the configuration where it is at hand.
-	PrimaryFATokenWO          types.String `tfsdk:"primary_fa_token_wo"`
-	PrimaryFATokenWOVersion   types.Int64  `tfsdk:"primary_fa_token_wo_version"`
-	SecondaryFATokenWO        types.String `tfsdk:"secondary_fa_token_wo"`
-	SecondaryFATokenWOVersion types.Int64  `tfsdk:"secondary_fa_token_wo_version"`
 	PurePGName          types.String `tfsdk:"pure_pg_name"`
 	ReplicationInterval types.Int64  `tfsdk:"replication_interval"`
 	RPOMinutes          types.Int64  `tfsdk:"rpo_minutes"`
@@ -66,6 +60,13 @@ type replicationPolicyModel struct {
 	RPOCompliant        types.Bool   `tfsdk:"rpo_compliant"`
 	ReplicationLag      types.Int64  `tfsdk:"replication_lag_seconds"`
 	LastReplicatedAt    types.String `tfsdk:"last_replicated_at"`
+
+	// The write-only tokens are null in plan and state; loadWriteOnlyTokens
+	// fills them from the configuration where it is at hand.
+	PrimaryFATokenWO          types.String `tfsdk:"primary_fa_token_wo"`
+	PrimaryFATokenWOVersion   types.Int64  `tfsdk:"primary_fa_token_wo_version"`
+	SecondaryFATokenWO        types.String `tfsdk:"secondary_fa_token_wo"`
+	SecondaryFATokenWOVersion types.Int64  `tfsdk:"secondary_fa_token_wo_version"`
 }
 
 func (r *replicationPolicyResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
