@@ -124,6 +124,15 @@ func (i *Injector) Clear() {
 	i.down = false
 }
 
+// Rules counts the rules still installed: a rule with Times is removed once
+// it has applied that many times, so 0 after a run proves every injected
+// failure was served.
+func (i *Injector) Rules() int {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return len(i.rules)
+}
+
 // Requests returns a copy of the requests seen so far.
 func (i *Injector) Requests() []Request {
 	i.mu.Lock()

@@ -37,6 +37,9 @@ func TestRuleAppliesTimesThenExpires(t *testing.T) {
 	inj.Add(Rule{PathContains: "/volumes", Times: 2, Status: 503, Body: `{"message":"busy"}`})
 
 	for i := 0; i < 2; i++ {
+		if inj.Rules() != 1 {
+			t.Fatalf("before request %d: %d rules installed, want 1", i, inj.Rules())
+		}
 		resp, err := get(t, srv.URL+"/v3/volumes")
 		if err != nil || resp.StatusCode != 503 {
 			t.Fatalf("request %d: got %v %v, want 503", i, resp, err)
@@ -48,6 +51,9 @@ func TestRuleAppliesTimesThenExpires(t *testing.T) {
 	}
 	if handled.Load() != 1 {
 		t.Fatalf("handler ran %d times, want 1", handled.Load())
+	}
+	if inj.Rules() != 0 {
+		t.Fatalf("%d rules left after the rule ran out, want 0", inj.Rules())
 	}
 	if got := inj.Count("GET", "/volumes"); got != 3 {
 		t.Fatalf("Count = %d, want 3", got)
