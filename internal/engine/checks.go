@@ -243,7 +243,7 @@ func (e *Engine) CheckMember(ctx context.Context, spec MemberSpec) ([]string, er
 		return nil, err
 	}
 	d := r.doc
-	if _, err := e.bothReachable(ctx, d.Group.PrimarySite, d.Group.SecondarySite); err != nil {
+	if err := e.bothRecentlyReachable(ctx, d.Group.PrimarySite, d.Group.SecondarySite); err != nil {
 		return nil, err
 	}
 	s := r.site

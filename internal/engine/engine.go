@@ -31,6 +31,7 @@ type Engine struct {
 	groupSites   map[string]string             // group id -> primary site
 	groupLocks   map[string]*sync.Mutex
 	memberQueues map[string][]*memberChange       // group id -> changes waiting for its lock
+	probes       map[string]*probe                // site -> shared reachability check of the plan-time checks
 	reads        map[string]*groupRead            // shared reads of a group's metadata
 	types        map[string]*openstack.VolumeType // site + "\x00" + name or id
 	arrayNames   map[string]string                // url -> the array's own name
@@ -51,6 +52,7 @@ func New(cfg Config) *Engine {
 		groupSites:   map[string]string{},
 		groupLocks:   map[string]*sync.Mutex{},
 		memberQueues: map[string][]*memberChange{},
+		probes:       map[string]*probe{},
 		reads:        map[string]*groupRead{},
 		types:        map[string]*openstack.VolumeType{},
 		arrayNames:   map[string]string{},
@@ -368,6 +370,61 @@ func (e *Engine) push(ctx context.Context, primary, secondary *openstack.Site, d
 	_ = putJSON(ctx, primary, syncObject(d.Group.ID), rec, false)
 	entry := SyncLogEntry{Version: d.Version, Time: start, Outcome: rec.Status, Duration: e.now().Sub(start), Error: rec.Error}
 	_ = putJSON(ctx, primary, logObject(d.Group.ID, start, d.Version), entry, false)
+}
+
+// probe is one reachability check of a site, shared by the plan-time
+// checks that arrive while it runs and for readReuse after.
+type probe struct {
+	done chan struct{}
+	at   time.Time
+	err  error
+}
+
+// recentlyReachable is reachable for plan-time checks: OpenTofu plans many
+// members at once, and one check of a site answers for all of them. Changes
+// use reachable, which always asks.
+func (e *Engine) recentlyReachable(ctx context.Context, name string) error {
+	e.mu.Lock()
+	if p, ok := e.probes[name]; ok {
+		e.mu.Unlock()
+		select {
+		case <-p.done:
+			if p.err == nil && e.now().Sub(p.at) < readReuse {
+				return nil
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		e.mu.Lock()
+		if e.probes[name] == p {
+			delete(e.probes, name)
+		}
+		e.mu.Unlock()
+		return e.recentlyReachable(ctx, name)
+	}
+	p := &probe{done: make(chan struct{})}
+	e.probes[name] = p
+	e.mu.Unlock()
+	_, p.err = e.reachable(ctx, name)
+	p.at = e.now()
+	close(p.done)
+	return p.err
+}
+
+// bothRecentlyReachable is bothReachable for plan-time checks.
+func (e *Engine) bothRecentlyReachable(ctx context.Context, primary, secondary string) error {
+	var perr, serr error
+	parallel(
+		func() { perr = e.recentlyReachable(ctx, primary) },
+		func() { serr = e.recentlyReachable(ctx, secondary) },
+	)
+	if perr != nil {
+		return perr
+	}
+	if serr != nil {
+		return peerUnreachable(secondary, serr)
+	}
+	return nil
 }
 
 func peerUnreachable(site string, err error) error {

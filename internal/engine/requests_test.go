@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"net/url"
+	"strings"
 	"sync"
 	"testing"
 
@@ -118,5 +120,43 @@ func TestPolicyRefreshReadsNoVolumeOneByOne(t *testing.T) {
 	}
 	if n := w.Array("flasharray-a").Faults().Count("GET", "/arrays"); n != 1 {
 		t.Fatalf("two policy refreshes read the array %d times, want once", n)
+	}
+}
+
+// Members planned at once check each site's reachability once between
+// them, not once each.
+func TestMemberChecksShareOneReachabilityCheck(t *testing.T) {
+	ctx := context.Background()
+	w, e := testWorld(t, true)
+	registerSites(t, e)
+	g, err := e.CreateGroup(ctx, guideGroup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := New(e.cfg)
+	for _, site := range []string{"site-a", "site-b"} {
+		w.Site(site).Faults().ResetRequests()
+	}
+	var wg sync.WaitGroup
+	for _, id := range []string{simulator.WebServer1ID, simulator.WebServer2ID, simulator.DBServer1ID} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := fresh.CheckMember(ctx, MemberSpec{GroupID: g.ID, InstanceID: id}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, site := range []string{"site-a", "site-b"} {
+		n := 0
+		for _, r := range w.Site(site).Faults().Requests() {
+			if r.Method == "GET" && strings.Contains(r.Query, url.QueryEscape(siteObject(site))) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Fatalf("%s was checked %d times for 3 members planned at once, want 1", site, n)
+		}
 	}
 }
