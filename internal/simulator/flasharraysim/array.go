@@ -9,6 +9,8 @@
 // after a delay and on the replication schedule (so a replication lag can be
 // measured), pods stretched across connected arrays, and eradication only
 // after destruction. Each array's handler sits behind a fault.Injector.
+// Every request and answer is checked against Pure's OpenAPI spec of REST
+// 2.26 (openapi/); what it does not allow is kept in SpecMismatches.
 //
 // Time is the injected clock (Options.Now). Replication schedules are
 // evaluated lazily, on every request and inspection, for the array and the
@@ -76,6 +78,9 @@ type Array struct {
 	// guarded by worldMu
 	st       *State
 	sessions map[string]bool
+
+	specMu         sync.Mutex
+	specMismatches []SpecMismatch
 }
 
 // DefaultVersions is what a Purity//FA 6.5-era array offers.
@@ -106,7 +111,7 @@ func New(opts Options) *Array {
 	}
 	a := &Array{opts: opts, faults: fault.New(), sessions: map[string]bool{}}
 	a.st = newState(opts.Name, newID())
-	a.handler = a.faults.Wrap(http.HandlerFunc(a.serve))
+	a.handler = a.checkRequests(a.faults.Wrap(a.checkResponses(http.HandlerFunc(a.serve))))
 	return a
 }
 

@@ -70,6 +70,10 @@ func (a *Array) groupItem(g groupView, minor int) map[string]any {
 	if g.source != nil {
 		source = g.source
 	}
+	var at any // a nil *int64 would be written as null
+	if pg.ReplicationAt != nil {
+		at = *pg.ReplicationAt
+	}
 	var remaining any
 	if pg.Destroyed {
 		remaining = int64(86400000)
@@ -79,7 +83,7 @@ func (a *Array) groupItem(g groupView, minor int) map[string]any {
 		"pod":    ref("", ""),
 		"source": ref(source.opts.Name, source.st.ID),
 		"replication_schedule": map[string]any{
-			"enabled": pg.ReplicationEnabled, "frequency": pg.ReplicationFrequency, "at": pg.ReplicationAt,
+			"enabled": pg.ReplicationEnabled, "frequency": pg.ReplicationFrequency, "at": at,
 			"blackout": map[string]any{"start": nil, "end": nil},
 		},
 		"snapshot_schedule": map[string]any{"enabled": pg.SnapshotEnabled, "frequency": pg.SnapshotFrequency, "at": nil},

@@ -204,8 +204,31 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	if v != nil {
-		_ = json.NewEncoder(w).Encode(v)
+		_ = json.NewEncoder(w).Encode(withoutNulls(v))
 	}
+}
+
+// withoutNulls leaves out the fields that have no value: the REST 2.26 spec
+// declares no field nullable, so an unset one (no pod, no completion time
+// yet, the last page's continuation_token) is absent, never null.
+func withoutNulls(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			if e != nil {
+				out[k] = withoutNulls(e)
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = withoutNulls(e)
+		}
+		return out
+	}
+	return v
 }
 
 func writeErr(w http.ResponseWriter, e *apiErr) {

@@ -14,9 +14,11 @@ func ms(t time.Time) any {
 	return t.UnixMilli()
 }
 
-func ref(name, id string) map[string]any {
+// ref is a reference to a named object; no name is no reference (left
+// out of the answer).
+func ref(name, id string) any {
 	if name == "" {
-		return map[string]any{"id": nil, "name": nil}
+		return nil
 	}
 	return map[string]any{"id": id, "name": name}
 }

@@ -1,0 +1,144 @@
+package flasharraysim
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// specRequest builds a request as the client would send it: logged in, JSON
+// body.
+func specRequest(method, target, body string) *http.Request {
+	req := httptest.NewRequest(method, target, strings.NewReader(body))
+	req.Header.Set("x-auth-token", "session")
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req
+}
+
+// The spec check is shown able to fail: each bad request is caught with
+// what is wrong, and the good ones beside them pass.
+func TestSpecCheckOfRequests(t *testing.T) {
+	login := httptest.NewRequest(http.MethodPost, "/api/2.26/login", nil)
+	login.Header.Set("api-token", "T-1")
+	noSession := httptest.NewRequest(http.MethodGet, "/api/2.26/volumes", nil)
+	tests := []struct {
+		name string
+		req  *http.Request
+		want string // "" for a request the spec allows
+	}{
+		{"list volumes", specRequest("GET", "/api/2.26/volumes?names=v1,v2&destroyed=false&limit=10", ""), ""},
+		{"older version mapped to 2.26", specRequest("GET", "/api/2.4/array-connections", ""), ""},
+		{"api versions need no session", httptest.NewRequest(http.MethodGet, "/api/api_version", nil), ""},
+		{"login with a token", login, ""},
+		{"patch a group's schedule", specRequest("PATCH", "/api/2.26/protection-groups?names=pg",
+			`{"replication_schedule":{"enabled":true,"frequency":300000},"target_retention":{"all_for_sec":86400,"per_day":4,"days":7}}`), ""},
+
+		{"misspelt query parameter", specRequest("GET", "/api/2.26/protection-groups/volumes?group_name=pg", ""), `query parameter "group_name" not in the spec`},
+		{"query parameter of the wrong type", specRequest("GET", "/api/2.26/volumes?limit=ten", ""), "query parameter limit"},
+		{"missing required body", specRequest("POST", "/api/2.26/volumes?names=v1", ""), "request body: value is required but missing"},
+		{"body field of the wrong type", specRequest("POST", "/api/2.26/volumes?names=v1", `{"provisioned":"1G"}`), "/provisioned"},
+		{"misspelt body field", specRequest("PATCH", "/api/2.26/protection-groups?names=pg", `{"replication_schedule":{"frequence":300000}}`),
+			"request body.replication_schedule: field frequence not in the spec"},
+		{"field of another schema", specRequest("PATCH", "/api/2.26/protection-groups/targets?group_names=a:pg", `{"allowed":true,"group":{"name":"x"}}`), "field group not in the spec"},
+		{"JSON body without content type", func() *http.Request {
+			r := specRequest("PATCH", "/api/2.26/pods?names=p", `{"destroyed":true}`)
+			r.Header.Del("Content-Type")
+			return r
+		}(), "Content-Type"},
+		{"body where the spec has none", specRequest("DELETE", "/api/2.26/volumes?names=v1", `{"destroyed":true}`), "request body"},
+		{"no session", noSession, "no x-auth-token (or Authorization) header"},
+		{"login without a token", httptest.NewRequest(http.MethodPost, "/api/2.26/login", nil), "login without an api-token header"},
+		{"unknown path", specRequest("GET", "/api/2.26/protection-group", ""), "path not in the spec"},
+		{"unknown method", specRequest("PUT", "/api/2.26/volumes?names=v1", `{}`), "method not in the spec"},
+		{"version newer than the spec", specRequest("GET", "/api/2.30/volumes", ""), "REST version 2.30 is not covered"},
+		{"REST 1.x", specRequest("GET", "/api/1.19/volume", ""), "REST version 1.19 is not covered"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body, _ := io.ReadAll(tt.req.Body)
+			problems := checkRequest(tt.req, body)
+			if tt.want == "" {
+				if len(problems) > 0 {
+					t.Fatalf("a valid request was refused: %q", problems)
+				}
+				return
+			}
+			if !strings.Contains(strings.Join(problems, "\n"), tt.want) {
+				t.Fatalf("problems = %q, want one with %q", problems, tt.want)
+			}
+		})
+	}
+}
+
+func TestSpecCheckOfResponses(t *testing.T) {
+	tests := []struct {
+		name   string
+		req    *http.Request
+		status int
+		body   string
+		want   string // "" for an answer the spec allows
+	}{
+		{"volume list", specRequest("GET", "/api/2.26/volumes", ""), 200,
+			`{"more_items_remaining":false,"items":[{"name":"v1","id":"1","provisioned":1048576,"destroyed":false,"pod":{"name":"p","id":"2"}}]}`, ""},
+		{"empty delete", specRequest("DELETE", "/api/2.26/volumes?names=v1", ""), 200, "", ""},
+		{"array error", specRequest("GET", "/api/2.26/volumes?names=x", ""), 400, `{"errors":[{"context":"x","message":"Volume does not exist."}]}`, ""},
+		{"gateway error", specRequest("GET", "/api/2.26/volumes", ""), 429, `{"message":"Too many requests."}`, ""},
+
+		{"field of the wrong type", specRequest("GET", "/api/2.26/volumes", ""), 200,
+			`{"more_items_remaining":false,"items":[{"name":"v1","provisioned":"1M"}]}`, "/items/0/provisioned"},
+		{"null field", specRequest("GET", "/api/2.26/volumes", ""), 200,
+			`{"continuation_token":null,"more_items_remaining":false,"items":[]}`, "/continuation_token: Value is not nullable"},
+		{"invented field", specRequest("GET", "/api/2.26/pods", ""), 200,
+			`{"more_items_remaining":false,"items":[{"name":"p","arrays":[{"name":"fa","lag":3}]}]}`, "response body.items[0].arrays[0]: field lag not in the spec"},
+		{"status the spec does not have", specRequest("POST", "/api/2.26/pods?names=p", `{}`), 201, `{"items":[]}`, "status 201"},
+		{"body where the spec has none", specRequest("DELETE", "/api/2.26/pods?names=p", ""), 200, `{"items":[]}`, "a body where the spec declares none"},
+		{"error without errors list", specRequest("GET", "/api/2.26/volumes", ""), 400, `{"message":"bad"}`, "no errors list"},
+		{"error item without message", specRequest("GET", "/api/2.26/volumes", ""), 400, `{"errors":[{"context":"x","text":"bad"}]}`, "errors[0] has no message"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			header := http.Header{}
+			if tt.body != "" {
+				header.Set("Content-Type", "application/json")
+			}
+			problems := checkResponse(tt.req, tt.status, header, []byte(tt.body))
+			if tt.want == "" {
+				if len(problems) > 0 {
+					t.Fatalf("a valid answer was refused: %q", problems)
+				}
+				return
+			}
+			if !strings.Contains(strings.Join(problems, "\n"), tt.want) {
+				t.Fatalf("problems = %q, want one with %q", problems, tt.want)
+			}
+		})
+	}
+}
+
+// Through the array's handler: a bad request is recorded with its method
+// and path, SpecError reports it, and ResetSpecMismatches forgets it.
+func TestSpecMismatchesRecorded(t *testing.T) {
+	a := start(t, "fa", &clock{t: time.Unix(1_700_000_000, 0)}, 0)
+	s := login(t, a)
+	if err := a.SpecError(); err != nil {
+		t.Fatalf("after a valid login: %v", err)
+	}
+	s.do(http.MethodPost, "/volumes?names=v1&size=1048576", map[string]any{"provisioned": 1 << 20})
+	ms := a.SpecMismatches()
+	if len(ms) != 1 || ms[0].Side != "request" || ms[0].Method != "POST" || ms[0].Path != "/api/2.26/volumes?names=v1&size=1048576" ||
+		ms[0].Problem != `query parameter "size" not in the spec` {
+		t.Fatalf("mismatches = %+v", ms)
+	}
+	if err := a.SpecError(); err == nil || !strings.Contains(err.Error(), `request POST /api/2.26/volumes?names=v1&size=1048576: query parameter "size" not in the spec`) {
+		t.Fatalf("SpecError() = %v", err)
+	}
+	a.ResetSpecMismatches()
+	if err := a.SpecError(); err != nil {
+		t.Fatalf("after reset: %v", err)
+	}
+}
