@@ -23,6 +23,11 @@ func testWorld(t *testing.T, admin bool) (*simulator.World, *Engine) {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Close)
+	t.Cleanup(func() {
+		if err := w.SpecError(); err != nil {
+			t.Error(err)
+		}
+	})
 	dir := t.TempDir()
 	clouds := filepath.Join(dir, "clouds.yaml")
 	if err := w.WriteCloudsYAML(clouds); err != nil {

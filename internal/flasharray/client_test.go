@@ -54,6 +54,13 @@ func startArray(t *testing.T, opts flasharraysim.Options) *flasharraysim.Array {
 		t.Fatal(err)
 	}
 	t.Cleanup(a.Close)
+	// What the client sends, and what the simulator answers it, must follow
+	// the array's OpenAPI spec.
+	t.Cleanup(func() {
+		if err := a.SpecError(); err != nil {
+			t.Error(err)
+		}
+	})
 	return a
 }
 

@@ -251,6 +251,12 @@ func (w *World) Site(name string) *openstacksim.Site { return w.sites[name] }
 // Array returns flasharray-a or flasharray-b (nil for another name).
 func (w *World) Array(name string) *flasharraysim.Array { return w.arrays[name] }
 
+// SpecError is nil when both arrays saw only requests and gave only answers
+// that their OpenAPI spec allows, else an error listing the mismatches.
+func (w *World) SpecError() error {
+	return errors.Join(w.arrays[ArrayA].SpecError(), w.arrays[ArrayB].SpecError())
+}
+
 // cloudEntry is one clouds.yaml entry.
 type cloudEntry struct {
 	Auth               cloudAuth `yaml:"auth"`

@@ -23,6 +23,11 @@ func startWorld(t *testing.T) *World {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Close)
+	t.Cleanup(func() {
+		if err := w.SpecError(); err != nil {
+			t.Error(err)
+		}
+	})
 	return w
 }
 
