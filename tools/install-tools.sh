@@ -5,16 +5,39 @@
 # can build them; later runs reuse the cache.
 #
 #   tools/install-tools.sh tofu          -> OpenTofu $TOFU_VERSION (default 1.12.6)
+#   tools/install-tools.sh terraform     -> Terraform $TERRAFORM_VERSION (default 1.8.5)
 #   tools/install-tools.sh tfplugindocs  -> tfplugindocs at the version tools/go.mod pins
-#   tools/install-tools.sh all           -> both (prints both paths)
+#   tools/install-tools.sh goreleaser    -> goreleaser $GORELEASER_VERSION (default v2.16.0)
+#   tools/install-tools.sh all           -> OpenTofu and tfplugindocs (prints both paths)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cache=${PROTECTOR_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-protector}
 tofu_version=${TOFU_VERSION:-1.12.6}
+# The last Terraform release the module proxy can build (later ones need
+# modules the proxy does not serve).
+terraform_version=${TERRAFORM_VERSION:-1.8.5}
+# v2.18 and later need Go 1.27.1; v2.16.0 builds with Go 1.25 and 1.26.
+goreleaser_version=${GORELEASER_VERSION:-v2.16.0}
 
 tofu() {
   "$here/install-engine.sh" tofu "$tofu_version"
+}
+
+terraform() {
+  "$here/install-engine.sh" terraform "$terraform_version"
+}
+
+goreleaser() {
+  local out="$cache/goreleaser-$goreleaser_version/goreleaser"
+  if [ ! -x "$out" ]; then
+    echo "building goreleaser $goreleaser_version (several minutes on 2 cores)..." >&2
+    mkdir -p "$(dirname "$out")"
+    # Outside this repository, so that neither go.mod is consulted.
+    (cd "$(dirname "$out")" && GOBIN="$(dirname "$out")" GOFLAGS=-mod=mod CGO_ENABLED=0 \
+      go install -trimpath "github.com/goreleaser/goreleaser/v2@$goreleaser_version")
+  fi
+  echo "$out"
 }
 
 tfplugindocs() {
@@ -33,7 +56,9 @@ tfplugindocs() {
 
 case "${1:-all}" in
   tofu) tofu ;;
+  terraform) terraform ;;
   tfplugindocs) tfplugindocs ;;
+  goreleaser) goreleaser ;;
   all) tofu; tfplugindocs ;;
-  *) echo "usage: $0 [tofu|tfplugindocs|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [tofu|terraform|tfplugindocs|goreleaser|all]" >&2; exit 2 ;;
 esac

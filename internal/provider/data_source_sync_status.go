@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -52,8 +51,8 @@ func (d *syncStatusDataSource) Metadata(_ context.Context, req datasource.Metada
 func groupIDAttribute() schema.StringAttribute {
 	return schema.StringAttribute{
 		Required:            true,
-		MarkdownDescription: "Id of the protection group (`pg-...`, the `id` of a `protector_protection_group`).",
-		Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+		MarkdownDescription: "Id of the protection group (`pg-<uuid>`, the `id` of a `protector_protection_group`).",
+		Validators:          []validator.String{protectionGroupID()},
 	}
 }
 

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -47,7 +46,7 @@ func (d *volumeTypesDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 			"site": schema.StringAttribute{
 				Required:            true,
 				MarkdownDescription: "Site name: a key of the provider's `sites`, or else the name of a `clouds.yaml` entry.",
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators:          []validator.String{siteName()},
 			},
 			"volume_types": schema.ListNestedAttribute{
 				Computed:            true,

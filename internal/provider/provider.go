@@ -7,10 +7,12 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -194,8 +196,12 @@ func credentialAttributes(who string) map[string]schema.Attribute {
 		"application_credential_id":     str("ID of a Keystone application credential (instead of user and password)."),
 		"application_credential_name":   str("Name of an application credential of `username`/`user_id`."),
 		"application_credential_secret": secret("Secret of the application credential. Never shown in plan output or logs."),
-		"cacert_file":                   str("PEM bundle that signed the site's API certificates."),
-		"insecure":                      schema.BoolAttribute{Optional: true, MarkdownDescription: "Skip TLS certificate checks of the site's APIs. For test clouds only."},
+		"cacert_file": str("PEM bundle of the CA certificates that signed the site's API certificates (Keystone and every " +
+			"endpoint of its catalog), used instead of the system roots, like `cacert` in `clouds.yaml`. Default: the entry's " +
+			"`cacert`, else the system roots."),
+		"insecure": schema.BoolAttribute{Optional: true, MarkdownDescription: "Skip TLS certificate checks of the site's APIs " +
+			"(like `verify: false` in `clouds.yaml`). For test clouds only: every plan warns while it is set. Default `false`: " +
+			"certificates are verified."},
 	}
 }
 
@@ -233,8 +239,9 @@ func (p *protectorProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 				Optional: true,
 				MarkdownDescription: "How to reach each site, keyed by site name. A site not listed here is reached through the " +
 					"`clouds.yaml` entry of its name. The sites listed are also where protection groups are searched for by id " +
-					"(refresh and import).",
+					"(refresh and import). Keys are site names: 1 to 64 letters, digits, `.`, `_` or `-`.",
 				NestedObject: schema.NestedAttributeObject{Attributes: siteAttrs},
+				Validators:   []validator.Map{mapvalidator.KeysAre(siteName())},
 			},
 			"flasharrays": schema.MapNestedAttribute{
 				Optional: true,
@@ -245,7 +252,7 @@ func (p *protectorProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 					"url": schema.StringAttribute{
 						Required:            true,
 						MarkdownDescription: "HTTPS management URL of the array, as the policy names it.",
-						Validators:          []validator.String{stringvalidator.RegexMatches(httpsURL, "must be an https:// URL")},
+						Validators:          []validator.String{arrayURL()},
 					},
 					"api_token": schema.StringAttribute{
 						Required:            true,
@@ -260,7 +267,7 @@ func (p *protectorProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			},
 			"flasharray_insecure": schema.BoolAttribute{
 				Optional:            true,
-				MarkdownDescription: "Skip certificate checks of the FlashArrays. Default `false`.",
+				MarkdownDescription: "Skip certificate checks of the FlashArrays. For test arrays only: every plan warns while it is set. Default `false`: certificates are verified against the system roots and `flasharray_ca_file`.",
 			},
 			"max_retries": schema.Int64Attribute{
 				Optional:            true,
@@ -372,7 +379,38 @@ func (m providerModel) engineConfig(ctx context.Context, version string) (engine
 		}
 	}
 	cfg.Logger = newTflogLogger(secretsOf(cfg, tokens))
+	diags.Append(insecureWarnings(cfg)...)
 	return cfg, tokens, diags
+}
+
+// insecureWarnings says, in every plan, which connections are not verified.
+func insecureWarnings(cfg engine.Config) diag.Diagnostics {
+	var diags diag.Diagnostics
+	names := make([]string, 0, len(cfg.Sites))
+	for name := range cfg.Sites {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		s := cfg.Sites[name]
+		at := path.Root("sites").AtMapKey(name).AtName("insecure")
+		switch {
+		case s.Credentials.Insecure:
+			diags.AddAttributeWarning(at, "TLS certificates of site "+name+" not verified",
+				"insecure = true: the provider accepts any certificate from "+name+"'s APIs, so a man in the middle could read its "+
+					"credentials. Give the site's CA bundle as cacert_file instead and remove insecure.")
+		case s.Admin != nil && s.Admin.Insecure:
+			diags.AddAttributeWarning(at.ParentPath().AtName("admin").AtName("insecure"), "TLS certificates of site "+name+" not verified for the admin credential",
+				"admin.insecure = true: the provider accepts any certificate from "+name+"'s APIs when it uses the admin credential. "+
+					"Give the site's CA bundle as cacert_file instead and remove insecure.")
+		}
+	}
+	if cfg.ArrayInsecure {
+		diags.AddAttributeWarning(path.Root("flasharray_insecure"), "TLS certificates of the FlashArrays not verified",
+			"flasharray_insecure = true: the provider accepts any certificate from the arrays, so a man in the middle could read "+
+				"their API tokens. Give the arrays' CA bundle as flasharray_ca_file instead and remove flasharray_insecure.")
+	}
+	return diags
 }
 
 // inheritLocation fills an admin credential that names neither a cloud nor
