@@ -102,9 +102,9 @@ func (r *replicationPolicyResource) Schema(_ context.Context, _ resource.SchemaR
 			},
 			"protection_group_id": schema.StringAttribute{
 				Required:            true,
-				MarkdownDescription: "Id of the protection group. Changing it replaces the policy.",
+				MarkdownDescription: "Id of the protection group (`pg-<uuid>`). Changing it replaces the policy.",
 				PlanModifiers:       replace,
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators:          []validator.String{protectionGroupID()},
 			},
 			"primary_fa_url": schema.StringAttribute{
 				Required:            true,
