@@ -115,6 +115,29 @@ func (e *Engine) site(name string) (*openstack.Site, error) {
 	return s, nil
 }
 
+// Prewarm authenticates to every configured site and array in the
+// background. A run's first reads then find a token (and the array's REST
+// version, session and name) ready: those round trips overlap OpenTofu's
+// own start-up instead of standing first in every refresh chain. A failure
+// is left for the first real call to meet and report.
+func (e *Engine) Prewarm(ctx context.Context) {
+	ctx = context.WithoutCancel(ctx)
+	for name := range e.cfg.Sites {
+		go func() {
+			if s, err := e.site(name); err == nil {
+				_ = s.Authenticate(ctx)
+			}
+		}()
+	}
+	for url, token := range e.cfg.ArrayTokens {
+		go func() {
+			if c, err := e.array(ArrayEndpoint{URL: url, APIToken: token}); err == nil {
+				_, _ = e.arrayName(ctx, c, url)
+			}
+		}()
+	}
+}
+
 // knownSites are the sites where a group is searched for by id.
 func (e *Engine) knownSites() []string {
 	e.mu.Lock()
@@ -325,6 +348,16 @@ func (e *Engine) modify(ctx context.Context, id string, change func(d *document,
 
 // modifyLocked is modify for a caller that holds the group's lock.
 func (e *Engine) modifyLocked(ctx context.Context, id string, change func(d *document, primary, secondary *openstack.Site) error) (*document, error) {
+	return e.modifySteps(ctx, id, func(d *document, primary, secondary *openstack.Site) ([]*document, error) {
+		return nil, change(d, primary, secondary)
+	})
+}
+
+// modifySteps is modifyLocked for changes made together that each count
+// as a version of their own: change edits the final document and returns
+// the states before it, one per change; each is written as the next
+// version, and the last is pushed.
+func (e *Engine) modifySteps(ctx context.Context, id string, change func(d *document, primary, secondary *openstack.Site) ([]*document, error)) (*document, error) {
 	cur, primary, err := e.loadGroup(ctx, id)
 	if err != nil {
 		return nil, err
@@ -334,15 +367,18 @@ func (e *Engine) modifyLocked(ctx context.Context, id string, change func(d *doc
 		return nil, err
 	}
 	next := cur.clone()
-	if err := change(next, primary, secondary); err != nil {
+	steps, err := change(next, primary, secondary)
+	if err != nil {
 		return nil, err
 	}
-	next.Version = cur.Version + 1
-	next.ModifiedAt = e.now()
-	next.ModifiedBy = cur.Group.PrimarySite
 	defer e.forget(id)
-	if err := writeDocument(ctx, primary, next); err != nil {
-		return nil, e.cloudError(primary.Name(), "write metadata", err)
+	for i, d := range append(steps, next) {
+		d.Version = cur.Version + 1 + i
+		d.ModifiedAt = e.now()
+		d.ModifiedBy = cur.Group.PrimarySite
+		if err := writeDocument(ctx, primary, d); err != nil {
+			return nil, e.cloudError(primary.Name(), "write metadata", err)
+		}
 	}
 	e.push(ctx, primary, secondary, next)
 	return next, nil

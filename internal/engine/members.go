@@ -91,7 +91,7 @@ func (e *Engine) applyMemberChanges(ctx context.Context, groupID string, batch [
 var errSplit = errors.New("make the changes one at a time")
 
 func (e *Engine) modifyMembers(ctx context.Context, groupID string, batch []*memberChange) error {
-	d, err := e.modifyLocked(ctx, groupID, func(d *document, primary, _ *openstack.Site) error {
+	d, err := e.modifySteps(ctx, groupID, func(d *document, primary, _ *openstack.Site) ([]*document, error) {
 		return e.editMembers(ctx, d, primary, batch)
 	})
 	if errors.Is(err, errSplit) {
@@ -113,8 +113,11 @@ func (e *Engine) modifyMembers(ctx context.Context, groupID string, batch []*mem
 }
 
 // editMembers makes the cloud and array side of a batch and edits the
-// document: removals first, then additions, in the order they came.
-func (e *Engine) editMembers(ctx context.Context, d *document, primary *openstack.Site, batch []*memberChange) error {
+// document, change by change in the order they came, and returns the
+// document's state after each change but the last: every member added or
+// removed is a version of its own, as when made alone, however the
+// changes met.
+func (e *Engine) editMembers(ctx context.Context, d *document, primary *openstack.Site, batch []*memberChange) ([]*document, error) {
 	removed := map[string]*openstack.Volume{} // volume id -> volume (nil: gone)
 	var mu sync.Mutex
 	var reads []func()
@@ -147,6 +150,7 @@ func (e *Engine) editMembers(ctx context.Context, d *document, primary *openstac
 
 	var toAdd, toRemove, unprotect []string
 	var protect []*openstack.Volume
+	var steps []*document
 	var first *memberChange // the first change made, for its error words
 	active := 0
 	for _, c := range batch {
@@ -174,7 +178,7 @@ func (e *Engine) editMembers(ctx context.Context, d *document, primary *openstac
 			if iv.backend != "" && d.Group.Backend != "" && iv.backend != d.Group.Backend {
 				// Checked against the group before the batch: let the
 				// check of a change made alone give the words.
-				return errSplit
+				return nil, errSplit
 			}
 			var ids []string
 			for _, v := range iv.volumes {
@@ -192,41 +196,42 @@ func (e *Engine) editMembers(ctx context.Context, d *document, primary *openstac
 			d.Members = append(d.Members, c.member)
 		}
 		c.active = true
+		steps = append(steps, d.clone())
 		if first == nil {
 			first = c
 		}
 		active++
 	}
 	if active == 0 {
-		return errUnchanged
+		return nil, errUnchanged
 	}
 	if len(toAdd) > 0 || len(toRemove) > 0 {
 		if active > 1 && overlap(toAdd, toRemove) {
-			return errSplit
+			return nil, errSplit
 		}
 		if err := e.changeGroupVolumes(ctx, primary, d.Group.PrimaryConsistencyGroup, toAdd, toRemove); err != nil {
 			var apiErr *openstack.APIError
 			if active > 1 && errors.As(err, &apiErr) {
-				return errSplit
+				return nil, errSplit
 			}
 			if first.add != nil {
-				return memberError(first.iv.server.Name, err)
+				return nil, memberError(first.iv.server.Name, err)
 			}
-			return err
+			return nil, err
 		}
 	}
 	if d.Policy != nil {
 		if err := e.protectVolumes(ctx, d, protect); err != nil {
-			return err
+			return nil, err
 		}
 		if err := e.unprotectVolumes(ctx, d, primary, unprotect); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if len(d.Members) == 0 {
 		d.Group.Backend = ""
 	}
-	return nil
+	return steps[:len(steps)-1], nil
 }
 
 // overlap tells whether a volume is both added and removed.

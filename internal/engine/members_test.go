@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/protector-dr/terraform-provider-protector/internal/openstack"
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
 )
 
@@ -47,8 +48,9 @@ func addConcurrently(t *testing.T, e *Engine, groupID string, instances ...strin
 	return errs
 }
 
-// Members added at once share one metadata version, one Cinder update and
-// one call to the array; each caller still gets its own member.
+// Members added at once share one Cinder update, one call to the array and
+// one push to the peer; each is still a metadata version of its own, and
+// each caller gets its own member.
 func TestConcurrentMembersShareOneChange(t *testing.T) {
 	ctx := context.Background()
 	w, e := testWorld(t, true)
@@ -61,8 +63,9 @@ func TestConcurrentMembersShareOneChange(t *testing.T) {
 	if _, err := e.CreatePolicy(ctx, PolicySpec{GroupID: g.ID, Primary: a, Secondary: b, PureGroupName: "pg-prod-web-app", ReplicationInterval: 300, RPOMinutes: 15}); err != nil {
 		t.Fatal(err)
 	}
-	site, array := w.Site("site-a").Faults(), w.Array("flasharray-a").Faults()
+	site, peer, array := w.Site("site-a").Faults(), w.Site("site-b").Faults(), w.Array("flasharray-a").Faults()
 	site.ResetRequests()
+	peer.ResetRequests()
 	array.ResetRequests()
 
 	instances := []string{simulator.WebServer1ID, simulator.WebServer2ID, simulator.DBServer1ID}
@@ -71,8 +74,11 @@ func TestConcurrentMembersShareOneChange(t *testing.T) {
 			t.Fatalf("add %s: %v", id, err)
 		}
 	}
-	if n := site.Count("PUT", "/protector/"+versionPrefix(g.ID)); n != 1 {
-		t.Fatalf("%d metadata versions written for 3 members added at once, want 1", n)
+	if n := site.Count("PUT", "/protector/"+versionPrefix(g.ID)); n != 3 {
+		t.Fatalf("%d metadata versions written for 3 members added at once, want 3", n)
+	}
+	if n := peer.Count("PUT", "/protector/"+versionPrefix(g.ID)); n != 1 {
+		t.Fatalf("%d versions pushed to the peer for 3 members added at once, want the newest only", n)
 	}
 	if n := site.Count("PUT", "/groups/"+g.PrimaryConsistencyGroup); n != 1 {
 		t.Fatalf("%d Cinder group updates for 3 members added at once, want 1", n)
@@ -84,8 +90,9 @@ func TestConcurrentMembersShareOneChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got.Members) != 3 {
-		t.Fatalf("group records %d members, want 3", len(got.Members))
+	if len(got.Members) != 3 || got.MetadataVersion != 5 || got.Sync.RemoteVersion != 5 {
+		t.Fatalf("group records %d members at version %d (peer %d), want 3 at version 5 on both (group, policy, one per member)",
+			len(got.Members), got.MetadataVersion, got.Sync.RemoteVersion)
 	}
 	cg, _ := w.Site("site-a").Group(g.PrimaryConsistencyGroup)
 	want := []string{simulator.WebServer1BootVolumeID, simulator.WebServer1DataVolumeID, simulator.WebServer2BootVolumeID,
@@ -95,7 +102,7 @@ func TestConcurrentMembersShareOneChange(t *testing.T) {
 		t.Fatalf("consistency group holds %v, want %v", have, want)
 	}
 
-	// Removed at once, too: one version, one update.
+	// Removed at once, too: one update, a version each.
 	site.ResetRequests()
 	unlock := e.groupLock(g.ID)
 	var wg sync.WaitGroup
@@ -119,12 +126,17 @@ func TestConcurrentMembersShareOneChange(t *testing.T) {
 	}
 	unlock()
 	wg.Wait()
-	if n := site.Count("PUT", "/protector/"+versionPrefix(g.ID)); n != 1 {
-		t.Fatalf("%d metadata versions written for 2 members removed at once, want 1", n)
+	if n := site.Count("PUT", "/groups/"+g.PrimaryConsistencyGroup); n != 1 {
+		t.Fatalf("%d Cinder group updates for 2 members removed at once, want 1", n)
 	}
 	after, _ := e.GetGroup(ctx, g.ID)
-	if len(after.Members) != 1 || after.Members[0].InstanceID != got.Members[2].InstanceID {
-		t.Fatalf("after removing two members the group records %+v", after.Members)
+	if len(after.Members) != 1 || after.Members[0].InstanceID != got.Members[2].InstanceID || after.MetadataVersion != 7 {
+		t.Fatalf("after removing two members the group records %+v at version %d, want one member at version 7", after.Members, after.MetadataVersion)
+	}
+	for v := 1; v <= 7; v++ {
+		if _, err := readVersion(ctx, mustSite(t, e, "site-a"), g.ID, v); err != nil {
+			t.Fatalf("version %d: %v", v, err)
+		}
 	}
 }
 
@@ -167,4 +179,13 @@ func TestBatchedMembersFailAlone(t *testing.T) {
 	if len(cg.VolumeIDs) != 4 {
 		t.Fatalf("consistency group holds %v, want the four volumes of the two web servers", cg.VolumeIDs)
 	}
+}
+
+func mustSite(t *testing.T, e *Engine, name string) *openstack.Site {
+	t.Helper()
+	s, err := e.site(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

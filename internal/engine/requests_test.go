@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
 )
@@ -158,5 +159,38 @@ func TestMemberChecksShareOneReachabilityCheck(t *testing.T) {
 		if n != 1 {
 			t.Fatalf("%s was checked %d times for 3 members planned at once, want 1", site, n)
 		}
+	}
+}
+
+// Prewarm gets every configured site's token and array's session before
+// any call needs them, and the calls that follow ask for no other.
+func TestPrewarmAuthenticatesAheadOfTheFirstCall(t *testing.T) {
+	w, e := testWorld(t, false)
+	a, b := arrayEndpoints(w)
+	cfg := e.cfg
+	cfg.ArrayTokens = map[string]string{a.URL: a.APIToken, b.URL: b.APIToken}
+	fresh := New(cfg)
+	fresh.Prewarm(context.Background())
+	logins := func() (n int) {
+		for _, site := range []string{"site-a", "site-b"} {
+			n += w.Site(site).Faults().Count("POST", "/auth/tokens")
+		}
+		for _, array := range []string{"flasharray-a", "flasharray-b"} {
+			n += w.Array(array).Faults().Count("GET", "/arrays")
+		}
+		return n
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for logins() < 4 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of 2 tokens and 2 array reads made after Prewarm", logins())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if _, err := fresh.ValidateSite(context.Background(), "site-a"); err != nil {
+		t.Fatal(err)
+	}
+	if n := w.Site("site-a").Faults().Count("POST", "/auth/tokens"); n != 1 {
+		t.Fatalf("site-a issued %d tokens, want the prewarmed one only", n)
 	}
 }

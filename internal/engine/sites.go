@@ -173,11 +173,24 @@ func (e *Engine) readSiteRecord(ctx context.Context, name string) (*siteRecord, 
 // GetSite reads a site's registration record and validates the site;
 // ErrNotFound when absent.
 func (e *Engine) GetSite(ctx context.Context, name string) (*Site, error) {
-	rec, s, err := e.readSiteRecord(ctx, name)
+	var (
+		rec *siteRecord
+		s   *openstack.Site
+		err error
+		v   *SiteValidation
+	)
+	// The record names the group type to check. Most sites use the
+	// default one, so that is checked while the record is read.
+	parallel(
+		func() { rec, s, err = e.readSiteRecord(ctx, name) },
+		func() { v, _, _ = e.validate(ctx, name, DefaultConsistencyGroupType) },
+	)
 	if err != nil {
 		return nil, err
 	}
-	v, _, _ := e.validate(ctx, name, rec.ConsistencyGroupType)
+	if rec.ConsistencyGroupType != "" && rec.ConsistencyGroupType != DefaultConsistencyGroupType {
+		v, _, _ = e.validate(ctx, name, rec.ConsistencyGroupType)
+	}
 	return e.siteFromRecord(s, *rec, v), nil
 }
 

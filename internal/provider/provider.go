@@ -294,7 +294,9 @@ func (p *protectorProvider) Configure(ctx context.Context, req provider.Configur
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	data := &providerData{engine: engine.New(cfg), arrayTokens: tokens}
+	eng := engine.New(cfg)
+	eng.Prewarm(ctx)
+	data := &providerData{engine: eng, arrayTokens: tokens}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 }
