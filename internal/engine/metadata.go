@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/protector-dr/terraform-provider-protector/internal/openstack"
@@ -30,6 +31,7 @@ func versionObject(id string, v int) string { return fmt.Sprintf("%s%010d", vers
 func syncObject(id string) string           { return groupPrefix(id) + "sync.json" }
 func logPrefix(id string) string            { return groupPrefix(id) + "log/" }
 func pendingObject(id string) string        { return groupPrefix(id) + "pending.json" }
+func pendingPolicyObject(id string) string  { return groupPrefix(id) + "pending-policy.json" }
 
 // groupRecord is the group part of the metadata document.
 type groupRecord struct {
@@ -216,20 +218,62 @@ func getJSON(ctx context.Context, s *openstack.Site, name string, v any) error {
 	return json.Unmarshal(b, v)
 }
 
-// deletePrefix removes every object of a group on a site.
+// deletePrefix removes every object of a group on a site, a few at a time
+// (a long-lived group has hundreds of versions). The newest version goes
+// last: a delete cut short leaves the group readable as it was, never at an
+// older version.
 func deletePrefix(ctx context.Context, s *openstack.Site, prefix string) error {
 	names, err := s.ListObjects(ctx, container, prefix)
 	if err != nil && !errors.Is(err, openstack.ErrNotFound) {
 		return err
 	}
 	sort.Strings(names)
-	for _, n := range names {
+	last := -1
+	for i, n := range names {
+		if strings.Contains(n, "/v/") {
+			last = i
+		}
+	}
+	remove := func(n string) error {
 		if err := s.DeleteObject(ctx, container, n); err != nil && !errors.Is(err, openstack.ErrNotFound) {
 			return err
 		}
+		return nil
+	}
+	var (
+		mu       sync.Mutex
+		firstErr error
+		slots    = make(chan struct{}, deleteConcurrency)
+		calls    []func()
+	)
+	for i, n := range names {
+		if i == last {
+			continue
+		}
+		calls = append(calls, func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			if err := remove(n); err != nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	parallel(calls...)
+	if firstErr != nil {
+		return firstErr
+	}
+	if last >= 0 {
+		return remove(names[last])
 	}
 	return nil
 }
+
+// deleteConcurrency bounds the deletes in flight to one site.
+const deleteConcurrency = 8
 
 // newID returns prefix + a random (version 4) UUID.
 func newID(prefix string) string {

@@ -1,0 +1,44 @@
+package engine
+
+import (
+	"context"
+	"testing"
+
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator/fault"
+)
+
+// A delete of a group's metadata cut short leaves the group readable at
+// its newest version, never at an older one: the newest goes last.
+func TestDeleteCutShortKeepsTheNewestVersion(t *testing.T) {
+	ctx := context.Background()
+	w, e := testWorld(t, false)
+	registerSites(t, e)
+	g, err := e.CreateGroup(ctx, guideGroup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"one", "two", "three"} {
+		if _, err := e.UpdateGroupDescription(ctx, g.ID, text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Site("site-a").Faults().Add(fault.Rule{Method: "DELETE", PathContains: versionObject(g.ID, 4), Times: 100, Status: 503})
+	if err := e.DeleteGroup(ctx, g.ID); err == nil {
+		t.Fatal("delete succeeded although the newest version could not be deleted")
+	}
+	if left := versionsOn(w, "site-a", g.ID); len(left) != 1 || left[0] != versionObject(g.ID, 4) {
+		t.Fatalf("site-a keeps %v, want only the newest version", left)
+	}
+	w.Site("site-a").Faults().Clear()
+	s, _ := e.site("site-a")
+	d, err := readDocument(ctx, s, g.ID)
+	if err != nil || d.Version != 4 || d.Group.Description != "three" {
+		t.Fatalf("after the cut-short delete the group reads as %+v, %v; want version 4", d, err)
+	}
+	if err := e.DeleteGroup(ctx, g.ID); err != nil {
+		t.Fatalf("delete again: %v", err)
+	}
+	if left := versionsOn(w, "site-a", g.ID); len(left) != 0 {
+		t.Fatalf("site-a keeps %v after the delete", left)
+	}
+}
