@@ -354,8 +354,7 @@ func walkUndeclared(s *openapi3.Schema, v any, at string, out *[]string) {
 	}
 	switch v := v.(type) {
 	case map[string]any:
-		props := map[string]*openapi3.Schema{}
-		collectProperties(s, props)
+		props := properties(s)
 		if len(props) == 0 {
 			return // free-form object
 		}
@@ -375,8 +374,22 @@ func walkUndeclared(s *openapi3.Schema, v any, at string, out *[]string) {
 	}
 }
 
-// collectProperties gathers the properties a schema allows, through its
+// schemaProperties caches properties: a list answer has the same schema for
+// every item.
+var schemaProperties sync.Map // *openapi3.Schema -> map[string]*openapi3.Schema
+
+// properties returns the properties a schema allows, through its
 // compositions.
+func properties(s *openapi3.Schema) map[string]*openapi3.Schema {
+	if props, ok := schemaProperties.Load(s); ok {
+		return props.(map[string]*openapi3.Schema)
+	}
+	props := map[string]*openapi3.Schema{}
+	collectProperties(s, props)
+	schemaProperties.Store(s, props)
+	return props
+}
+
 func collectProperties(s *openapi3.Schema, into map[string]*openapi3.Schema) {
 	for name, ref := range s.Properties {
 		if ref == nil || ref.Value == nil {

@@ -1,6 +1,7 @@
 package flasharraysim
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -141,4 +142,39 @@ func TestSpecMismatchesRecorded(t *testing.T) {
 	if err := a.SpecError(); err != nil {
 		t.Fatalf("after reset: %v", err)
 	}
+}
+
+// BenchmarkSpecCheck is the cost the spec check adds to one exchange: a
+// group's schedule patched, and a page of 100 volumes listed.
+func BenchmarkSpecCheck(b *testing.B) {
+	patch := `{"replication_schedule":{"enabled":true,"frequency":300000},"target_retention":{"all_for_sec":86400,"per_day":4,"days":7}}`
+	group := `{"items":[{"name":"pg","id":"1","destroyed":false,"is_local":true,"source":{"name":"fa","id":"2"},` +
+		`"replication_schedule":{"enabled":true,"frequency":300000,"blackout":{}},"snapshot_schedule":{"enabled":false,"frequency":3600000},` +
+		`"source_retention":{"all_for_sec":86400,"per_day":4,"days":7},"target_retention":{"all_for_sec":86400,"per_day":4,"days":7},` +
+		`"target_count":1,"volume_count":3,"host_count":0,"host_group_count":0,"retention_lock":"unlocked","eradication_config":{"manual_eradication":"enabled"}}]}`
+	var vols []string
+	for i := range 100 {
+		vols = append(vols, fmt.Sprintf(`{"name":"volume-%d-cinder","id":"%d","serial":"ABC%d","provisioned":1073741824,"created":1700000000000,"destroyed":false,"subtype":"regular","promotion_status":"promoted","requested_promotion_state":"promoted","connection_count":1}`, i, i, i))
+	}
+	list := `{"more_items_remaining":false,"items":[` + strings.Join(vols, ",") + `]}`
+	header := http.Header{"Content-Type": {"application/json"}}
+	if _, err := loadSpec(); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("patch group", func(b *testing.B) {
+		for b.Loop() {
+			req := specRequest("PATCH", "/api/2.26/protection-groups?names=pg", patch)
+			if p := append(checkRequest(req, []byte(patch)), checkResponse(req, 200, header, []byte(group))...); len(p) > 0 {
+				b.Fatal(p)
+			}
+		}
+	})
+	b.Run("list 100 volumes", func(b *testing.B) {
+		for b.Loop() {
+			req := specRequest("GET", "/api/2.26/volumes?destroyed=false", "")
+			if p := append(checkRequest(req, nil), checkResponse(req, 200, header, []byte(list))...); len(p) > 0 {
+				b.Fatal(p)
+			}
+		}
+	})
 }
