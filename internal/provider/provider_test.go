@@ -102,6 +102,13 @@ func newAccWorldWith(t *testing.T, opts simulator.Options) *accWorld {
 		t.Fatalf("start the simulated world: %v", err)
 	}
 	t.Cleanup(w.Close)
+	// Every request the provider sent the arrays, and every answer, must
+	// follow the arrays' OpenAPI spec.
+	t.Cleanup(func() {
+		if err := w.SpecError(); err != nil {
+			t.Error(err)
+		}
+	})
 	dir := t.TempDir()
 	aw := &accWorld{World: w, t: t, cloudsYAML: filepath.Join(dir, "clouds.yaml"), caFile: filepath.Join(dir, "flasharray-ca.pem")}
 	if err := w.WriteCloudsYAML(aw.cloudsYAML); err != nil {
