@@ -389,9 +389,13 @@ func (e *Engine) modifySteps(ctx context.Context, id string, change func(d *docu
 func (e *Engine) push(ctx context.Context, primary, secondary *openstack.Site, d *document) {
 	start := e.now()
 	rec := syncRecord{Status: SyncSynced, RemoteVersion: d.Version, LastSync: start}
-	err := secondary.EnsureContainer(ctx, container)
-	if err == nil {
-		err = writeDocument(ctx, secondary, d.clone())
+	// The container exists but on a peer that never held a group: create
+	// it only when the write says it is missing.
+	err := writeDocument(ctx, secondary, d.clone())
+	if errors.Is(err, openstack.ErrNotFound) {
+		if err = secondary.EnsureContainer(ctx, container); err == nil {
+			err = writeDocument(ctx, secondary, d.clone())
+		}
 	}
 	if err != nil {
 		rec = syncRecord{Status: SyncFailed, Error: err.Error(), LastSync: start}
@@ -403,9 +407,11 @@ func (e *Engine) push(ctx context.Context, primary, secondary *openstack.Site, d
 			rec.RemoteVersion = v
 		}
 	}
-	_ = putJSON(ctx, primary, syncObject(d.Group.ID), rec, false)
 	entry := SyncLogEntry{Version: d.Version, Time: start, Outcome: rec.Status, Duration: e.now().Sub(start), Error: rec.Error}
-	_ = putJSON(ctx, primary, logObject(d.Group.ID, start, d.Version), entry, false)
+	parallel(
+		func() { _ = putJSON(ctx, primary, syncObject(d.Group.ID), rec, false) },
+		func() { _ = putJSON(ctx, primary, logObject(d.Group.ID, start, d.Version), entry, false) },
+	)
 }
 
 // probe is one reachability check of a site, shared by the plan-time

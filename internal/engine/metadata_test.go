@@ -2,9 +2,11 @@ package engine
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator/fault"
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator/openstacksim"
 )
 
 // A delete of a group's metadata cut short leaves the group readable at
@@ -40,5 +42,34 @@ func TestDeleteCutShortKeepsTheNewestVersion(t *testing.T) {
 	}
 	if left := versionsOn(w, "site-a", g.ID); len(left) != 0 {
 		t.Fatalf("site-a keeps %v after the delete", left)
+	}
+}
+
+// A push to a peer whose metadata container was removed out of band makes
+// it again and delivers the version.
+func TestPushRecreatesAMissingPeerContainer(t *testing.T) {
+	ctx := context.Background()
+	w, e := testWorld(t, false)
+	registerSites(t, e)
+	g, err := e.CreateGroup(ctx, guideGroup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Site("site-b").Update(func(st *openstacksim.State) {
+		for key := range st.Containers {
+			if strings.HasSuffix(key, "/"+container) {
+				delete(st.Containers, key)
+			}
+		}
+	})
+	got, err := e.UpdateGroupDescription(ctx, g.ID, "after the container went")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Sync.Status != SyncSynced || got.Sync.RemoteVersion != 2 {
+		t.Fatalf("sync %+v, want synced at version 2", got.Sync)
+	}
+	if left := versionsOn(w, "site-b", g.ID); len(left) != 1 || left[0] != versionObject(g.ID, 2) {
+		t.Fatalf("site-b holds %v, want version 2", left)
 	}
 }
