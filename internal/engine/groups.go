@@ -46,7 +46,7 @@ func (e *Engine) CreateGroup(ctx context.Context, spec GroupSpec) (*Group, error
 		if *step.cg == "" {
 			cg, err := e.createConsistencyGroup(ctx, step.site, spec, id)
 			if err != nil {
-				return nil, err
+				return nil, createdSoFar(err, spec, pending)
 			}
 			*step.cg = cg
 			if err := putJSON(ctx, primary, pendingObject(id), pending, false); err != nil {
@@ -54,7 +54,7 @@ func (e *Engine) CreateGroup(ctx context.Context, spec GroupSpec) (*Group, error
 			}
 		}
 		if _, err := step.site.WaitForGroup(ctx, *step.cg, "available"); err != nil {
-			return nil, e.cloudError(step.site.Name(), "wait for consistency group "+*step.cg, err)
+			return nil, createdSoFar(e.cloudError(step.site.Name(), "wait for consistency group "+*step.cg, err), spec, pending)
 		}
 	}
 
@@ -88,6 +88,28 @@ func (e *Engine) CreateGroup(ctx context.Context, spec GroupSpec) (*Group, error
 	_ = primary.DeleteObject(ctx, container, pendingObject(id))
 	e.rememberGroupSite(id, spec.PrimarySite)
 	return e.group(ctx, primary, d), nil
+}
+
+// createdSoFar corrects the advice of a failure in the middle of a
+// creation: the consistency groups already made are kept, recorded in the
+// pending record, and reused by the next run, so "nothing was changed"
+// would not be true.
+func createdSoFar(err error, spec GroupSpec, pending pendingRecord) error {
+	var made []string
+	if pending.PrimaryConsistencyGroup != "" {
+		made = append(made, fmt.Sprintf("consistency group %s on %s", pending.PrimaryConsistencyGroup, spec.PrimarySite))
+	}
+	if pending.SecondaryConsistencyGroup != "" {
+		made = append(made, fmt.Sprintf("consistency group %s on %s", pending.SecondaryConsistencyGroup, spec.SecondarySite))
+	}
+	var ee *Error
+	if len(made) == 0 || !errors.As(err, &ee) {
+		return err
+	}
+	c := *ee
+	c.Fix = fmt.Sprintf("Protection group %s is not created yet; %s already exists and is recorded as pending. "+
+		"Apply again once the site answers: the creation resumes with it, without a duplicate", spec.Name, strings.Join(made, " and "))
+	return &c
 }
 
 // claimName reserves a group name on the primary site and returns the id

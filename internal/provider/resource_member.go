@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -43,13 +44,16 @@ type memberModel struct {
 	PrimarySite       types.String `tfsdk:"primary_site"`
 	MetadataVersion   types.Int64  `tfsdk:"metadata_version"`
 	Drift             types.List   `tfsdk:"drift"`
+
+	// Timeouts bound the long operations (the `timeouts` block).
+	Timeouts timeouts.Value `tfsdk:"timeouts"`
 }
 
 func (r *memberResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_member"
 }
 
-func (r *memberResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *memberResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
 	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
 	resp.Schema = schema.Schema{
@@ -113,6 +117,10 @@ func (r *memberResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				Computed:            true,
 				MarkdownDescription: "The group's metadata version as last read (it grows with every change of the group).",
 			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeoutsBlock(ctx, "member", "adding the instance's volumes and the metadata write (and a drift repair)",
+				"", "taking the volumes out of the consistency group and the metadata write"),
 		},
 	}
 }
@@ -180,9 +188,11 @@ func (r *memberResource) Create(ctx context.Context, req resource.CreateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel, limit := operationTimeout(ctx, plan.Timeouts, "create", &resp.Diagnostics)
+	defer cancel()
 	m, g, err := r.data.engine.AddMember(ctx, plan.spec())
 	if err != nil {
-		addEngineError(&resp.Diagnostics, "add instance "+plan.InstanceID.ValueString()+" to protection group "+plan.ProtectionGroupID.ValueString(), err)
+		addOperationError(ctx, &resp.Diagnostics, "create", limit, "add instance "+plan.InstanceID.ValueString()+" to protection group "+plan.ProtectionGroupID.ValueString(), err)
 		return
 	}
 	resp.Diagnostics.Append(plan.fill(ctx, m, g)...)
@@ -217,14 +227,24 @@ func (r *memberResource) Update(ctx context.Context, req resource.UpdateRequest,
 	if !needEngine(r.data, &resp.Diagnostics) {
 		return
 	}
-	var plan memberModel
+	var plan, state memberModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if len(state.Drift.Elements()) == 0 {
+		// Only the timeouts changed: nothing to repair.
+		state.Timeouts = plan.Timeouts
+		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+		return
+	}
+	// A repair re-adds what the member's creation added: the create limit.
+	ctx, cancel, limit := operationTimeout(ctx, plan.Timeouts, "create", &resp.Diagnostics)
+	defer cancel()
 	m, g, err := r.data.engine.RepairMember(ctx, plan.ProtectionGroupID.ValueString(), plan.ID.ValueString())
 	if err != nil {
-		addEngineError(&resp.Diagnostics, "repair member "+plan.InstanceName.ValueString(), err)
+		addOperationError(ctx, &resp.Diagnostics, "create", limit, "repair member "+plan.InstanceName.ValueString(), err)
 		return
 	}
 	resp.Diagnostics.Append(plan.fill(ctx, m, g)...)
@@ -240,9 +260,11 @@ func (r *memberResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel, limit := operationTimeout(ctx, state.Timeouts, "delete", &resp.Diagnostics)
+	defer cancel()
 	err := r.data.engine.RemoveMember(ctx, state.ProtectionGroupID.ValueString(), state.ID.ValueString())
 	if err != nil && !errors.Is(err, engine.ErrNotFound) {
-		addEngineError(&resp.Diagnostics, "remove member "+state.InstanceName.ValueString()+" from protection group "+state.ProtectionGroupID.ValueString(), err)
+		addOperationError(ctx, &resp.Diagnostics, "delete", limit, "remove member "+state.InstanceName.ValueString()+" from protection group "+state.ProtectionGroupID.ValueString(), err)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -50,13 +51,16 @@ type protectionGroupModel struct {
 	Backend                     types.String `tfsdk:"backend"`
 	SyncStatus                  types.String `tfsdk:"sync_status"`
 	Drift                       types.List   `tfsdk:"drift"`
+
+	// Timeouts bound the long operations (the `timeouts` block).
+	Timeouts timeouts.Value `tfsdk:"timeouts"`
 }
 
 func (r *protectionGroupResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_protection_group"
 }
 
-func (r *protectionGroupResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *protectionGroupResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
 	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
 	resp.Schema = schema.Schema{
@@ -162,6 +166,10 @@ func (r *protectionGroupResource) Schema(_ context.Context, _ resource.SchemaReq
 					"(the guide's `sync-status`). Both versions must match before a failover.",
 			},
 		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeoutsBlock(ctx, "protection group", "the creation (both consistency groups and metadata version 1)",
+				"a change (description, drift repair)", "the deletion (both consistency groups and the metadata)"),
+		},
 	}
 }
 
@@ -257,9 +265,11 @@ func (r *protectionGroupResource) Create(ctx context.Context, req resource.Creat
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel, limit := operationTimeout(ctx, plan.Timeouts, "create", &resp.Diagnostics)
+	defer cancel()
 	g, err := r.data.engine.CreateGroup(ctx, plan.spec())
 	if err != nil {
-		addEngineError(&resp.Diagnostics, "create protection group "+plan.Name.ValueString(), err)
+		addOperationError(ctx, &resp.Diagnostics, "create", limit, "create protection group "+plan.Name.ValueString(), err)
 		return
 	}
 	plan.fill(g)
@@ -298,18 +308,26 @@ func (r *protectionGroupResource) Update(ctx context.Context, req resource.Updat
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if plan.sameConfig(state) && len(state.Drift.Elements()) == 0 {
+		// Only the timeouts changed: nothing to write on the sites.
+		state.Timeouts = plan.Timeouts
+		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+		return
+	}
+	ctx, cancel, limit := operationTimeout(ctx, plan.Timeouts, "update", &resp.Diagnostics)
+	defer cancel()
 	id := state.ID.ValueString()
 	var g *engine.Group
 	var err error
 	if len(state.Drift.Elements()) > 0 {
 		if g, err = r.data.engine.RepairGroup(ctx, id); err != nil {
-			addEngineError(&resp.Diagnostics, "repair protection group "+state.Name.ValueString(), err)
+			addOperationError(ctx, &resp.Diagnostics, "update", limit, "repair protection group "+state.Name.ValueString(), err)
 			return
 		}
 	}
 	if !plan.Description.Equal(state.Description) || g == nil {
 		if g, err = r.data.engine.UpdateGroupDescription(ctx, id, plan.Description.ValueString()); err != nil {
-			addEngineError(&resp.Diagnostics, "update protection group "+state.Name.ValueString(), err)
+			addOperationError(ctx, &resp.Diagnostics, "update", limit, "update protection group "+state.Name.ValueString(), err)
 			return
 		}
 	}
@@ -326,8 +344,10 @@ func (r *protectionGroupResource) Delete(ctx context.Context, req resource.Delet
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel, limit := operationTimeout(ctx, state.Timeouts, "delete", &resp.Diagnostics)
+	defer cancel()
 	if err := r.data.engine.DeleteGroup(ctx, state.ID.ValueString()); err != nil {
-		addEngineError(&resp.Diagnostics, "delete protection group "+state.Name.ValueString(), err)
+		addOperationError(ctx, &resp.Diagnostics, "delete", limit, "delete protection group "+state.Name.ValueString(), err)
 	}
 }
 

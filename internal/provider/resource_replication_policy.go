@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -67,13 +68,16 @@ type replicationPolicyModel struct {
 	PrimaryFATokenWOVersion   types.Int64  `tfsdk:"primary_fa_token_wo_version"`
 	SecondaryFATokenWO        types.String `tfsdk:"secondary_fa_token_wo"`
 	SecondaryFATokenWOVersion types.Int64  `tfsdk:"secondary_fa_token_wo_version"`
+
+	// Timeouts bound the long operations (the `timeouts` block).
+	Timeouts timeouts.Value `tfsdk:"timeouts"`
 }
 
 func (r *replicationPolicyResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_replication_policy"
 }
 
-func (r *replicationPolicyResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *replicationPolicyResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
 	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
 	https := []validator.String{arrayURL()}
@@ -203,6 +207,10 @@ func (r *replicationPolicyResource) Schema(_ context.Context, _ resource.SchemaR
 				MarkdownDescription: "The group's metadata version after the last change of the policy.",
 			},
 		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeoutsBlock(ctx, "replication policy", "the binding on both arrays and the metadata write",
+				"a change of the schedule or RPO, or a drift repair", "the unbinding on both arrays"),
+		},
 	}
 }
 
@@ -269,9 +277,11 @@ func (r *replicationPolicyResource) Create(ctx context.Context, req resource.Cre
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel, limit := operationTimeout(ctx, plan.Timeouts, "create", &resp.Diagnostics)
+	defer cancel()
 	p, err := r.data.engine.CreatePolicy(ctx, plan.spec(r.data))
 	if err != nil {
-		addEngineError(&resp.Diagnostics, "create the replication policy of "+plan.ProtectionGroupID.ValueString(), err)
+		addOperationError(ctx, &resp.Diagnostics, "create", limit, "create the replication policy of "+plan.ProtectionGroupID.ValueString(), err)
 		return
 	}
 	plan.fill(p)
@@ -328,6 +338,8 @@ func (r *replicationPolicyResource) Update(ctx context.Context, req resource.Upd
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel, limit := operationTimeout(ctx, plan.Timeouts, "update", &resp.Diagnostics)
+	defer cancel()
 	var p *engine.Policy
 	var err error
 	if plan.ReplicationInterval.Equal(state.ReplicationInterval) && plan.RPOMinutes.Equal(state.RPOMinutes) && len(state.Drift.Elements()) == 0 {
@@ -338,7 +350,7 @@ func (r *replicationPolicyResource) Update(ctx context.Context, req resource.Upd
 		p, err = r.data.engine.UpdatePolicy(ctx, plan.spec(r.data))
 	}
 	if err != nil {
-		addEngineError(&resp.Diagnostics, "update the replication policy of "+state.groupID(), err)
+		addOperationError(ctx, &resp.Diagnostics, "update", limit, "update the replication policy of "+state.groupID(), err)
 		return
 	}
 	plan.fill(p)
@@ -354,12 +366,14 @@ func (r *replicationPolicyResource) Delete(ctx context.Context, req resource.Del
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel, limit := operationTimeout(ctx, state.Timeouts, "delete", &resp.Diagnostics)
+	defer cancel()
 	if state.writeOnlyTokenMissing(r.data, &resp.Diagnostics, "destroy") {
 		return
 	}
 	primary, secondary := state.endpoints(r.data)
 	if err := r.data.engine.DeletePolicy(ctx, state.groupID(), primary, secondary); err != nil {
-		addEngineError(&resp.Diagnostics, "delete the replication policy of "+state.groupID(), err)
+		addOperationError(ctx, &resp.Diagnostics, "delete", limit, "delete the replication policy of "+state.groupID(), err)
 	}
 }
 

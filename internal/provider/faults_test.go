@@ -1,0 +1,416 @@
+package provider
+
+// The fault table of docs/guides/failure-modes.md: each test injects one
+// fault, runs the operation through OpenTofu, asserts the error names the
+// fault and the site or array, asserts what exists on both sites and arrays
+// and in state, clears the fault, re-applies and expects convergence (the
+// framework's plan after each apply must be empty).
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator/fault"
+)
+
+// countSince counts the requests an injector saw after mark (a length of
+// its Requests()) with the method (empty: any) and a path containing path.
+func countSince(inj *fault.Injector, mark int, method, path string) int {
+	n := 0
+	for _, r := range inj.Requests()[mark:] {
+		if (method == "" || strings.EqualFold(method, r.Method)) && strings.Contains(r.Path, path) {
+			n++
+		}
+	}
+	return n
+}
+
+// consistencyGroups lists the live (not deleted) Cinder groups of a site.
+func consistencyGroups(w *accWorld, site string) []string {
+	var ids []string
+	for _, g := range w.Site(site).Groups() {
+		if g.Status != "deleted" {
+			ids = append(ids, g.ID)
+		}
+	}
+	return ids
+}
+
+// expectConsistencyGroups checks that each site holds exactly one live
+// consistency group, the one the state names.
+func expectConsistencyGroups(w *accWorld) func(*terraform.State) error {
+	return func(s *terraform.State) error {
+		for site, key := range map[string]string{simulator.SiteA: "primary_consistency_group_id", simulator.SiteB: "secondary_consistency_group_id"} {
+			want, err := attrOf(s, groupAddr, key)
+			if err != nil {
+				return err
+			}
+			if got := consistencyGroups(w, site); len(got) != 1 || got[0] != want {
+				return fmt.Errorf("site %s has consistency groups %v, want exactly the state's %s (no orphan, no duplicate)", site, got, want)
+			}
+		}
+		return nil
+	}
+}
+
+// expectVersions checks the metadata versions of the group on both sites.
+func expectVersions(w *accWorld, groupID *string, siteA, siteB string) func(*terraform.State) error {
+	return func(*terraform.State) error {
+		for site, want := range map[string]string{simulator.SiteA: siteA, simulator.SiteB: siteB} {
+			if got := strings.Join(metadataVersions(w.Site(site), *groupID), ","); got != want {
+				return fmt.Errorf("site %s: metadata versions [%s], want [%s]", site, got, want)
+			}
+		}
+		return nil
+	}
+}
+
+// TestAccFault_peerUnreachableAtPlan: with site-b down, creating a group is
+// refused at plan, naming site-b; nothing is made on site-a. Once site-b is
+// back, the same configuration creates the group.
+func TestAccFault_peerUnreachableAtPlan(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	sites := w.provider(providerOptions{}) + sitesHCL
+	config := sites + groupHCL("", "async", simulator.TypeReplicatedSSD)
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{Config: sites},
+			{
+				PreConfig:   func() { w.Site(simulator.SiteB).Faults().SetDown(true) },
+				Config:      config,
+				ExpectError: wrapped(`remote site unreachable \(site site-b\)[\s\S]*peer site site-b is unreachable[\s\S]*Nothing was changed`),
+			},
+			{
+				PreConfig: func() {
+					if cgs := consistencyGroups(w, simulator.SiteA); len(cgs) != 0 {
+						t.Errorf("the refused plan left consistency groups %v on site-a", cgs)
+					}
+					if objs := w.Site(simulator.SiteA).Objects("protector", "names/"); len(objs) != 0 {
+						t.Errorf("the refused plan reserved names %v on site-a", objs)
+					}
+					w.Site(simulator.SiteB).Faults().Clear()
+				},
+				Config: config,
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(groupAddr, plancheck.ResourceActionCreate),
+				}},
+				Check: expectConsistencyGroups(w),
+			},
+		},
+	})
+}
+
+// TestAccFault_peerLostBetweenConsistencyGroups: site-b goes down the moment
+// the secondary consistency group is requested, after the primary one was
+// made. The apply fails naming site-b; the group is not in state; site-a
+// keeps its consistency group, recorded as pending. The re-apply resumes it:
+// one consistency group per site, no orphan, no duplicate.
+func TestAccFault_peerLostBetweenConsistencyGroups(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	config := w.provider(providerOptions{}) + sitesHCL + groupHCL("", "async", simulator.TypeReplicatedSSD)
+	siteB := w.Site(simulator.SiteB)
+	var primaryCG, groupID string
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{
+				PreConfig: func() {
+					siteB.Faults().Add(fault.Rule{Method: http.MethodPost, PathContains: "/groups", Times: 1,
+						Do: func() { siteB.Faults().SetDown(true) }})
+				},
+				Config:      config,
+				ExpectError: wrapped(`remote site unreachable \(site site-b\)[\s\S]*site site-b could not be reached to create the consistency group` +
+					`[\s\S]*consistency group [0-9a-f-]+ on site-a already exists and is recorded as pending`),
+			},
+			{
+				PreConfig: func() {
+					cgs := consistencyGroups(w, simulator.SiteA)
+					if len(cgs) != 1 {
+						t.Fatalf("site-a has consistency groups %v after the failed create, want the primary one", cgs)
+					}
+					primaryCG = cgs[0]
+					if cgs := consistencyGroups(w, simulator.SiteB); len(cgs) != 0 {
+						t.Errorf("site-b has consistency groups %v although it was down", cgs)
+					}
+					pending := w.Site(simulator.SiteA).Objects("protector", "groups/")
+					if len(pending) != 1 || !strings.HasSuffix(pending[0], "/pending.json") {
+						t.Errorf("site-a metadata objects %v, want only the pending record (no version was written)", pending)
+					}
+					siteB.Faults().Clear()
+				},
+				Config: config,
+				// Not in state: planned as a create, not an update.
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(groupAddr, plancheck.ResourceActionCreate),
+				}},
+				Check: tfresource.ComposeTestCheckFunc(
+					expectConsistencyGroups(w),
+					tfresource.TestCheckResourceAttrPtr(groupAddr, "primary_consistency_group_id", &primaryCG),
+					capture(groupAddr, "id", &groupID),
+					func(*terraform.State) error {
+						if objs := w.Site(simulator.SiteA).Objects("protector", "groups/"+groupID+"/pending.json"); len(objs) != 0 {
+							return fmt.Errorf("the pending record survived the completed create: %v", objs)
+						}
+						return nil
+					},
+					expectVersions(w, &groupID, "1", "1"),
+				),
+			},
+		},
+	})
+}
+
+// TestAccFault_peerLostBeforePush: the push of a new metadata version to
+// site-b is cut off after site-a wrote it. The apply succeeds (the change is
+// made and recorded on the primary site) but the group shows UNREACHABLE
+// and the next plan proposes the repair; once site-b answers, the apply
+// pushes the version and the plan is empty.
+func TestAccFault_peerLostBeforePush(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	config := func(description string) string {
+		return w.provider(providerOptions{}) + sitesHCL + groupHCL(description, "async", simulator.TypeReplicatedSSD)
+	}
+	siteB := w.Site(simulator.SiteB)
+	var groupID string
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{Config: config("first"), Check: capture(groupAddr, "id", &groupID)},
+			{
+				PreConfig: func() {
+					// Every write of a version on site-b gets no answer.
+					siteB.Faults().Add(fault.Rule{Method: http.MethodPut, PathContains: "/protector/groups/" + groupID + "/v/", Drop: true})
+				},
+				Config: config("second"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(groupAddr, tfjsonpath.New("metadata_version"), knownvalue.Int64Exact(2)),
+					statecheck.ExpectKnownValue(groupAddr, tfjsonpath.New("sync_status"), knownvalue.StringExact("UNREACHABLE")),
+				},
+				Check: expectVersions(w, &groupID, "1,2", "1"),
+				// The refresh after the apply sees site-b behind: drift.
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				PreConfig: func() { siteB.Faults().Clear() },
+				Config:    config("second"),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(groupAddr, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(groupAddr, tfjsonpath.New("sync_status"), knownvalue.StringExact("SYNCED")),
+					statecheck.ExpectKnownValue(groupAddr, tfjsonpath.New("description"), knownvalue.StringExact("second")),
+				},
+				Check: func(s *terraform.State) error {
+					a, b := metadataVersions(w.Site(simulator.SiteA), groupID), metadataVersions(siteB, groupID)
+					if a[len(a)-1] != b[len(b)-1] {
+						return fmt.Errorf("after the repair site-a is at version %s and site-b at %s", a[len(a)-1], b[len(b)-1])
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// policyWithNameHCL is a policy with its own Pure protection group name:
+// the engine creates that group, and must destroy it with the policy.
+func policyWithNameHCL(w *accWorld, pureGroup string) string {
+	return fmt.Sprintf(`
+resource "protector_replication_policy" "web" {
+  protection_group_id  = protector_protection_group.web.id
+  primary_fa_url       = %q
+  secondary_fa_url     = %q
+  pure_pg_name         = %q
+  replication_interval = 300
+  rpo_minutes          = 15
+}
+`, w.arrayURL(simulator.ArrayA), w.arrayURL(simulator.ArrayB), pureGroup)
+}
+
+// TestAccFault_arrayLostWhileAttachingPolicy: the secondary FlashArray
+// becomes unreachable, or rejects its API token, at the moment the policy
+// allows the Pure protection group on it. The apply fails naming the array;
+// the metadata has no policy and the state no policy resource; the Pure
+// group made on flasharray-a is left, and the re-apply completes it rather
+// than making another. Destroying then removes it: nothing is orphaned.
+func TestAccFault_arrayLostWhileAttachingPolicy(t *testing.T) {
+	const pureGroup = "pg-prod-web-app"
+	for _, tc := range []struct {
+		name  string
+		fault func(w *accWorld) func()
+		want  string
+	}{
+		{
+			name: "unreachable",
+			fault: func(w *accWorld) func() {
+				return func() { w.Array(simulator.ArrayB).Faults().SetDown(true) }
+			},
+			want: `FlashArray error[\s\S]*FlashArray https://127\.0\.0\.1:\d+ could not be reached to allow flasharray-a:` + pureGroup,
+		},
+		{
+			name: "token rejected",
+			fault: func(w *accWorld) func() {
+				b := w.Array(simulator.ArrayB)
+				return func() {
+					// The session ends and the token no longer logs in, as
+					// after a token rotation on the array.
+					b.ExpireSessions()
+					b.Faults().Add(fault.Rule{Method: http.MethodPost, PathContains: "/login", Status: http.StatusUnauthorized,
+						Body: `{"errors":[{"context":"pureuser","message":"Invalid credentials."}]}`})
+				}
+			},
+			want: `FlashArray error[\s\S]*https://127\.0\.0\.1:\d+[\s\S]*(token|credentials|401)`,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newAccWorld(t)
+			base := w.provider(providerOptions{arrayTokens: true}) + sitesHCL + groupHCL("", "async", simulator.TypeReplicatedSSD)
+			config := base + policyWithNameHCL(w, pureGroup)
+			arrayA, arrayB := w.Array(simulator.ArrayA), w.Array(simulator.ArrayB)
+			var groupID string
+			tfresource.Test(t, tfresource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []tfresource.TestStep{
+					{Config: base, Check: capture(groupAddr, "id", &groupID)},
+					{
+						PreConfig: func() {
+							// The first change on flasharray-b is allowing the
+							// target: the plan only reads.
+							arrayB.Faults().Add(fault.Rule{Method: http.MethodPatch, Times: 1, Do: tc.fault(w)})
+						},
+						Config:      config,
+						ExpectError: wrapped(tc.want),
+					},
+					{
+						PreConfig: func() {
+							if v := metadataVersions(w.Site(simulator.SiteA), groupID); strings.Join(v, ",") != "1" {
+								t.Errorf("the failed attach wrote metadata versions %v, want only 1", v)
+							}
+							if _, ok := arrayA.ProtectionGroup(pureGroup); !ok {
+								t.Errorf("flasharray-a has no %s: the failure was expected after creating it", pureGroup)
+							}
+							arrayB.Faults().Clear()
+						},
+						Config: config,
+						ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+							plancheck.ExpectResourceAction(policyAddr, plancheck.ResourceActionCreate),
+						}},
+						ConfigStateChecks: []statecheck.StateCheck{
+							statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("target_allowed"), knownvalue.Bool(true)),
+							statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("metadata_version"), knownvalue.Int64Exact(2)),
+						},
+					},
+				},
+				CheckDestroy: func(*terraform.State) error {
+					if pg, ok := arrayA.ProtectionGroup(pureGroup); ok && !pg.Destroyed {
+						return fmt.Errorf("flasharray-a still has %s after destroy: orphaned by the failed attach", pureGroup)
+					}
+					return nil
+				},
+			})
+		})
+	}
+}
+
+// TestAccFault_retries: 5xx bursts and 429 with Retry-After from every API
+// (Keystone, Nova, Cinder, object storage, FlashArray) during a full apply.
+// A burst of max_retries 503s is absorbed (every injected 503 was served
+// and the apply succeeded); a 429 whose Retry-After (3 s) is longer than the
+// whole backoff without it (2 retries) is honoured, or the apply would run
+// out of retries; a 503 that does not end fails with an error naming the
+// site or array after exactly max_retries+1 attempts per request.
+func TestAccFault_retries(t *testing.T) {
+	const maxRetries = 2
+	type target struct {
+		injector func(w *accWorld) *fault.Injector
+		method   string
+		path     string
+		want     string // the error once the retries ran out
+	}
+	site := func(w *accWorld) *fault.Injector { return w.Site(simulator.SiteA).Faults() }
+	array := func(w *accWorld) *fault.Injector { return w.Array(simulator.ArrayA).Faults() }
+	for name, tc := range map[string]target{
+		"keystone":   {site, http.MethodPost, "/identity/v3/auth/tokens", `site-a[\s\S]*HTTP 503`},
+		"nova":       {site, http.MethodGet, "/compute/", `site-a[\s\S]*HTTP 503`},
+		"cinder":     {site, http.MethodGet, "/volume/", `site-a[\s\S]*HTTP 503`},
+		"swift":      {site, http.MethodGet, "/object-store/", `site-a[\s\S]*HTTP 503`},
+		"flasharray": {array, http.MethodGet, "/api/", `FlashArray https://127\.0\.0\.1:\d+[\s\S]*503`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			w := newAccWorld(t)
+			inj := tc.injector(w)
+			config := func(description string) string {
+				return w.provider(providerOptions{arrayTokens: true, maxRetries: maxRetries}) + sitesHCL +
+					groupHCL(description, "async", simulator.TypeReplicatedSSD) + policyHCL(w, false, 300, 15) +
+					memberHCL("web1", simulator.WebServer1ID)
+			}
+			busy := `{"message":"Service busy, injected"}`
+			mark := 0
+			tfresource.Test(t, tfresource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []tfresource.TestStep{
+					{
+						PreConfig: func() {
+							inj.Add(fault.Rule{Method: tc.method, PathContains: tc.path, Times: maxRetries, Status: http.StatusServiceUnavailable, Body: busy})
+						},
+						Config: config("burst"),
+						Check: func(*terraform.State) error {
+							if n := inj.Rules(); n != 0 {
+								return fmt.Errorf("%d injected 503 rule(s) were never served", n)
+							}
+							return nil
+						},
+					},
+					{
+						PreConfig: func() {
+							inj.Add(fault.Rule{Method: tc.method, PathContains: tc.path, For: 3 * time.Second, Status: http.StatusTooManyRequests,
+								Header: http.Header{"Retry-After": {"3"}}, Body: `{"message":"Too many requests, injected"}`})
+						},
+						Config: config("rate limited"),
+					},
+					{
+						PreConfig: func() {
+							inj.Clear()
+							mark = len(inj.Requests())
+							inj.Add(fault.Rule{Method: tc.method, PathContains: tc.path, Status: http.StatusServiceUnavailable, Body: busy})
+						},
+						// A new member: its plan reads Nova too (a refresh that
+						// cannot read Nova reports no drift rather than fail).
+						Config:      config("down") + memberHCL("web2", simulator.WebServer2ID),
+						ExpectError: wrapped(tc.want),
+					},
+					{
+						PreConfig: func() {
+							n := countSince(inj, mark, tc.method, tc.path)
+							t.Logf("%s: %d requests answered 503 before the error", name, n)
+							if n == 0 || n%(maxRetries+1) != 0 {
+								t.Errorf("%d requests to %s %s, want a multiple of max_retries+1 = %d", n, tc.method, tc.path, maxRetries+1)
+							}
+							inj.Clear()
+						},
+						Config: config("down") + memberHCL("web2", simulator.WebServer2ID),
+						ConfigStateChecks: []statecheck.StateCheck{
+							statecheck.ExpectKnownValue(groupAddr, tfjsonpath.New("description"), knownvalue.StringExact("down")),
+						},
+					},
+				},
+			})
+		})
+	}
+}
