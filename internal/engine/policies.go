@@ -204,13 +204,14 @@ func (e *Engine) CreatePolicy(ctx context.Context, spec PolicySpec) (*Policy, er
 				rec.ReplicationInterval = 3600 // the Pure driver's pure_replica_interval_default
 			}
 			rec.RPOMinutes = spec.RPOMinutes
-			if err := e.bindProtectionGroup(ctx, a, rec); err != nil {
-				return err
-			}
-			d.Policy = rec
-			return e.protectVolumes(ctx, d, vols)
+			err = e.bindProtectionGroup(ctx, a, rec)
+		} else {
+			err = e.bindPod(ctx, a, rec, vols)
 		}
-		if err := e.bindPod(ctx, a, rec, vols); err != nil {
+		if rerr := e.rememberCreatedPureGroup(ctx, primary, d.Group.ID, rec); err == nil {
+			err = rerr
+		}
+		if err != nil {
 			return err
 		}
 		d.Policy = rec
@@ -219,7 +220,33 @@ func (e *Engine) CreatePolicy(ctx context.Context, spec PolicySpec) (*Policy, er
 	if err != nil {
 		return nil, err
 	}
+	if s, serr := e.site(d.Group.PrimarySite); serr == nil {
+		_ = s.DeleteObject(ctx, container, pendingPolicyObject(d.Group.ID))
+	}
 	return e.GetPolicy(ctx, d.Group.ID, spec.Primary, spec.Secondary)
+}
+
+// pendingPolicy remembers, across runs, a Pure group or pod the engine
+// created for a policy whose creation then failed: a re-run finds it on the
+// array, and without this record would take it for one it must not destroy.
+type pendingPolicy struct {
+	CreatedPureGroup string `json:"created_pure_group"`
+}
+
+// rememberCreatedPureGroup records that this run created the policy's Pure
+// group, or learns that an earlier, failed run did.
+func (e *Engine) rememberCreatedPureGroup(ctx context.Context, primary *openstack.Site, id string, rec *PolicyRecord) error {
+	if rec.CreatedPureGroup {
+		if err := putJSON(ctx, primary, pendingPolicyObject(id), pendingPolicy{CreatedPureGroup: rec.PureGroupName}, false); err != nil {
+			return e.cloudError(primary.Name(), "record the Pure group "+rec.PureGroupName+" as created", err)
+		}
+		return nil
+	}
+	var p pendingPolicy
+	if err := getJSON(ctx, primary, pendingPolicyObject(id), &p); err == nil && p.CreatedPureGroup == rec.PureGroupName {
+		rec.CreatedPureGroup = true
+	}
+	return nil
 }
 
 // bindProtectionGroup makes the async binding the way the Pure driver does:
