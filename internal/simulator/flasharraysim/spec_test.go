@@ -178,3 +178,31 @@ func BenchmarkSpecCheck(b *testing.B) {
 		}
 	})
 }
+
+// The simulator's route table names only paths, methods and query
+// parameters that the spec has, so what it accepts cannot drift from it.
+func TestRoutesFollowTheSpec(t *testing.T) {
+	doc, err := loadSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, methods := range routes {
+		item := doc.Paths.Value("/api/2.26" + path)
+		if item == nil {
+			t.Errorf("%s: not in the spec", path)
+			continue
+		}
+		for method, rt := range methods {
+			op := item.GetOperation(method)
+			if op == nil {
+				t.Errorf("%s %s: not in the spec", method, path)
+				continue
+			}
+			for _, p := range rt.params {
+				if op.Parameters.GetByInAndName("query", p) == nil {
+					t.Errorf("%s %s: query parameter %s not in the spec", method, path, p)
+				}
+			}
+		}
+	}
+}
