@@ -416,8 +416,9 @@ func insecureWarnings(cfg engine.Config) diag.Diagnostics {
 }
 
 // inheritLocation fills an admin credential that names neither a cloud nor
-// an auth URL from the site's own: same clouds.yaml entry (or auth URL),
-// region and TLS settings; the admin's own fields override the entry's.
+// an auth URL from the site's own: same clouds.yaml entry (or auth URL and
+// project), region and TLS settings; the admin's own fields override the
+// entry's.
 func inheritLocation(admin *engine.Credentials, site engine.Credentials) {
 	if admin.Cloud != "" || admin.AuthURL != "" {
 		return
@@ -432,6 +433,14 @@ func inheritLocation(admin *engine.Credentials, site engine.Credentials) {
 	}
 	if !admin.Insecure {
 		admin.Insecure = site.Insecure
+	}
+	// Inline sites have no entry to fill the project from: the admin works
+	// in the site's project unless it names one.
+	if site.Cloud == "" && admin.ProjectName == "" && admin.ProjectID == "" {
+		admin.ProjectName, admin.ProjectID = site.ProjectName, site.ProjectID
+		if admin.ProjectDomainName == "" {
+			admin.ProjectDomainName = site.ProjectDomainName
+		}
 	}
 }
 

@@ -272,6 +272,11 @@ func checkResponse(req *http.Request, status int, header http.Header, body []byt
 	}
 	in.SetBodyBytes(body)
 	problems := splitErrors(openapi3filter.ValidateResponse(req.Context(), in))
+	// The session token is login's result, though the spec leaves its
+	// header optional.
+	if strings.HasSuffix(route.Path, "/login") && header.Get("x-auth-token") == "" {
+		problems = append(problems, "login answered without an x-auth-token header")
+	}
 
 	resp := route.Operation.Responses.Status(status)
 	if resp == nil || resp.Value == nil {

@@ -98,6 +98,7 @@ func TestSpecCheckOfResponses(t *testing.T) {
 			`{"more_items_remaining":false,"items":[{"name":"p","arrays":[{"name":"fa","lag":3}]}]}`, "response body.items[0].arrays[0]: field lag not in the spec"},
 		{"status the spec does not have", specRequest("POST", "/api/2.26/pods?names=p", `{}`), 201, `{"items":[]}`, "status 201"},
 		{"body where the spec has none", specRequest("DELETE", "/api/2.26/pods?names=p", ""), 200, `{"items":[]}`, "a body where the spec declares none"},
+		{"login without a session token", httptest.NewRequest(http.MethodPost, "/api/2.26/login", nil), 200, `{"items":[{"username":"pureuser"}]}`, "login answered without an x-auth-token header"},
 		{"error without errors list", specRequest("GET", "/api/2.26/volumes", ""), 400, `{"message":"bad"}`, "no errors list"},
 		{"error item without message", specRequest("GET", "/api/2.26/volumes", ""), 400, `{"errors":[{"context":"x","text":"bad"}]}`, "errors[0] has no message"},
 	}
