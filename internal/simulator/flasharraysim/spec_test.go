@@ -21,6 +21,18 @@ func specRequest(method, target, body string) *http.Request {
 	return req
 }
 
+// wantProblem fails unless one of problems contains want, or, for an empty
+// want, there is no problem.
+func wantProblem(t *testing.T, problems []string, want string) {
+	t.Helper()
+	if want == "" && len(problems) > 0 {
+		t.Fatalf("refused as not following the spec: %q", problems)
+	}
+	if !strings.Contains(strings.Join(problems, "\n"), want) {
+		t.Fatalf("problems = %q, want one with %q", problems, want)
+	}
+}
+
 // The spec check is shown able to fail: each bad request is caught with
 // what is wrong, and the good ones beside them pass.
 func TestSpecCheckOfRequests(t *testing.T) {
@@ -63,15 +75,7 @@ func TestSpecCheckOfRequests(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			body, _ := io.ReadAll(tt.req.Body)
 			problems := checkRequest(tt.req, body)
-			if tt.want == "" {
-				if len(problems) > 0 {
-					t.Fatalf("a valid request was refused: %q", problems)
-				}
-				return
-			}
-			if !strings.Contains(strings.Join(problems, "\n"), tt.want) {
-				t.Fatalf("problems = %q, want one with %q", problems, tt.want)
-			}
+			wantProblem(t, problems, tt.want)
 		})
 	}
 }
@@ -109,15 +113,7 @@ func TestSpecCheckOfResponses(t *testing.T) {
 				header.Set("Content-Type", "application/json")
 			}
 			problems := checkResponse(tt.req, tt.status, header, []byte(tt.body))
-			if tt.want == "" {
-				if len(problems) > 0 {
-					t.Fatalf("a valid answer was refused: %q", problems)
-				}
-				return
-			}
-			if !strings.Contains(strings.Join(problems, "\n"), tt.want) {
-				t.Fatalf("problems = %q, want one with %q", problems, tt.want)
-			}
+			wantProblem(t, problems, tt.want)
 		})
 	}
 }
