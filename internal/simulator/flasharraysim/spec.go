@@ -97,9 +97,9 @@ func (a *Array) recordMismatch(req *http.Request, side string, problems ...strin
 // specRoute finds the spec's operation for a request. Any REST 2.x version
 // up to 2.26 is checked against the 2.26 paths: within 2.x the API grows by
 // adding endpoints, parameters and fields, so what a client may send at 2.N
-// is also valid at 2.26 and a mismatch found there is a real one. The check
-// cannot see the converse (a 2.26 feature used at an older version); the
-// client's MinVersion guards that.
+// is also valid at 2.26, and a mismatch found there is a real one. The
+// converse (a feature newer than the version spoken) is not seen: that
+// would need the older specs.
 func specRoute(req *http.Request) (*routers.Route, string) {
 	doc, err := loadSpec()
 	if err != nil {
@@ -208,7 +208,7 @@ func checkRequest(req *http.Request, body []byte) []string {
 	var problems []string
 	// kin-openapi ignores query parameters the operation does not declare;
 	// the array refuses them, so a misspelt one is a client bug.
-	for name := range req.URL.Query() {
+	for _, name := range sortedKeys(req.URL.Query()) {
 		if route.Operation.Parameters.GetByInAndName(openapi3.ParameterInQuery, name) == nil &&
 			route.PathItem.Parameters.GetByInAndName(openapi3.ParameterInQuery, name) == nil {
 			problems = append(problems, fmt.Sprintf("query parameter %q not in the spec", name))
@@ -236,7 +236,8 @@ func checkRequest(req *http.Request, body []byte) []string {
 // The spec declares no security schemes: its credentials are optional
 // header parameters (api-token on login, Authorization on the other
 // endpoints, x-auth-token on logout and as login's answer), so neither
-// kin-openapi's security check nor its parameter check can miss them.
+// kin-openapi's security check nor its parameter check notices their
+// absence. x-auth-token is the session API-NOTES section 3 describes.
 func checkCredentials(route *routers.Route, req *http.Request) []string {
 	switch {
 	case route.Operation.Security != nil && len(*route.Operation.Security) == 0:
