@@ -25,7 +25,7 @@ func (e *Engine) CreateGroup(ctx context.Context, spec GroupSpec) (*Group, error
 	primary, _ := e.site(spec.PrimarySite)
 	secondary, _ := e.site(spec.SecondarySite)
 
-	id, err := e.claimName(ctx, primary, spec.Name)
+	id, resumed, err := e.claimName(ctx, primary, spec.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -43,6 +43,19 @@ func (e *Engine) CreateGroup(ctx context.Context, spec GroupSpec) (*Group, error
 		cg   *string
 	}{{primary, &pending.PrimaryConsistencyGroup}, {secondary, &pending.SecondaryConsistencyGroup}}
 	for _, step := range steps {
+		if *step.cg == "" && resumed {
+			// A create whose answer was lost made a group that no record
+			// names yet: adopt it rather than make a second one.
+			cgs, err := step.site.GroupsNamed(ctx, spec.Name)
+			if err != nil {
+				return nil, createdSoFar(e.cloudError(step.site.Name(), "list the consistency groups", err), spec, pending)
+			}
+			for _, g := range cgs {
+				if g.Description == consistencyGroupDescription(spec.Name, id) && g.Status != openstack.GroupStatusDeleting {
+					*step.cg = g.ID
+				}
+			}
+		}
 		if *step.cg == "" {
 			cg, err := e.createConsistencyGroup(ctx, step.site, spec, id)
 			if err != nil {
@@ -113,28 +126,35 @@ func createdSoFar(err error, spec GroupSpec, pending pendingRecord) error {
 }
 
 // claimName reserves a group name on the primary site and returns the id
-// the group gets. A name whose group never finished creating is resumed.
-func (e *Engine) claimName(ctx context.Context, primary *openstack.Site, name string) (string, error) {
-	id := newID("pg-")
-	err := putJSON(ctx, primary, nameObject(name), nameRecord{ID: id}, true)
+// the group gets. A name whose group never finished creating is resumed
+// (resumed is then true).
+func (e *Engine) claimName(ctx context.Context, primary *openstack.Site, name string) (id string, resumed bool, err error) {
+	id = newID("pg-")
+	err = putJSON(ctx, primary, nameObject(name), nameRecord{ID: id}, true)
 	if err == nil {
-		return id, nil
+		return id, false, nil
 	}
 	if !errors.Is(err, openstack.ErrPreconditionFailed) {
-		return "", e.cloudError(primary.Name(), "reserve the group name", err)
+		return "", false, e.cloudError(primary.Name(), "reserve the group name", err)
 	}
 	var rec nameRecord
 	if err := getJSON(ctx, primary, nameObject(name), &rec); err != nil {
-		return "", e.cloudError(primary.Name(), "read the group name record", err)
+		return "", false, e.cloudError(primary.Name(), "read the group name record", err)
 	}
 	if v, err := latestVersion(ctx, primary, rec.ID); err != nil {
-		return "", e.cloudError(primary.Name(), "read the metadata of group "+rec.ID, err)
+		return "", false, e.cloudError(primary.Name(), "read the metadata of group "+rec.ID, err)
 	} else if v > 0 {
-		return "", &Error{Kind: KindConflict, Site: primary.Name(), Object: name,
+		return "", false, &Error{Kind: KindConflict, Site: primary.Name(), Object: name,
 			Detail: fmt.Sprintf("a protection group named %q already exists on %s (id %s)", name, primary.Name(), rec.ID),
 			Fix:    fmt.Sprintf("Names are unique per project: choose another name, or import the existing group (terraform import ... %s/%s)", primary.Name(), name)}
 	}
-	return rec.ID, nil
+	return rec.ID, true, nil
+}
+
+// consistencyGroupDescription names the protection group in its Cinder
+// groups, so that a group whose creation answer was lost can be found.
+func consistencyGroupDescription(name, id string) string {
+	return fmt.Sprintf("Consistency group of protection group %s (%s)", name, id)
 }
 
 func (e *Engine) createConsistencyGroup(ctx context.Context, s *openstack.Site, spec GroupSpec, id string) (string, error) {
@@ -152,7 +172,7 @@ func (e *Engine) createConsistencyGroup(ctx context.Context, s *openstack.Site, 
 	}
 	g, err := s.CreateGroup(ctx, openstack.GroupCreateOpts{
 		Name:        spec.Name,
-		Description: fmt.Sprintf("Consistency group of protection group %s (%s)", spec.Name, id),
+		Description: consistencyGroupDescription(spec.Name, id),
 		GroupType:   groupType,
 		VolumeTypes: []string{vt.ID},
 	})

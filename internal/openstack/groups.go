@@ -94,6 +94,35 @@ func (s *Site) Group(ctx context.Context, id string) (*Group, error) {
 	}, nil
 }
 
+// GroupsNamed lists the groups of the project with the given name (detail
+// view, without member volumes). Cinder filters groups by name on the
+// server only for admins, so the listing is filtered here.
+func (s *Site) GroupsNamed(ctx context.Context, name string) ([]Group, error) {
+	sc, err := s.main.serviceClient(ctx, serviceVolume)
+	if err != nil {
+		return nil, err
+	}
+	pages, err := groups.List(sc, groups.ListOpts{}).AllPages(ctx)
+	if err != nil {
+		return nil, s.wrap("list groups", err)
+	}
+	all, err := groups.ExtractGroups(pages)
+	if err != nil {
+		return nil, s.wrap("list groups", err)
+	}
+	var out []Group
+	for _, g := range all {
+		if g.Name == name {
+			out = append(out, Group{
+				ID: g.ID, Name: g.Name, Description: g.Description, Status: g.Status,
+				GroupType: g.GroupType, VolumeTypes: g.VolumeTypes,
+				ReplicationStatus: g.ReplicationStatus, AvailabilityZone: g.AvailabilityZone,
+			})
+		}
+	}
+	return out, nil
+}
+
 // UpdateGroup renames a group or changes its members (202). A member change
 // needs the group "available" and moves it to "updating"; Cinder's rules
 // (volume type listed in the group, same backend, not in another group...)

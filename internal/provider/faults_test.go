@@ -113,65 +113,89 @@ func TestAccFault_peerUnreachableAtPlan(t *testing.T) {
 	})
 }
 
-// TestAccFault_peerLostBetweenConsistencyGroups: site-b goes down the moment
+// TestAccFault_peerLostBetweenConsistencyGroups: site-b fails at the moment
 // the secondary consistency group is requested, after the primary one was
-// made. The apply fails naming site-b; the group is not in state; site-a
-// keeps its consistency group, recorded as pending. The re-apply resumes it:
-// one consistency group per site, no orphan, no duplicate.
+// made: either it is down (the request never arrives) or the group is made
+// but the answer is lost. The apply fails naming site-b and saying what
+// exists; the group is not in state; site-a keeps its consistency group,
+// recorded as pending. The re-apply resumes: one consistency group per site
+// (the lost answer's group adopted), no orphan, no duplicate.
 func TestAccFault_peerLostBetweenConsistencyGroups(t *testing.T) {
-	t.Parallel()
-	w := newAccWorld(t)
-	config := w.provider(providerOptions{}) + sitesHCL + groupHCL("", "async", simulator.TypeReplicatedSSD)
-	siteB := w.Site(simulator.SiteB)
-	var primaryCG, groupID string
-	tfresource.Test(t, tfresource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []tfresource.TestStep{
-			{
-				PreConfig: func() {
-					siteB.Faults().Add(fault.Rule{Method: http.MethodPost, PathContains: "/groups", Times: 1,
-						Do: func() { siteB.Faults().SetDown(true) }})
-				},
-				Config:      config,
-				ExpectError: wrapped(`remote site unreachable \(site site-b\)[\s\S]*site site-b could not be reached to create the consistency group` +
-					`[\s\S]*consistency group [0-9a-f-]+ on site-a already exists and is recorded as pending`),
+	for _, tc := range []struct {
+		name       string
+		rule       func(siteB *fault.Injector) fault.Rule
+		want       string
+		secondLeft int // consistency groups on site-b after the failure
+	}{
+		{
+			name: "peer down",
+			rule: func(siteB *fault.Injector) fault.Rule {
+				return fault.Rule{Method: http.MethodPost, PathContains: "/groups", Times: 1, Do: func() { siteB.SetDown(true) }}
 			},
-			{
-				PreConfig: func() {
-					cgs := consistencyGroups(w, simulator.SiteA)
-					if len(cgs) != 1 {
-						t.Fatalf("site-a has consistency groups %v after the failed create, want the primary one", cgs)
-					}
-					primaryCG = cgs[0]
-					if cgs := consistencyGroups(w, simulator.SiteB); len(cgs) != 0 {
-						t.Errorf("site-b has consistency groups %v although it was down", cgs)
-					}
-					pending := w.Site(simulator.SiteA).Objects("protector", "groups/")
-					if len(pending) != 1 || !strings.HasSuffix(pending[0], "/pending.json") {
-						t.Errorf("site-a metadata objects %v, want only the pending record (no version was written)", pending)
-					}
-					siteB.Faults().Clear()
-				},
-				Config: config,
-				// Not in state: planned as a create, not an update.
-				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(groupAddr, plancheck.ResourceActionCreate),
-				}},
-				Check: tfresource.ComposeTestCheckFunc(
-					expectConsistencyGroups(w),
-					tfresource.TestCheckResourceAttrPtr(groupAddr, "primary_consistency_group_id", &primaryCG),
-					capture(groupAddr, "id", &groupID),
-					func(*terraform.State) error {
-						if objs := w.Site(simulator.SiteA).Objects("protector", "groups/"+groupID+"/pending.json"); len(objs) != 0 {
-							return fmt.Errorf("the pending record survived the completed create: %v", objs)
-						}
-						return nil
-					},
-					expectVersions(w, &groupID, "1", "1"),
-				),
-			},
+			want: `site site-b could not be reached to create the consistency group`,
 		},
-	})
+		{
+			name: "answer lost",
+			rule: func(*fault.Injector) fault.Rule {
+				return fault.Rule{Method: http.MethodPost, PathContains: "/groups", Times: 1, After: true, Drop: true}
+			},
+			want:       `site site-b could not be reached to create the consistency group`,
+			secondLeft: 1,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newAccWorld(t)
+			config := w.provider(providerOptions{}) + sitesHCL + groupHCL("", "async", simulator.TypeReplicatedSSD)
+			siteB := w.Site(simulator.SiteB)
+			var primaryCG, groupID string
+			tfresource.Test(t, tfresource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []tfresource.TestStep{
+					{
+						PreConfig: func() { siteB.Faults().Add(tc.rule(siteB.Faults())) },
+						Config:    config,
+						ExpectError: wrapped(`remote site unreachable \(site site-b\)[\s\S]*` + tc.want +
+							`[\s\S]*consistency group [0-9a-f-]+ on site-a already exists and is recorded as pending`),
+					},
+					{
+						PreConfig: func() {
+							cgs := consistencyGroups(w, simulator.SiteA)
+							if len(cgs) != 1 {
+								t.Fatalf("site-a has consistency groups %v after the failed create, want the primary one", cgs)
+							}
+							primaryCG = cgs[0]
+							if cgs := consistencyGroups(w, simulator.SiteB); len(cgs) != tc.secondLeft {
+								t.Errorf("site-b has consistency groups %v after the failure, want %d", cgs, tc.secondLeft)
+							}
+							pending := w.Site(simulator.SiteA).Objects("protector", "groups/")
+							if len(pending) != 1 || !strings.HasSuffix(pending[0], "/pending.json") {
+								t.Errorf("site-a metadata objects %v, want only the pending record (no version was written)", pending)
+							}
+							siteB.Faults().Clear()
+						},
+						Config: config,
+						// Not in state: planned as a create, not an update.
+						ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+							plancheck.ExpectResourceAction(groupAddr, plancheck.ResourceActionCreate),
+						}},
+						Check: tfresource.ComposeTestCheckFunc(
+							expectConsistencyGroups(w),
+							tfresource.TestCheckResourceAttrPtr(groupAddr, "primary_consistency_group_id", &primaryCG),
+							capture(groupAddr, "id", &groupID),
+							func(*terraform.State) error {
+								if objs := w.Site(simulator.SiteA).Objects("protector", "groups/"+groupID+"/pending.json"); len(objs) != 0 {
+									return fmt.Errorf("the pending record survived the completed create: %v", objs)
+								}
+								return nil
+							},
+							expectVersions(w, &groupID, "1", "1"),
+						),
+					},
+				},
+			})
+		})
+	}
 }
 
 // TestAccFault_peerLostBeforePush: the push of a new metadata version to
