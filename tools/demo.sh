@@ -85,12 +85,17 @@ write_dev_overrides "$work/cli.tfrc" "$bin"
 export TF_CLI_CONFIG_FILE="$work/cli.tfrc"
 mkdir "$work/tf"
 cp "$config"/*.tf "$work/tf/"
+# Configurations call modules as examples/ lays them out (../modules/<name>).
+cp -r "$root/examples/modules" "$work/modules"
 # Colours only on a terminal. After the first apply (whose warnings are the
 # plan-time checks), -compact-warnings shortens the dev_overrides
 # warning OpenTofu repeats on every command.
 color=()
 [ -t 1 ] || color=(-no-color)
 tf() { "$tofu" -chdir="$work/tf" "$1" ${color[@]+"${color[@]}"} "${@:2}"; }
+
+step "tofu get: install the modules the configuration calls"
+tf get
 
 step "tofu apply: sites, protection group prod-web-app, replication policy, three members"
 tf apply -auto-approve -input=false

@@ -8,6 +8,11 @@ output "status" {
   value       = protector_protection_group.this.status
 }
 
+output "metadata_version" {
+  description = "Version of the group's metadata; every change bumps it and syncs it to the peer site. Read back by the next refresh."
+  value       = protector_protection_group.this.metadata_version
+}
+
 output "primary_consistency_group_id" {
   description = "Cinder consistency group of the tier on the primary site."
   value       = protector_protection_group.this.primary_consistency_group_id
