@@ -224,7 +224,7 @@ func (e *Engine) editMembers(ctx context.Context, d *document, primary *openstac
 		if err := e.protectVolumes(ctx, d, protect); err != nil {
 			return nil, err
 		}
-		if err := e.unprotectVolumes(ctx, d, primary, unprotect); err != nil {
+		if err := e.unprotectVolumes(ctx, d, primary, unprotect, removed); err != nil {
 			return nil, err
 		}
 	}

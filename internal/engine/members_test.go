@@ -129,6 +129,11 @@ func TestConcurrentMembersShareOneChange(t *testing.T) {
 	if n := site.Count("PUT", "/groups/"+g.PrimaryConsistencyGroup); n != 1 {
 		t.Fatalf("%d Cinder group updates for 2 members removed at once, want 1", n)
 	}
+	// Each volume of the removed members is read once, for the consistency
+	// group and the Pure group both.
+	if n, want := site.Count("GET", "/volumes/"), len(got.Members[0].VolumeIDs)+len(got.Members[1].VolumeIDs); n != want {
+		t.Fatalf("%d volume reads to remove members with %d volumes, want %d", n, want, want)
+	}
 	after, _ := e.GetGroup(ctx, g.ID)
 	if len(after.Members) != 1 || after.Members[0].InstanceID != got.Members[2].InstanceID || after.MetadataVersion != 7 {
 		t.Fatalf("after removing two members the group records %+v at version %d, want one member at version 7", after.Members, after.MetadataVersion)

@@ -243,7 +243,6 @@ func deletePrefix(ctx context.Context, s *openstack.Site, prefix string) error {
 	var (
 		mu       sync.Mutex
 		firstErr error
-		slots    = make(chan struct{}, deleteConcurrency)
 		calls    []func()
 	)
 	for i, n := range names {
@@ -251,8 +250,6 @@ func deletePrefix(ctx context.Context, s *openstack.Site, prefix string) error {
 			continue
 		}
 		calls = append(calls, func() {
-			slots <- struct{}{}
-			defer func() { <-slots }()
 			if err := remove(n); err != nil {
 				mu.Lock()
 				if firstErr == nil {
@@ -262,7 +259,7 @@ func deletePrefix(ctx context.Context, s *openstack.Site, prefix string) error {
 			}
 		})
 	}
-	parallel(calls...)
+	parallelN(fanOut, calls...)
 	if firstErr != nil {
 		return firstErr
 	}
@@ -271,9 +268,6 @@ func deletePrefix(ctx context.Context, s *openstack.Site, prefix string) error {
 	}
 	return nil
 }
-
-// deleteConcurrency bounds the deletes in flight to one site.
-const deleteConcurrency = 8
 
 // newID returns prefix + a random (version 4) UUID.
 func newID(prefix string) string {

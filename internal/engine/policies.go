@@ -42,8 +42,11 @@ func arrayVolumeName(v *openstack.Volume) string {
 	if n := v.Metadata["array_volume_name"]; n != "" {
 		return n
 	}
-	return "volume-" + v.ID + "-cinder"
+	return driverVolumeName(v.ID)
 }
+
+// driverVolumeName is the Pure driver's template for a volume's array name.
+func driverVolumeName(id string) string { return "volume-" + id + "-cinder" }
 
 // podVolumeName is the array name of a volume once it is in pod.
 func podVolumeName(name, pod string) string {
@@ -421,8 +424,9 @@ func (e *Engine) addToPureGroup(ctx context.Context, d *document, vols []*openst
 
 // unprotectVolumes takes volumes out of the async Pure group. Volumes of a
 // sync group stay in the pod: moving them out would stop replication of a
-// live volume and rename it under Cinder.
-func (e *Engine) unprotectVolumes(ctx context.Context, d *document, s *openstack.Site, ids []string) error {
+// live volume and rename it under Cinder. known holds volumes the caller
+// already read (nil: gone from Cinder).
+func (e *Engine) unprotectVolumes(ctx context.Context, d *document, s *openstack.Site, ids []string, known map[string]*openstack.Volume) error {
 	if d.Group.ReplicationType == ReplicationSync || len(ids) == 0 || driverManaged(d) {
 		return nil
 	}
@@ -430,22 +434,40 @@ func (e *Engine) unprotectVolumes(ctx context.Context, d *document, s *openstack
 	if err != nil {
 		return err
 	}
-	var names []string
-	for _, id := range ids {
-		v, err := s.Volume(ctx, id)
-		if errors.Is(err, openstack.ErrNotFound) {
-			names = append(names, "volume-"+id+"-cinder")
+	names := make([]string, len(ids))
+	errs := make([]error, len(ids))
+	var reads []func()
+	for i, id := range ids {
+		if v, ok := known[id]; ok {
+			names[i] = pureVolumeName(id, v)
 			continue
 		}
-		if err != nil {
-			return e.cloudError(s.Name(), "read volume "+id, err)
-		}
-		names = append(names, arrayVolumeName(v))
+		reads = append(reads, func() {
+			v, err := s.Volume(ctx, id)
+			if err != nil && !errors.Is(err, openstack.ErrNotFound) {
+				errs[i] = e.cloudError(s.Name(), "read volume "+id, err)
+				return
+			}
+			names[i] = pureVolumeName(id, v)
+		})
+	}
+	parallelN(fanOut, reads...)
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 	if err := a.primary.RemoveProtectionGroupVolumes(ctx, d.Policy.PureGroupName, names...); err != nil && !flasharray.IsNotFound(err) {
 		return e.arrayError(a.primaryURL, "remove volumes from protection group "+d.Policy.PureGroupName, err)
 	}
 	return nil
+}
+
+// pureVolumeName is the array's name of a Cinder volume, or of one Cinder
+// no longer has (v nil) by the driver's rule.
+func pureVolumeName(id string, v *openstack.Volume) string {
+	if v == nil {
+		return driverVolumeName(id)
+	}
+	return arrayVolumeName(v)
 }
 
 // unbindArrays undoes the binding: an async Pure group the engine created is
@@ -473,7 +495,7 @@ func (e *Engine) unbindArrays(ctx context.Context, d *document) error {
 	for _, m := range d.Members {
 		ids = append(ids, m.VolumeIDs...)
 	}
-	return e.unprotectVolumes(ctx, d, s, ids)
+	return e.unprotectVolumes(ctx, d, s, ids, nil)
 }
 
 // GetPolicy reads the policy from the metadata and the arrays.

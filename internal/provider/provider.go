@@ -228,7 +228,14 @@ func (p *protectorProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			"Each site is reached through its `clouds.yaml` entry (the guide's Step 4) or the credentials given in `sites`. " +
 			"Eligibility of volume types and reachability of the peer site are checked at **plan**, so that a change the guide " +
 			"would refuse (\"volume type not eligible for replication\", \"volume type mismatch\", \"remote site unreachable\") " +
-			"fails before anything is changed.",
+			"fails before anything is changed.\n\n" +
+			"**Secrets.** Passwords, application-credential secrets and FlashArray tokens are sensitive: never shown in plan " +
+			"output and masked in the provider's logs; the provider block never reaches the state. Give them through " +
+			"`clouds.yaml`, or through variables declared `ephemeral = true` (OpenTofu and Terraform 1.11 and later): " +
+			"OpenTofu writes a literal of the configuration and the value of every non-ephemeral variable, sensitive or not, " +
+			"into a saved plan (`show -json`). Certificates of the sites and arrays are verified against the system roots " +
+			"unless `cacert_file` / `flasharray_ca_file` give a CA bundle; `insecure` switches verification off, with a warning " +
+			"in every plan.",
 		Attributes: map[string]schema.Attribute{
 			"clouds_yaml": schema.StringAttribute{
 				Optional: true,

@@ -3,6 +3,8 @@ package provider
 import (
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,21 +17,28 @@ import (
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
 )
 
-// policyWriteOnlyHCL is the guide's policy with write-only tokens.
+// policyWriteOnlyHCL is the guide's policy with write-only tokens: strings,
+// or references to variables ("var.x").
 func policyWriteOnlyHCL(w *accWorld, primaryToken string, primaryVersion int, secondaryToken string, secondaryVersion int) string {
+	expr := func(s string) string {
+		if strings.HasPrefix(s, "var.") {
+			return s
+		}
+		return strconv.Quote(s)
+	}
 	return fmt.Sprintf(`
 resource "protector_replication_policy" "web" {
   protection_group_id           = protector_protection_group.web.id
   primary_fa_url                = %q
   secondary_fa_url              = %q
-  primary_fa_token_wo           = %q
+  primary_fa_token_wo           = %s
   primary_fa_token_wo_version   = %d
-  secondary_fa_token_wo         = %q
+  secondary_fa_token_wo         = %s
   secondary_fa_token_wo_version = %d
   replication_interval          = 300
   rpo_minutes                   = 15
 }
-`, w.arrayURL(simulator.ArrayA), w.arrayURL(simulator.ArrayB), primaryToken, primaryVersion, secondaryToken, secondaryVersion)
+`, w.arrayURL(simulator.ArrayA), w.arrayURL(simulator.ArrayB), expr(primaryToken), primaryVersion, expr(secondaryToken), secondaryVersion)
 }
 
 // TestAccReplicationPolicy_writeOnlyTokens: the policy is created with
