@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -437,4 +438,160 @@ func TestAccFault_retries(t *testing.T) {
 			})
 		})
 	}
+}
+
+// groupWithTimeoutsHCL is the guide's group with a timeouts block.
+func groupWithTimeoutsHCL(create, del string) string {
+	return fmt.Sprintf(`
+resource "protector_protection_group" "web" {
+  name             = "prod-web-app"
+  replication_type = "async"
+  primary_site     = protector_site.a.name
+  secondary_site   = protector_site.b.name
+  volume_type      = %q
+  timeouts {
+    create = %q
+    delete = %q
+  }
+}
+`, simulator.TypeReplicatedSSD, create, del)
+}
+
+// TestAccFault_slowerThanTimeout: site-b does not answer the creation of
+// the secondary consistency group (nor later its deletion) for longer than
+// the group's timeouts. Each apply fails with a timeout naming the operation
+// and its limit, the request is not repeated, and what was made is recorded:
+// the re-apply resumes the creation without a duplicate, and the re-run
+// destroy finishes the deletion on both sites.
+func TestAccFault_slowerThanTimeout(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	sites := w.provider(providerOptions{}) + sitesHCL
+	config := sites + groupWithTimeoutsHCL("3s", "3s")
+	siteB := w.Site(simulator.SiteB).Faults()
+	var groupID, secondaryCG string
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{Config: sites},
+			{
+				PreConfig: func() {
+					siteB.ResetRequests()
+					siteB.Add(fault.Rule{Method: http.MethodPost, PathContains: "/groups", Times: 1, Hang: true})
+				},
+				Config:      config,
+				ExpectError: wrapped(`Timeout: could not create protection group prod-web-app within 3s[\s\S]*timeouts.create = "3s"[\s\S]*apply again to resume`),
+			},
+			{
+				PreConfig: func() {
+					if n := siteB.Count(http.MethodPost, "/groups"); n != 1 {
+						t.Errorf("site-b saw %d group creations, want 1: a create is not repeated blindly", n)
+					}
+					if cgs := consistencyGroups(w, simulator.SiteA); len(cgs) != 1 {
+						t.Errorf("site-a has consistency groups %v after the timeout, want the primary one", cgs)
+					}
+					if cgs := consistencyGroups(w, simulator.SiteB); len(cgs) != 0 {
+						t.Errorf("site-b has consistency groups %v, want none (the request never completed)", cgs)
+					}
+				},
+				Config: config,
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(groupAddr, plancheck.ResourceActionCreate),
+				}},
+				Check: tfresource.ComposeTestCheckFunc(
+					expectConsistencyGroups(w),
+					capture(groupAddr, "id", &groupID),
+					capture(groupAddr, "secondary_consistency_group_id", &secondaryCG),
+				),
+			},
+			{
+				// Destroy the group while site-b sits on its deletion.
+				PreConfig: func() {
+					siteB.Add(fault.Rule{Method: http.MethodPost, PathContains: "/groups/" + secondaryCG + "/action", Times: 1, Hang: true})
+				},
+				Config:      sites,
+				ExpectError: wrapped(`Timeout: could not delete protection group prod-web-app within 3s[\s\S]*timeouts.delete = "3s"`),
+			},
+			{
+				PreConfig: func() {
+					if v := metadataVersions(w.Site(simulator.SiteA), groupID); len(v) == 0 {
+						t.Errorf("the metadata of %s is gone although the deletion did not finish", groupID)
+					}
+				},
+				Config: sites,
+				Check: func(*terraform.State) error {
+					for _, site := range []string{simulator.SiteA, simulator.SiteB} {
+						if cgs := consistencyGroups(w, site); len(cgs) != 0 {
+							return fmt.Errorf("site %s keeps consistency groups %v after the destroy", site, cgs)
+						}
+						if v := metadataVersions(w.Site(site), groupID); len(v) != 0 {
+							return fmt.Errorf("site %s keeps metadata versions %v after the destroy", site, v)
+						}
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// TestAccFault_credentialsExpireMidRun: in the middle of an apply that adds
+// a policy and a member, the Keystone tokens of both sites and the array
+// sessions of both FlashArrays expire (at each one's first write). Each
+// client re-authenticates exactly once, transparently: the apply succeeds.
+func TestAccFault_credentialsExpireMidRun(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	base := w.provider(providerOptions{arrayTokens: true}) + sitesHCL + groupHCL("", "async", simulator.TypeReplicatedSSD)
+	type expiry struct {
+		name     string
+		inj      *fault.Injector
+		method   string // the write at which the credential expires
+		path     string
+		login    string // the re-authentication request
+		expire   func()
+		mark     atomic.Int64 // requests seen when it expired; set by the server
+		expired  atomic.Bool
+	}
+	siteA, siteB := w.Site(simulator.SiteA), w.Site(simulator.SiteB)
+	arrayA, arrayB := w.Array(simulator.ArrayA), w.Array(simulator.ArrayB)
+	expiries := []*expiry{
+		{name: "site-a token", inj: siteA.Faults(), method: http.MethodPut, path: "/protector/groups/", login: "/identity/v3/auth/tokens", expire: siteA.ExpireTokens},
+		{name: "site-b token", inj: siteB.Faults(), method: http.MethodPut, path: "/protector/groups/", login: "/identity/v3/auth/tokens", expire: siteB.ExpireTokens},
+		{name: "flasharray-a session", inj: arrayA.Faults(), method: http.MethodPatch, path: "/api/", login: "/login", expire: arrayA.ExpireSessions},
+		{name: "flasharray-b session", inj: arrayB.Faults(), method: http.MethodPatch, path: "/api/", login: "/login", expire: arrayB.ExpireSessions},
+	}
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{Config: base},
+			{
+				PreConfig: func() {
+					for _, e := range expiries {
+						e.inj.Add(fault.Rule{Method: e.method, PathContains: e.path, Times: 1, Do: func() {
+							e.expire()
+							e.mark.Store(int64(len(e.inj.Requests())))
+							e.expired.Store(true)
+						}})
+					}
+				},
+				Config: base + policyHCL(w, false, 300, 15) + memberHCL("web1", simulator.WebServer1ID),
+				Check: func(*terraform.State) error {
+					for _, e := range expiries {
+						if !e.expired.Load() {
+							return fmt.Errorf("%s: the apply made no %s %s, so nothing expired", e.name, e.method, e.path)
+						}
+						if n := countSince(e.inj, int(e.mark.Load()), http.MethodPost, e.login); n != 1 {
+							return fmt.Errorf("%s expired mid-run: %d re-authentications (POST %s), want exactly 1", e.name, n, e.login)
+						}
+					}
+					return nil
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("target_allowed"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue("protector_member.web1", tfjsonpath.New("status"), knownvalue.StringExact("protected")),
+				},
+			},
+		},
+	})
 }
