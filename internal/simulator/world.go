@@ -9,9 +9,11 @@ package simulator
 
 import (
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -20,6 +22,7 @@ import (
 
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator/flasharraysim"
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator/openstacksim"
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator/simtls"
 )
 
 // Options configure the world. Empty addresses pick free loopback ports.
@@ -36,12 +39,20 @@ type Options struct {
 
 	SiteAAddr, SiteBAddr   string
 	ArrayAAddr, ArrayBAddr string
+
+	// SiteTLS serves both OpenStack sites over HTTPS, with a certificate
+	// signed by a CA of the world's own (SiteCACertPEM) that no system
+	// trusts; WriteCloudsYAML names it as each entry's cacert. Default:
+	// plain HTTP.
+	SiteTLS bool
 }
 
 // World is the running two-site world.
 type World struct {
 	sites  map[string]*openstacksim.Site
 	arrays map[string]*flasharraysim.Array
+
+	siteTLS *simtls.Material // nil: the sites serve plain HTTP
 
 	mu           sync.Mutex
 	extraServers int // servers added by AddServers so far
@@ -54,8 +65,16 @@ func Start(opts Options) (*World, error) {
 	arrayA := flasharraysim.New(flasharraysim.Options{Name: ArrayA, APITokens: []string{ArrayAToken}, AsyncDelay: opts.ArrayAsyncDelay, Now: arrayNow})
 	arrayB := flasharraysim.New(flasharraysim.Options{Name: ArrayB, APITokens: []string{ArrayBToken}, AsyncDelay: opts.ArrayAsyncDelay, Now: arrayNow})
 	w.arrays[ArrayA], w.arrays[ArrayB] = arrayA, arrayB
-	siteA := openstacksim.New(openstacksim.Options{Name: SiteA, Region: Region, AsyncDelay: opts.AsyncDelay})
-	siteB := openstacksim.New(openstacksim.Options{Name: SiteB, Region: Region, AsyncDelay: opts.AsyncDelay})
+	var siteCert *tls.Certificate
+	if opts.SiteTLS {
+		m, err := simtls.New("openstack sites")
+		if err != nil {
+			return nil, err
+		}
+		w.siteTLS, siteCert = m, &m.ServerCert
+	}
+	siteA := openstacksim.New(openstacksim.Options{Name: SiteA, Region: Region, AsyncDelay: opts.AsyncDelay, TLSCertificate: siteCert})
+	siteB := openstacksim.New(openstacksim.Options{Name: SiteB, Region: Region, AsyncDelay: opts.AsyncDelay, TLSCertificate: siteCert})
 	w.sites[SiteA], w.sites[SiteB] = siteA, siteB
 
 	starts := []struct {
@@ -263,6 +282,7 @@ type cloudEntry struct {
 	RegionName         string    `yaml:"region_name"`
 	Interface          string    `yaml:"interface"`
 	IdentityAPIVersion int       `yaml:"identity_api_version"`
+	CACert             string    `yaml:"cacert,omitempty"`
 }
 
 type cloudAuth struct {
@@ -275,8 +295,11 @@ type cloudAuth struct {
 }
 
 // CloudsYAML renders clouds.yaml: site-a and site-b for user demo,
-// site-a-admin and site-b-admin for admin.
-func (w *World) CloudsYAML() ([]byte, error) {
+// site-a-admin and site-b-admin for admin. It names no cacert; with
+// Options.SiteTLS, WriteCloudsYAML does.
+func (w *World) CloudsYAML() ([]byte, error) { return w.cloudsYAML("") }
+
+func (w *World) cloudsYAML(caFile string) ([]byte, error) {
 	clouds := map[string]cloudEntry{}
 	for _, name := range []string{SiteA, SiteB} {
 		s := w.sites[name]
@@ -284,7 +307,7 @@ func (w *World) CloudsYAML() ([]byte, error) {
 			return cloudEntry{
 				Auth: cloudAuth{AuthURL: s.AuthURL(), Username: user, Password: password, ProjectName: Project,
 					UserDomainName: Domain, ProjectDomainName: Domain},
-				RegionName: Region, Interface: "public", IdentityAPIVersion: 3,
+				RegionName: Region, Interface: "public", IdentityAPIVersion: 3, CACert: caFile,
 			}
 		}
 		clouds[name] = entry(DemoUser, DemoPassword)
@@ -300,12 +323,38 @@ func (w *World) CloudsYAML() ([]byte, error) {
 }
 
 // WriteCloudsYAML writes CloudsYAML to path (mode 0600: it holds passwords).
+// With Options.SiteTLS it also writes the sites' CA beside it, as
+// openstack-ca.pem, and names that file as every entry's cacert.
 func (w *World) WriteCloudsYAML(path string) error {
-	b, err := w.CloudsYAML()
+	caFile := ""
+	if w.siteTLS != nil {
+		caFile = filepath.Join(filepath.Dir(path), "openstack-ca.pem")
+		if err := w.WriteSiteCACert(caFile); err != nil {
+			return err
+		}
+	}
+	b, err := w.cloudsYAML(caFile)
 	if err != nil {
 		return err
 	}
 	return os.WriteFile(path, b, 0o600)
+}
+
+// SiteCACertPEM is the CA that signed the sites' certificate with
+// Options.SiteTLS; nil when they serve plain HTTP.
+func (w *World) SiteCACertPEM() []byte {
+	if w.siteTLS == nil {
+		return nil
+	}
+	return bytes.Clone(w.siteTLS.CAPEM)
+}
+
+// WriteSiteCACert writes SiteCACertPEM to path.
+func (w *World) WriteSiteCACert(path string) error {
+	if w.siteTLS == nil {
+		return errors.New("simulator: the sites serve plain HTTP (Options.SiteTLS is off)")
+	}
+	return os.WriteFile(path, w.siteTLS.CAPEM, 0o644)
 }
 
 // CACertPEM is the bundle of both arrays' CA certificates.

@@ -538,7 +538,7 @@ func paginate[T any](c *cinderRequest, items []T, id func(T) string) (page []T, 
 }
 
 // s makes an absolute URL for a request URI on this host.
-func (c *cinderRequest) s(uri string) string { return "http://" + c.r.Host + uri }
+func (c *cinderRequest) s(uri string) string { return requestBase(c.r) + uri }
 
 // ---- group types
 

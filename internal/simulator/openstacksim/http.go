@@ -85,6 +85,14 @@ func (s *Site) baseURL(r *http.Request) string {
 	if u := s.URL(); u != "" {
 		return u
 	}
+	return requestBase(r)
+}
+
+// requestBase is the scheme and host of the request as the client sent it.
+func requestBase(r *http.Request) string {
+	if r.TLS != nil {
+		return "https://" + r.Host
+	}
 	return "http://" + r.Host
 }
 

@@ -17,7 +17,10 @@ package openstacksim
 
 import (
 	"crypto/rand"
+	"crypto/tls"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"sort"
@@ -55,6 +58,9 @@ type Options struct {
 	AsyncDelay time.Duration
 	// Addr is where Start listens (default 127.0.0.1:0).
 	Addr string
+	// TLSCertificate, when set, makes the site serve HTTPS with it (and
+	// its URLs https://); otherwise it serves plain HTTP.
+	TLSCertificate *tls.Certificate
 }
 
 // Site is one simulated OpenStack cloud. It is safe for concurrent use.
@@ -295,7 +301,8 @@ func New(opts Options) *Site {
 // Start serves HTTP on Options.Addr.
 func (s *Site) Start() error { return s.StartOn(s.opts.Addr) }
 
-// StartOn serves HTTP on addr (host:port; port 0 picks a free one).
+// StartOn serves HTTP (HTTPS with Options.TLSCertificate) on addr
+// (host:port; port 0 picks a free one).
 func (s *Site) StartOn(addr string) error {
 	s.srvMu.Lock()
 	defer s.srvMu.Unlock()
@@ -309,7 +316,16 @@ func (s *Site) StartOn(addr string) error {
 	s.ln = ln
 	s.url = "http://" + ln.Addr().String()
 	s.srv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = s.srv.Serve(ln) }()
+	if c := s.opts.TLSCertificate; c != nil {
+		s.url = "https://" + ln.Addr().String()
+		// HTTP/1.1 only: the fault injector drops connections by hijacking.
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{*c}, NextProtos: []string{"http/1.1"}, MinVersion: tls.VersionTLS12})
+		// Clients that reject the certificate make the server log handshake
+		// errors; tests expect them.
+		s.srv.ErrorLog = log.New(io.Discard, "", 0)
+	}
+	srv := s.srv
+	go func() { _ = srv.Serve(ln) }()
 	return nil
 }
 
@@ -331,7 +347,8 @@ func (s *Site) Name() string { return s.opts.Name }
 // Region is the region of the site's endpoints.
 func (s *Site) Region() string { return s.opts.Region }
 
-// URL is http://127.0.0.1:PORT (empty before Start).
+// URL is http://127.0.0.1:PORT, or https:// with a TLS certificate (empty
+// before Start).
 func (s *Site) URL() string {
 	s.srvMu.Lock()
 	defer s.srvMu.Unlock()
