@@ -37,7 +37,7 @@ type volumeWire struct {
 func (w volumeWire) volume() Volume {
 	v := Volume{ID: w.ID, Name: w.Name, Serial: w.Serial, Provisioned: w.Provisioned, Created: millis(w.Created),
 		Destroyed: w.Destroyed, PromotionStatus: w.PromotionStatus, Subtype: w.Subtype}
-	// The array sends "pod": {"name": null} for a volume outside a pod.
+	// A volume outside a pod has no pod, or one without a name (null).
 	if w.Pod != nil && w.Pod.Name != "" {
 		p := *w.Pod
 		v.Pod = &p
