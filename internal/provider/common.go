@@ -198,3 +198,17 @@ func readinessValues(rd *engine.Readiness) (types.Bool, types.Int64, types.Strin
 	}
 	return types.BoolValue(rd.Compliant), types.Int64Value(int64(rd.Lag / time.Second)), last
 }
+
+// addSyncWarning warns when a change was recorded on the primary site but
+// its push to the peer failed: the apply succeeded, the group is out of
+// sync, and the next plan proposes the repair.
+func addSyncWarning(diags *diag.Diagnostics, g *engine.Group) {
+	if g == nil || g.Sync.Status == "" || g.Sync.Status == engine.SyncSynced {
+		return
+	}
+	diags.AddWarning(fmt.Sprintf("Protection group %s is out of sync (%s)", g.Name, g.Sync.Status),
+		fmt.Sprintf("Metadata version %d is recorded on %s, but its push to %s failed: %s. %s holds version %d. "+
+			"The change itself is made; the next plan shows the repair (drift) and apply pushes the version once %s answers "+
+			"(the guide's sync-force).", g.MetadataVersion, g.PrimarySite, g.SecondarySite, g.Sync.Error, g.SecondarySite,
+			g.Sync.RemoteVersion, g.SecondarySite))
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/protector-dr/terraform-provider-protector/internal/engine"
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator/fault"
 )
@@ -544,14 +545,14 @@ func TestAccFault_credentialsExpireMidRun(t *testing.T) {
 	w := newAccWorld(t)
 	base := w.provider(providerOptions{arrayTokens: true}) + sitesHCL + groupHCL("", "async", simulator.TypeReplicatedSSD)
 	type expiry struct {
-		name     string
-		inj      *fault.Injector
-		method   string // the write at which the credential expires
-		path     string
-		login    string // the re-authentication request
-		expire   func()
-		mark     atomic.Int64 // requests seen when it expired; set by the server
-		expired  atomic.Bool
+		name    string
+		inj     *fault.Injector
+		method  string // the write at which the credential expires
+		path    string
+		login   string // the re-authentication request
+		expire  func()
+		mark    atomic.Int64 // requests seen when it expired; set by the server
+		expired atomic.Bool
 	}
 	siteA, siteB := w.Site(simulator.SiteA), w.Site(simulator.SiteB)
 	arrayA, arrayB := w.Array(simulator.ArrayA), w.Array(simulator.ArrayB)
@@ -594,4 +595,24 @@ func TestAccFault_credentialsExpireMidRun(t *testing.T) {
 			},
 		},
 	})
+}
+
+func TestSyncWarningSaysWhatIsWhere(t *testing.T) {
+	g := &engine.Group{Name: "prod-web-app", PrimarySite: "site-a", SecondarySite: "site-b", MetadataVersion: 2,
+		Sync: engine.SyncStatus{Status: engine.SyncUnreachable, RemoteVersion: 1, Error: "PUT ...: EOF"}}
+	var diags diagnostics
+	addSyncWarning(&diags, g)
+	if len(diags) != 1 || diags.HasError() {
+		t.Fatalf("diagnostics %v, want one warning", diags)
+	}
+	for _, want := range []string{"out of sync (UNREACHABLE)", "version 2 is recorded on site-a", "push to site-b failed: PUT ...: EOF", "site-b holds version 1", "next plan shows the repair"} {
+		if !strings.Contains(diags[0].Summary()+" "+diags[0].Detail(), want) {
+			t.Errorf("warning %q / %q does not say %q", diags[0].Summary(), diags[0].Detail(), want)
+		}
+	}
+	diags = nil
+	g.Sync = engine.SyncStatus{Status: engine.SyncSynced, RemoteVersion: 2}
+	if addSyncWarning(&diags, g); len(diags) != 0 {
+		t.Errorf("a synced group warned: %v", diags)
+	}
 }

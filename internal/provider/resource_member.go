@@ -195,6 +195,7 @@ func (r *memberResource) Create(ctx context.Context, req resource.CreateRequest,
 		addOperationError(ctx, &resp.Diagnostics, "create", limit, "add instance "+plan.InstanceID.ValueString()+" to protection group "+plan.ProtectionGroupID.ValueString(), err)
 		return
 	}
+	addSyncWarning(&resp.Diagnostics, g)
 	resp.Diagnostics.Append(plan.fill(ctx, m, g)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }

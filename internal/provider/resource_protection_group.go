@@ -272,6 +272,7 @@ func (r *protectionGroupResource) Create(ctx context.Context, req resource.Creat
 		addOperationError(ctx, &resp.Diagnostics, "create", limit, "create protection group "+plan.Name.ValueString(), err)
 		return
 	}
+	addSyncWarning(&resp.Diagnostics, g)
 	plan.fill(g)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
@@ -331,6 +332,7 @@ func (r *protectionGroupResource) Update(ctx context.Context, req resource.Updat
 			return
 		}
 	}
+	addSyncWarning(&resp.Diagnostics, g)
 	plan.fill(g)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
