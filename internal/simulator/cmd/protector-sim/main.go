@@ -10,6 +10,9 @@
 // data volume, replicated-ssd on pure@backend-a; see World.AddServers) and
 // writes their instance ids, one a line, to servers.txt in -dir; -latency
 // delays every request of both sites and both arrays, as a WAN would.
+//
+// It exits with status 3 when the arrays saw a request, or gave an answer,
+// that Pure's REST 2.26 OpenAPI spec does not allow.
 package main
 
 import (
@@ -83,6 +86,13 @@ func main() {
 	}
 	<-ctx.Done()
 	log.Print("stopping")
+	// The arrays check every exchange against Pure's OpenAPI spec; a
+	// mismatch fails the run that used them, as it fails a test.
+	if err := w.SpecError(); err != nil {
+		w.Close()
+		log.Printf("FlashArray exchanges the REST 2.26 spec does not allow:\n%v", err)
+		os.Exit(3)
+	}
 }
 
 // writeFiles writes the files a client needs, "ready" last.
