@@ -30,11 +30,11 @@ type Engine struct {
 	tokens       map[string]string             // url -> token seen in this process
 	groupSites   map[string]string             // group id -> primary site
 	groupLocks   map[string]*sync.Mutex
-	memberQueues map[string][]*memberChange       // group id -> changes waiting for its lock
-	probes       map[string]*probe                // site -> shared reachability check of the plan-time checks
-	reads        map[string]*groupRead            // shared reads of a group's metadata
-	types        map[string]*openstack.VolumeType // site + "\x00" + name or id
-	arrayNames   map[string]string                // url -> the array's own name
+	memberQueues map[string][]*memberChange         // group id -> changes waiting for its lock
+	probes       map[string]*sharedRead[struct{}]   // site -> shared reachability check of the plan-time checks
+	reads        map[string]*sharedRead[*groupRead] // shared reads of a group's metadata
+	types        map[string]*openstack.VolumeType   // site + "\x00" + name or id
+	arrayNames   map[string]string                  // url -> the array's own name
 }
 
 // New returns an engine; it makes no network call until first used.
@@ -52,8 +52,8 @@ func New(cfg Config) *Engine {
 		groupSites:   map[string]string{},
 		groupLocks:   map[string]*sync.Mutex{},
 		memberQueues: map[string][]*memberChange{},
-		probes:       map[string]*probe{},
-		reads:        map[string]*groupRead{},
+		probes:       map[string]*sharedRead[struct{}]{},
+		reads:        map[string]*sharedRead[*groupRead]{},
 		types:        map[string]*openstack.VolumeType{},
 		arrayNames:   map[string]string{},
 	}
@@ -414,43 +414,15 @@ func (e *Engine) push(ctx context.Context, primary, secondary *openstack.Site, d
 	)
 }
 
-// probe is one reachability check of a site, shared by the plan-time
-// checks that arrive while it runs and for readReuse after.
-type probe struct {
-	done chan struct{}
-	at   time.Time
-	err  error
-}
-
 // recentlyReachable is reachable for plan-time checks: OpenTofu plans many
 // members at once, and one check of a site answers for all of them. Changes
 // use reachable, which always asks.
 func (e *Engine) recentlyReachable(ctx context.Context, name string) error {
-	e.mu.Lock()
-	if p, ok := e.probes[name]; ok {
-		e.mu.Unlock()
-		select {
-		case <-p.done:
-			if p.err == nil && e.now().Sub(p.at) < readReuse {
-				return nil
-			}
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		e.mu.Lock()
-		if e.probes[name] == p {
-			delete(e.probes, name)
-		}
-		e.mu.Unlock()
-		return e.recentlyReachable(ctx, name)
-	}
-	p := &probe{done: make(chan struct{})}
-	e.probes[name] = p
-	e.mu.Unlock()
-	_, p.err = e.reachable(ctx, name)
-	p.at = e.now()
-	close(p.done)
-	return p.err
+	_, err := share(ctx, e, e.probes, name, func() (struct{}, error) {
+		_, err := e.reachable(ctx, name)
+		return struct{}{}, err
+	})
+	return err
 }
 
 // bothRecentlyReachable is bothReachable for plan-time checks.
@@ -507,45 +479,24 @@ func poll(ctx context.Context, done func() (bool, error)) error {
 // group serves them all. Changes always read afresh.
 const readReuse = 5 * time.Second
 
-// groupRead is one read of a group's metadata and sync record, shared by
-// the callers that arrive while it runs and for readReuse after.
+// groupRead is one read of a group's metadata and sync record.
 type groupRead struct {
-	done chan struct{}
-	at   time.Time
 	doc  *document
 	site *openstack.Site
 	sync *syncRecord
 	in   *inspection
-	err  error
 }
 
 // readGroup returns a group's newest metadata for reading only: callers
-// must not change the document.
+// must not change the document. Callers that arrive while a read runs, and
+// for readReuse after, share it.
 func (e *Engine) readGroup(ctx context.Context, id string) (*groupRead, error) {
-	e.mu.Lock()
-	if r, ok := e.reads[id]; ok {
-		e.mu.Unlock()
-		select {
-		case <-r.done:
-			if r.err == nil && e.now().Sub(r.at) < readReuse {
-				return r, nil
-			}
-		case <-ctx.Done():
-			return nil, ctx.Err()
+	return share(ctx, e, e.reads, id, func() (*groupRead, error) {
+		r := &groupRead{}
+		var err error
+		if r.doc, r.site, err = e.loadGroup(ctx, id); err != nil {
+			return nil, err
 		}
-		e.mu.Lock()
-		if e.reads[id] == r {
-			delete(e.reads, id)
-		}
-		e.mu.Unlock()
-		return e.readGroup(ctx, id)
-	}
-	r := &groupRead{done: make(chan struct{})}
-	e.reads[id] = r
-	e.mu.Unlock()
-
-	r.doc, r.site, r.err = e.loadGroup(ctx, id)
-	if r.err == nil {
 		parallel(
 			func() {
 				var rec syncRecord
@@ -555,14 +506,55 @@ func (e *Engine) readGroup(ctx context.Context, id string) (*groupRead, error) {
 			},
 			func() { r.in = e.inspect(ctx, r.doc, r.site) },
 		)
+		return r, nil
+	})
+}
+
+// sharedRead is one read that several callers share.
+type sharedRead[T any] struct {
+	done chan struct{}
+	at   time.Time
+	val  T
+	err  error
+}
+
+// share returns what fetch reads for key: one read serves the callers that
+// arrive while it runs, and for readReuse after it succeeded. A failed read
+// is not kept.
+func share[T any](ctx context.Context, e *Engine, reads map[string]*sharedRead[T], key string, fetch func() (T, error)) (T, error) {
+	e.mu.Lock()
+	if r, ok := reads[key]; ok {
+		e.mu.Unlock()
+		select {
+		case <-r.done:
+			if r.err == nil && e.now().Sub(r.at) < readReuse {
+				return r.val, nil
+			}
+		case <-ctx.Done():
+			var zero T
+			return zero, ctx.Err()
+		}
+		e.mu.Lock()
+		if reads[key] == r {
+			delete(reads, key)
+		}
+		e.mu.Unlock()
+		return share(ctx, e, reads, key, fetch)
 	}
+	r := &sharedRead[T]{done: make(chan struct{})}
+	reads[key] = r
+	e.mu.Unlock()
+	r.val, r.err = fetch()
 	r.at = e.now()
 	close(r.done)
 	if r.err != nil {
-		e.forget(id)
-		return nil, r.err
+		e.mu.Lock()
+		if reads[key] == r {
+			delete(reads, key)
+		}
+		e.mu.Unlock()
 	}
-	return r, nil
+	return r.val, r.err
 }
 
 // forget drops the shared read of a group after a change.

@@ -2,12 +2,15 @@ package openstack
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"syscall"
@@ -122,10 +125,69 @@ func (s *Site) wrap(op string, err error) error {
 	}
 	cause := s.translate(err)
 	msg := fmt.Sprintf("openstack site %q: %s: %v", s.name, op, cause)
+	if hint := certificateHint(cause); hint != "" {
+		return &siteError{msg: s.redact(fmt.Sprintf("openstack site %q: %s: %s", s.name, op, hint)), err: cause}
+	}
 	if IsUnreachable(cause) {
-		msg = fmt.Sprintf("openstack site %q unreachable: %s: %v (check that the site is up and reachable from here)", s.name, op, cause)
+		msg = fmt.Sprintf("openstack site %q unreachable: %s: %v%s (check that the site is up and reachable from here)", s.name, op, cause, s.retried(cause))
+	} else if r := s.retried(cause); r != "" {
+		msg += r
 	}
 	return &siteError{msg: s.redact(msg), err: cause}
+}
+
+// retried says that an answer the retries cover (429 for any request; 502,
+// 503 and 504 where repeating is safe) was still the answer after them, so
+// that the error shows the failure lasted and was not a single blip.
+func (s *Site) retried(cause error) string {
+	var ae *APIError
+	if s.cfg.MaxRetries <= 0 || !errors.As(cause, &ae) {
+		return ""
+	}
+	switch ae.StatusCode {
+	case http.StatusTooManyRequests:
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		if !idempotent(ae.Method, ae.URL) {
+			return ""
+		}
+	default:
+		return ""
+	}
+	return fmt.Sprintf(" (retried up to %d times)", s.cfg.MaxRetries)
+}
+
+// certificateHint explains a server certificate the client refused: whose,
+// why, and the settings that fix it. "" for any other error.
+func certificateHint(err error) string {
+	var (
+		verify  *tls.CertificateVerificationError
+		unknown x509.UnknownAuthorityError
+		host    x509.HostnameError
+		invalid x509.CertificateInvalidError
+		reason  error
+	)
+	switch {
+	case errors.As(err, &verify):
+		reason = verify.Err
+	case errors.As(err, &unknown):
+		reason = unknown
+	case errors.As(err, &host):
+		reason = host
+	case errors.As(err, &invalid):
+		reason = invalid
+	default:
+		return ""
+	}
+	server := "the site"
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil && u.Host != "" {
+			server = u.Scheme + "://" + u.Host
+		}
+	}
+	return fmt.Sprintf("the TLS certificate of %s is not trusted (%v): give the CA bundle that signed it as cacert_file "+
+		"in the provider's sites entry of the site, or as cacert in its clouds.yaml entry (insecure = true skips the check, "+
+		"for test clouds only)", server, reason)
 }
 
 // errorf is wrap for errors made here (no translation needed).

@@ -554,6 +554,9 @@ func TestRateLimitHonoursRetryAfter(t *testing.T) {
 	if n := sim.Faults().Count(http.MethodGet, "/volumes/"+sim.bootVol); n != 4 {
 		t.Errorf("%d requests, want 4 (1 + MaxRetries 3)", n)
 	}
+	if !strings.Contains(err.Error(), "(retried up to 3 times)") {
+		t.Errorf("error %q does not say the 429 lasted through the retries", err)
+	}
 }
 
 func TestGatewayErrorsRetriedForReadsOnly(t *testing.T) {
@@ -578,6 +581,9 @@ func TestGatewayErrorsRetriedForReadsOnly(t *testing.T) {
 	_, err := s.CreateGroup(ctx, GroupCreateOpts{Name: "g", GroupType: sim.groupType, VolumeTypes: []string{sim.replicatedType}})
 	if !IsUnreachable(err) {
 		t.Errorf("503 on create: err = %v, want unreachable", err)
+	}
+	if err != nil && strings.Contains(err.Error(), "retried") {
+		t.Errorf("503 on create: error %q claims retries that were not made", err)
 	}
 	if n := sim.Faults().Count(http.MethodPost, "/groups"); n != 1 {
 		t.Errorf("%d create requests, want 1", n)

@@ -372,11 +372,11 @@ func TestAccFault_retries(t *testing.T) {
 	site := func(w *accWorld) *fault.Injector { return w.Site(simulator.SiteA).Faults() }
 	array := func(w *accWorld) *fault.Injector { return w.Array(simulator.ArrayA).Faults() }
 	for name, tc := range map[string]target{
-		"keystone":   {site, http.MethodPost, "/identity/v3/auth/tokens", `site-a[\s\S]*HTTP 503`},
-		"nova":       {site, http.MethodGet, "/compute/", `site-a[\s\S]*HTTP 503`},
-		"cinder":     {site, http.MethodGet, "/volume/", `site-a[\s\S]*HTTP 503`},
-		"swift":      {site, http.MethodGet, "/object-store/", `site-a[\s\S]*HTTP 503`},
-		"flasharray": {array, http.MethodGet, "/api/", `FlashArray https://127\.0\.0\.1:\d+[\s\S]*503`},
+		"keystone":   {site, http.MethodPost, "/identity/v3/auth/tokens", `site-a[\s\S]*HTTP 503: Service busy, injected \(retried up to 2 times\)`},
+		"nova":       {site, http.MethodGet, "/compute/", `site-a[\s\S]*HTTP 503: Service busy, injected \(retried up to 2 times\)`},
+		"cinder":     {site, http.MethodGet, "/volume/", `site-a[\s\S]*HTTP 503: Service busy, injected \(retried up to 2 times\)`},
+		"swift":      {site, http.MethodGet, "/object-store/", `site-a[\s\S]*HTTP 503: Service busy, injected \(retried up to 2 times\)`},
+		"flasharray": {array, http.MethodGet, "/api/", `FlashArray https://127\.0\.0\.1:\d+[\s\S]*503 Service Unavailable \(after 3 attempts\)`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			w := newAccWorld(t)
