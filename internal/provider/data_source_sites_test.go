@@ -14,7 +14,8 @@ import (
 // replication_type of replicated-ssd cannot be checked) and by an admin.
 func TestAccDataSources_sitesAndVolumeTypes(t *testing.T) {
 	t.Parallel()
-	w := newAccWorld(t)
+	memberOnly(t, "its first step reads the volume types as a member")
+	w := newPortableWorld(t)
 	reads := `
 data "protector_sites" "all" {
   depends_on = [protector_site.a, protector_site.b]

@@ -23,6 +23,7 @@ import (
 
 	"github.com/protector-dr/terraform-provider-protector/internal/engine"
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator/flasharraysim"
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator/openstacksim"
 )
 
@@ -77,10 +78,16 @@ func fileExists(path string) bool {
 // accWorld is the two-site world of one acceptance test, with the files the
 // provider block points at.
 type accWorld struct {
-	*simulator.World
+	*simulator.World // nil in the real-OpenStack lane
 	t          *testing.T
 	cloudsYAML string
 	caFile     string
+
+	// Set by newPortableWorld (portable_world_test.go).
+	fx     accFixtures
+	arrays map[string]*flasharraysim.Array // real lane: the in-process arrays
+	views  map[string]siteView             // real lane: the real sites
+	lane   *laneFixtures                   // real lane: fixtures.json
 }
 
 // newAccWorld starts a world for one test (skipping without TF_ACC, so that
@@ -96,6 +103,9 @@ func newAccWorldWith(t *testing.T, opts simulator.Options) *accWorld {
 	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1 (see DESIGN.md, Toolchain facts)")
+	}
+	if realLane() {
+		t.Skip("simulator only: this test injects faults or edits state behind the provider's back, which the real-OpenStack lane cannot (portable tests use newPortableWorld)")
 	}
 	w, err := simulator.Start(opts)
 	if err != nil {
@@ -216,8 +226,16 @@ func capture(address, key string, into *string) func(*terraform.State) error {
 	}
 }
 
+// objectReader is a site's object store as tests read it: the simulator's
+// *openstacksim.Site or a real site (siteView).
+type objectReader interface {
+	Name() string
+	Objects(container, prefix string) []string
+	Object(container, name string) ([]byte, bool)
+}
+
 // metadataVersions lists the metadata versions of a group kept on a site.
-func metadataVersions(site *openstacksim.Site, groupID string) []string {
+func metadataVersions(site objectReader, groupID string) []string {
 	prefix := "groups/" + groupID + "/v/"
 	var out []string
 	for _, n := range site.Objects("protector", prefix) {
@@ -227,7 +245,7 @@ func metadataVersions(site *openstacksim.Site, groupID string) []string {
 }
 
 // latestMetadata returns the newest metadata document of a group on a site.
-func latestMetadata(t *testing.T, site *openstacksim.Site, groupID string) (name string, doc map[string]any) {
+func latestMetadata(t *testing.T, site objectReader, groupID string) (name string, doc map[string]any) {
 	t.Helper()
 	names := site.Objects("protector", "groups/"+groupID+"/v/")
 	if len(names) == 0 {

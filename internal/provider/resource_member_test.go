@@ -19,30 +19,27 @@ import (
 
 var compareEqual = compare.ValuesSame()
 
-// guideMembers are the guide's Example 2: two web servers and a database.
-var guideMembers = []struct {
+// guideMember is one of the guide's Example 2 members.
+type guideMember struct {
 	name, instanceID, instanceName string
 	volumes                        int64
-}{
-	{"web1", simulator.WebServer1ID, simulator.WebServer1Name, 2},
-	{"web2", simulator.WebServer2ID, simulator.WebServer2Name, 2},
-	{"db1", simulator.DBServer1ID, simulator.DBServer1Name, 3},
+}
+
+// guideMembersOf are the guide's Example 2: two web servers and a database.
+func guideMembersOf(fx accFixtures) []guideMember {
+	return []guideMember{
+		{"web1", fx.WebServer1.ID, fx.WebServer1.Name, 2},
+		{"web2", fx.WebServer2.ID, fx.WebServer2.Name, 2},
+		{"db1", fx.DBServer1.ID, fx.DBServer1.Name, 3},
+	}
 }
 
 // checkCGVolumes asserts the volumes of the primary consistency group on
 // site-a, and of its Pure protection group on flasharray-a.
 func checkCGVolumes(w *accWorld, primaryCG *string, servers ...string) func(*terraform.State) error {
 	return func(*terraform.State) error {
-		var want, wantArray []string
-		for _, s := range servers {
-			for _, id := range simulator.ServerVolumeIDs(s) {
-				want = append(want, id)
-				wantArray = append(wantArray, simulator.ArrayVolumeName(id, false))
-			}
-		}
-		sort.Strings(want)
-		sort.Strings(wantArray)
-		g, ok := w.Site(simulator.SiteA).Group(*primaryCG)
+		want, wantArray := w.volumeIDsOf(servers...)
+		g, ok := w.view(simulator.SiteA).Group(*primaryCG)
 		if !ok {
 			return fmt.Errorf("consistency group %s is gone from site-a", *primaryCG)
 		}
@@ -51,9 +48,9 @@ func checkCGVolumes(w *accWorld, primaryCG *string, servers ...string) func(*ter
 		if !slices.Equal(got, want) {
 			return fmt.Errorf("consistency group %s holds volumes %v, want %v", *primaryCG, got, want)
 		}
-		for _, id := range simulator.ServerVolumeIDs(simulator.WebServer2ID) {
+		for _, id := range w.fx.WebServer2.VolumeIDs {
 			if !slices.Contains(want, id) {
-				if v, _ := w.Site(simulator.SiteA).Volume(id); v.GroupID != "" {
+				if v, _ := w.view(simulator.SiteA).Volume(id); v.GroupID != "" {
 					return fmt.Errorf("volume %s is still in group %s", id, v.GroupID)
 				}
 			}
@@ -82,7 +79,8 @@ func checkCGVolumes(w *accWorld, primaryCG *string, servers ...string) func(*ter
 // flasharrays, as does the import of the policy.
 func TestAccMember_guideThreeVMs(t *testing.T) {
 	t.Parallel()
-	w := newAccWorld(t)
+	w := newPortableWorld(t)
+	guideMembers := guideMembersOf(w.fx)
 	var groupID, primaryCG, web1ID string
 	base := w.provider(providerOptions{arrayTokens: true}) + sitesHCL + groupHCL("Production web tier - async replication", "async", simulator.TypeReplicatedSSD) +
 		policyHCL(w, true, 300, 15)
@@ -126,9 +124,9 @@ func TestAccMember_guideThreeVMs(t *testing.T) {
 					capture(groupAddr, "id", &groupID),
 					capture(groupAddr, "primary_consistency_group_id", &primaryCG),
 					capture("protector_member.web1", "id", &web1ID),
-					checkCGVolumes(w, &primaryCG, simulator.WebServer1ID, simulator.WebServer2ID, simulator.DBServer1ID),
-					tfresource.TestCheckResourceAttr("protector_member.web1", "volume_ids.0", simulator.WebServer1BootVolumeID),
-					tfresource.TestCheckResourceAttr("protector_member.db1", "volume_ids.2", simulator.DBServer1Data2VolumeID),
+					checkCGVolumes(w, &primaryCG, w.fx.WebServer1.ID, w.fx.WebServer2.ID, w.fx.DBServer1.ID),
+					tfresource.TestCheckResourceAttr("protector_member.web1", "volume_ids.0", w.fx.WebServer1.VolumeIDs[0]),
+					tfresource.TestCheckResourceAttr("protector_member.db1", "volume_ids.2", w.fx.DBServer1.VolumeIDs[2]),
 				),
 			},
 			{
@@ -145,10 +143,10 @@ func TestAccMember_guideThreeVMs(t *testing.T) {
 				// the consistency group; version 6 on both sites.
 				Config: withoutWeb2,
 				Check: tfresource.ComposeTestCheckFunc(
-					checkCGVolumes(w, &primaryCG, simulator.WebServer1ID, simulator.DBServer1ID),
+					checkCGVolumes(w, &primaryCG, w.fx.WebServer1.ID, w.fx.DBServer1.ID),
 					checkVersionOnBothSites(w, &groupID, 6, "Production web tier - async replication"),
 					func(*terraform.State) error {
-						if _, ok := w.Site(simulator.SiteA).Server(simulator.WebServer2ID); !ok {
+						if _, ok := w.view(simulator.SiteA).Server(w.fx.WebServer2.ID); !ok {
 							return fmt.Errorf("web-server-2 was deleted; removing a member must not touch the VM")
 						}
 						return nil
@@ -170,14 +168,14 @@ func TestAccMember_guideThreeVMs(t *testing.T) {
 			{
 				ResourceName:      "protector_member.web1",
 				ImportState:       true,
-				ImportStateId:     "site-a/prod-web-app/" + simulator.WebServer1ID,
+				ImportStateId:     "site-a/prod-web-app/" + w.fx.WebServer1.ID,
 				ImportStateVerify: true,
 			},
 			{
 				ResourceName:      "protector_member.db1",
 				ImportState:       true,
 				ImportStateKind:   tfresource.ImportBlockWithID,
-				ImportStateIdFunc: func(*terraform.State) (string, error) { return "site-a/" + groupID + "/" + simulator.DBServer1ID, nil },
+				ImportStateIdFunc: func(*terraform.State) (string, error) { return "site-a/" + groupID + "/" + w.fx.DBServer1.ID, nil },
 			},
 			{
 				ResourceName:      "protector_member.web1",
@@ -194,7 +192,7 @@ func TestAccMember_guideThreeVMs(t *testing.T) {
 // changes.
 func TestAccMember_volumeTypeMismatch(t *testing.T) {
 	t.Parallel()
-	w := newAccWorld(t)
+	w := newPortableWorld(t)
 	var groupID, primaryCG string
 	base := w.provider(providerOptions{}) + sitesHCL + groupHCL("", "async", simulator.TypeReplicatedSSD)
 	tfresource.Test(t, tfresource.TestCase{
@@ -208,9 +206,9 @@ func TestAccMember_volumeTypeMismatch(t *testing.T) {
 				),
 			},
 			{
-				Config:      base + memberHCL("mixed", simulator.MixedServerID),
+				Config:      base + memberHCL("mixed", w.fx.Mixed.ID),
 				PlanOnly:    true,
-				ExpectError: wrapped(`volume type mismatch \(site site-a\)[\s\S]*` + simulator.MixedDataVolumeID + ` \(/dev/vdb\) has type "standard"`),
+				ExpectError: wrapped(`volume type mismatch \(site site-a\)[\s\S]*` + w.fx.Mixed.VolumeIDs[1] + ` \(/dev/vdb\) has type "standard"`),
 			},
 			{
 				PreConfig: func() {
@@ -228,12 +226,12 @@ func TestAccMember_volumeTypeMismatch(t *testing.T) {
 func assertGroupUnchanged(t *testing.T, w *accWorld, groupID, primaryCG string, version, volumes int) {
 	t.Helper()
 	for _, site := range []string{simulator.SiteA, simulator.SiteB} {
-		versions := metadataVersions(w.Site(site), groupID)
+		versions := metadataVersions(w.view(site), groupID)
 		if len(versions) == 0 || versions[len(versions)-1] != fmt.Sprint(version) {
 			t.Errorf("site %s: metadata versions %v, want newest %d", site, versions, version)
 		}
 	}
-	g, ok := w.Site(simulator.SiteA).Group(primaryCG)
+	g, ok := w.view(simulator.SiteA).Group(primaryCG)
 	if !ok || len(g.VolumeIDs) != volumes {
 		t.Errorf("consistency group %s on site-a: %+v, want %d volumes", primaryCG, g, volumes)
 	}
@@ -247,9 +245,9 @@ func TestAccMember_otherBackend(t *testing.T) {
 	t.Parallel()
 	t.Run("admin credential: plan error", func(t *testing.T) {
 		t.Parallel()
-		w := newAccWorld(t)
+		w := newPortableWorld(t)
 		var groupID, primaryCG string
-		base := w.provider(providerOptions{admin: true}) + sitesHCL + groupHCL("", "async", simulator.TypeReplicatedSSD) + memberHCL("web1", simulator.WebServer1ID)
+		base := w.provider(providerOptions{admin: true}) + sitesHCL + groupHCL("", "async", simulator.TypeReplicatedSSD) + memberHCL("web1", w.fx.WebServer1.ID)
 		tfresource.Test(t, tfresource.TestCase{
 			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 			Steps: []tfresource.TestStep{
@@ -268,7 +266,7 @@ func TestAccMember_otherBackend(t *testing.T) {
 					Check:        tfresource.TestCheckResourceAttr(groupAddr, "backend", "pure@backend-a"),
 				},
 				{
-					Config:      base + memberHCL("other", simulator.OtherBackendServerID),
+					Config:      base + memberHCL("other", w.fx.OtherBackend.ID),
 					PlanOnly:    true,
 					ExpectError: wrapped(`volume on another storage backend \(site site-a\)[\s\S]*on pure@backend-c`),
 				},
@@ -281,9 +279,10 @@ func TestAccMember_otherBackend(t *testing.T) {
 	})
 	t.Run("no admin credential: apply error from Cinder", func(t *testing.T) {
 		t.Parallel()
-		w := newAccWorld(t)
+		memberOnly(t, "the point is a backend the plan cannot see")
+		w := newPortableWorld(t)
 		var groupID, primaryCG string
-		base := w.provider(providerOptions{}) + sitesHCL + groupHCL("", "async", simulator.TypeReplicatedSSD) + memberHCL("web1", simulator.WebServer1ID)
+		base := w.provider(providerOptions{}) + sitesHCL + groupHCL("", "async", simulator.TypeReplicatedSSD) + memberHCL("web1", w.fx.WebServer1.ID)
 		tfresource.Test(t, tfresource.TestCase{
 			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 			Steps: []tfresource.TestStep{
@@ -299,12 +298,12 @@ func TestAccMember_otherBackend(t *testing.T) {
 				},
 				{
 					// The plan cannot see the backend: it succeeds (with a warning).
-					Config:             base + memberHCL("other", simulator.OtherBackendServerID),
+					Config:             base + memberHCL("other", w.fx.OtherBackend.ID),
 					PlanOnly:           true,
 					ExpectNonEmptyPlan: true,
 				},
 				{
-					Config:      base + memberHCL("other", simulator.OtherBackendServerID),
+					Config:      base + memberHCL("other", w.fx.OtherBackend.ID),
 					ExpectError: wrapped(`volume on another storage backend[\s\S]*Cinder refused to add the volumes of instance other-backend-server`),
 				},
 				{

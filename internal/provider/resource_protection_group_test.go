@@ -32,7 +32,7 @@ func checkConsistencyGroups(w *accWorld, exist bool, primaryCG, secondaryCG *str
 			if c.id == "" {
 				return fmt.Errorf("no consistency group id captured for %s", c.site)
 			}
-			g, ok := w.Site(c.site).Group(c.id)
+			g, ok := w.view(c.site).Group(c.id)
 			if ok != exist {
 				return fmt.Errorf("consistency group %s on %s: exists = %v, want %v", c.id, c.site, ok, exist)
 			}
@@ -49,11 +49,11 @@ func checkConsistencyGroups(w *accWorld, exist bool, primaryCG, secondaryCG *str
 func checkVersionOnBothSites(w *accWorld, groupID *string, version int, description string) func(*terraform.State) error {
 	return func(*terraform.State) error {
 		for _, site := range []string{simulator.SiteA, simulator.SiteB} {
-			versions := metadataVersions(w.Site(site), *groupID)
+			versions := metadataVersions(w.view(site), *groupID)
 			if len(versions) == 0 || versions[len(versions)-1] != fmt.Sprint(version) {
 				return fmt.Errorf("site %s holds metadata versions %v of %s, want newest %d", site, versions, *groupID, version)
 			}
-			_, doc := latestMetadata(w.t, w.Site(site), *groupID)
+			_, doc := latestMetadata(w.t, w.view(site), *groupID)
 			group, _ := doc["group"].(map[string]any)
 			if got := group["description"]; got != description {
 				return fmt.Errorf("site %s: metadata description %q, want %q", site, got, description)
@@ -69,7 +69,7 @@ func checkVersionOnBothSites(w *accWorld, groupID *string, version int, descript
 // version on both sites; import finds it by name and by id.
 func TestAccProtectionGroup_guide(t *testing.T) {
 	t.Parallel()
-	w := newAccWorld(t)
+	w := newPortableWorld(t)
 	var groupID, primaryCG, secondaryCG string
 	config := func(description string) string {
 		return w.provider(providerOptions{}) + sitesHCL + groupHCL(description, "async", simulator.TypeReplicatedSSD)
@@ -203,7 +203,7 @@ func TestAccProtectionGroup_volumeTypeNotEligible(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.volumeType, func(t *testing.T) {
 			t.Parallel()
-			w := newAccWorld(t)
+			w := newPortableWorld(t)
 			tfresource.Test(t, tfresource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []tfresource.TestStep{{
@@ -213,10 +213,12 @@ func TestAccProtectionGroup_volumeTypeNotEligible(t *testing.T) {
 				}},
 			})
 			for _, site := range []string{simulator.SiteA, simulator.SiteB} {
-				if groups := w.Site(site).Groups(); len(groups) > 0 {
-					t.Errorf("site %s has consistency groups after a refused plan: %+v", site, groups)
+				if w.World != nil {
+					if groups := w.Site(site).Groups(); len(groups) > 0 {
+						t.Errorf("site %s has consistency groups after a refused plan: %+v", site, groups)
+					}
 				}
-				if objs := w.Site(site).Objects("protector", ""); len(objs) > 0 {
+				if objs := w.view(site).Objects("protector", ""); len(objs) > 0 {
 					t.Errorf("site %s has metadata after a refused plan: %v", site, objs)
 				}
 			}

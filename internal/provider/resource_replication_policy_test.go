@@ -62,7 +62,7 @@ func checkArrayGroup(w *accWorld, primaryCG *string, interval time.Duration) fun
 // array shows as drift and is repaired.
 func TestAccReplicationPolicy_async(t *testing.T) {
 	t.Parallel()
-	w := newAccWorld(t)
+	w := newPortableWorld(t)
 	var primaryCG string
 	config := func(interval, rpo int) string {
 		return w.provider(providerOptions{}) + sitesHCL + groupHCL("", "async", simulator.TypeReplicatedSSD) + policyHCL(w, true, interval, rpo)
@@ -129,11 +129,11 @@ func TestAccReplicationPolicy_async(t *testing.T) {
 // import the plan is empty.
 func TestAccReplicationPolicy_syncPod(t *testing.T) {
 	t.Parallel()
-	w := newAccWorld(t)
+	w := newPortableWorld(t)
 	var groupID string
 	config := w.provider(providerOptions{arrayTokens: true}) + sitesHCL +
 		groupHCL("Sync tier", "sync", simulator.TypeReplicatedSync) + policyHCL(w, false, 0, 0) +
-		memberHCL("sync", simulator.SyncServerID)
+		memberHCL("sync", w.fx.Sync.ID)
 	tfresource.Test(t, tfresource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []tfresource.TestStep{
@@ -157,9 +157,9 @@ func TestAccReplicationPolicy_syncPod(t *testing.T) {
 						if !ok {
 							return fmt.Errorf("flasharray-a has no pod %s", simulator.CinderPod)
 						}
-						for _, id := range simulator.ServerVolumeIDs(simulator.SyncServerID) {
-							if !slices.Contains(pod.Volumes, simulator.ArrayVolumeName(id, true)) {
-								return fmt.Errorf("pod %s has volumes %v, missing %s", simulator.CinderPod, pod.Volumes, simulator.ArrayVolumeName(id, true))
+						for _, name := range w.fx.Sync.ArrayVolumes {
+							if !slices.Contains(pod.Volumes, name) {
+								return fmt.Errorf("pod %s has volumes %v, missing %s", simulator.CinderPod, pod.Volumes, name)
 							}
 						}
 						return nil

@@ -18,7 +18,7 @@ import (
 // catalog, group type), updates its description in place and imports it.
 func TestAccSite_basic(t *testing.T) {
 	t.Parallel()
-	w := newAccWorld(t)
+	w := newPortableWorld(t)
 	config := func(description string) string {
 		return w.provider(providerOptions{}) + `
 resource "protector_site" "a" {
@@ -37,9 +37,9 @@ resource "protector_site" "a" {
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringExact("site-a")),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("status"), knownvalue.StringExact("active")),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("consistency_group_type"), knownvalue.StringExact(simulator.GroupTypeConsistency)),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("auth_url"), knownvalue.StringExact(w.Site(simulator.SiteA).AuthURL())),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("region"), knownvalue.StringExact(simulator.Region)),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("admin_checks"), knownvalue.Bool(false)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("auth_url"), knownvalue.StringExact(w.view(simulator.SiteA).AuthURL())),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("region"), knownvalue.StringExact(w.region(simulator.SiteA))),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("admin_checks"), knownvalue.Bool(realAdminRun())),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("registered_at"), nonEmpty),
 				},
 				Check: tfresource.ComposeTestCheckFunc(
@@ -76,7 +76,7 @@ resource "protector_site" "a" {
 // fails validation with a message saying who must create it.
 func TestAccSite_groupTypeMissing(t *testing.T) {
 	t.Parallel()
-	w := newAccWorld(t)
+	w := newPortableWorld(t)
 	tfresource.Test(t, tfresource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []tfresource.TestStep{{

@@ -275,7 +275,8 @@ def clouds_yaml(path):
 
 def create(out_dir):
     os.makedirs(out_dir, exist_ok=True)
-    fixtures = {'sites': {}, 'servers': {}}
+    # The driver reads the arrays of the running test world from here.
+    fixtures = {'sites': {}, 'servers': {}, 'arrays_file': os.path.join(OS_DIR, 'flasharrays.json')}
     for site, s in SITES.items():
         fixtures['sites'][site] = {'auth_url': auth_url(site), 'region': s['region'], 'array': s['array'],
                                    'volume_types': create_types(site)}
