@@ -54,11 +54,7 @@ func addConcurrently(t *testing.T, e *Engine, groupID string, instances ...strin
 func TestConcurrentMembersShareOneChange(t *testing.T) {
 	ctx := context.Background()
 	w, e := testWorld(t, true)
-	registerSites(t, e)
-	g, err := e.CreateGroup(ctx, guideGroup())
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := createGuideGroup(t, e)
 	a, b := arrayEndpoints(w)
 	if _, err := e.CreatePolicy(ctx, PolicySpec{GroupID: g.ID, Primary: a, Secondary: b, PureGroupName: "pg-prod-web-app", ReplicationInterval: 300, RPOMinutes: 15}); err != nil {
 		t.Fatal(err)
@@ -151,11 +147,7 @@ func TestConcurrentMembersShareOneChange(t *testing.T) {
 func TestBatchedMembersFailAlone(t *testing.T) {
 	ctx := context.Background()
 	w, e := testWorld(t, false) // no admin: the other backend is only found by Cinder
-	registerSites(t, e)
-	g, err := e.CreateGroup(ctx, guideGroup())
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := createGuideGroup(t, e)
 	errs := addConcurrently(t, e, g.ID, simulator.WebServer1ID, simulator.MixedServerID, simulator.OtherBackendServerID, simulator.WebServer2ID)
 	if err := errs[simulator.MixedServerID]; !IsKind(err, KindMismatch) {
 		t.Fatalf("mixed server: %v, want %s", err, KindMismatch)
@@ -193,4 +185,15 @@ func mustSite(t *testing.T, e *Engine, name string) *openstack.Site {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// createGuideGroup registers both sites and creates the guide's group.
+func createGuideGroup(t *testing.T, e *Engine) *Group {
+	t.Helper()
+	registerSites(t, e)
+	g, err := e.CreateGroup(context.Background(), guideGroup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
 }

@@ -14,11 +14,7 @@ import (
 func TestDeleteCutShortKeepsTheNewestVersion(t *testing.T) {
 	ctx := context.Background()
 	w, e := testWorld(t, false)
-	registerSites(t, e)
-	g, err := e.CreateGroup(ctx, guideGroup())
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := createGuideGroup(t, e)
 	for _, text := range []string{"one", "two", "three"} {
 		if _, err := e.UpdateGroupDescription(ctx, g.ID, text); err != nil {
 			t.Fatal(err)
@@ -50,11 +46,7 @@ func TestDeleteCutShortKeepsTheNewestVersion(t *testing.T) {
 func TestPushRecreatesAMissingPeerContainer(t *testing.T) {
 	ctx := context.Background()
 	w, e := testWorld(t, false)
-	registerSites(t, e)
-	g, err := e.CreateGroup(ctx, guideGroup())
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := createGuideGroup(t, e)
 	w.Site("site-b").Update(func(st *openstacksim.State) {
 		for key := range st.Containers {
 			if strings.HasSuffix(key, "/"+container) {

@@ -18,11 +18,7 @@ import (
 func TestOneTokenPerSitePerEngine(t *testing.T) {
 	ctx := context.Background()
 	w, e := testWorld(t, false)
-	registerSites(t, e)
-	g, err := e.CreateGroup(ctx, guideGroup())
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := createGuideGroup(t, e)
 	for _, id := range []string{simulator.WebServer1ID, simulator.WebServer2ID} {
 		if _, _, err := e.AddMember(ctx, MemberSpec{GroupID: g.ID, InstanceID: id}); err != nil {
 			t.Fatal(err)
@@ -40,11 +36,7 @@ func TestOneTokenPerSitePerEngine(t *testing.T) {
 func TestMemberRefreshReadsTheGroupOnce(t *testing.T) {
 	ctx := context.Background()
 	w, e := testWorld(t, false)
-	registerSites(t, e)
-	g, err := e.CreateGroup(ctx, guideGroup())
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := createGuideGroup(t, e)
 	var members []*Member
 	for _, id := range []string{simulator.WebServer1ID, simulator.WebServer2ID, simulator.DBServer1ID} {
 		m, _, err := e.AddMember(ctx, MemberSpec{GroupID: g.ID, InstanceID: id})
@@ -93,11 +85,7 @@ func TestMemberRefreshReadsTheGroupOnce(t *testing.T) {
 func TestPolicyRefreshReadsNoVolumeOneByOne(t *testing.T) {
 	ctx := context.Background()
 	w, e := testWorld(t, true)
-	registerSites(t, e)
-	g, err := e.CreateGroup(ctx, guideGroup())
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := createGuideGroup(t, e)
 	a, b := arrayEndpoints(w)
 	if _, err := e.CreatePolicy(ctx, PolicySpec{GroupID: g.ID, Primary: a, Secondary: b, PureGroupName: "pg-prod-web-app", ReplicationInterval: 300, RPOMinutes: 15}); err != nil {
 		t.Fatal(err)
@@ -129,11 +117,7 @@ func TestPolicyRefreshReadsNoVolumeOneByOne(t *testing.T) {
 func TestMemberChecksShareOneReachabilityCheck(t *testing.T) {
 	ctx := context.Background()
 	w, e := testWorld(t, true)
-	registerSites(t, e)
-	g, err := e.CreateGroup(ctx, guideGroup())
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := createGuideGroup(t, e)
 	fresh := New(e.cfg)
 	for _, site := range []string{"site-a", "site-b"} {
 		w.Site(site).Faults().ResetRequests()
