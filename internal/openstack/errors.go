@@ -190,40 +190,6 @@ func certificateHint(err error) string {
 		"for test clouds only)", server, reason)
 }
 
-// certificateHint explains a server certificate the client refused: whose,
-// why, and the settings that fix it. "" for any other error.
-func certificateHint(err error) string {
-	var (
-		verify  *tls.CertificateVerificationError
-		unknown x509.UnknownAuthorityError
-		host    x509.HostnameError
-		invalid x509.CertificateInvalidError
-		reason  error
-	)
-	switch {
-	case errors.As(err, &verify):
-		reason = verify.Err
-	case errors.As(err, &unknown):
-		reason = unknown
-	case errors.As(err, &host):
-		reason = host
-	case errors.As(err, &invalid):
-		reason = invalid
-	default:
-		return ""
-	}
-	server := "the site"
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		if u, perr := url.Parse(ue.URL); perr == nil && u.Host != "" {
-			server = u.Scheme + "://" + u.Host
-		}
-	}
-	return fmt.Sprintf("the TLS certificate of %s is not trusted (%v): give the CA bundle that signed it as cacert_file "+
-		"in the provider's sites entry of the site, or as cacert in its clouds.yaml entry (insecure = true skips the check, "+
-		"for test clouds only)", server, reason)
-}
-
 // errorf is wrap for errors made here (no translation needed).
 func (s *Site) errorf(op string, err error) error {
 	return &siteError{msg: s.redact(fmt.Sprintf("openstack site %q: %s: %v", s.name, op, err)), err: err}
