@@ -78,7 +78,8 @@ func fileExists(path string) bool {
 // accWorld is the two-site world of one acceptance test, with the files the
 // provider block points at.
 type accWorld struct {
-	*simulator.World // nil in the real-OpenStack lane
+	// World is nil in the real-OpenStack lane.
+	*simulator.World
 	t          *testing.T
 	cloudsYAML string
 	caFile     string
