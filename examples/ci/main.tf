@@ -52,28 +52,6 @@ resource "protector_site" "site_b" {
   consistency_group_type = "consistency-group"
 }
 
-# openstack protector protection-group create --name prod-web-app ...
-resource "protector_protection_group" "prod_web_app" {
-  name             = "prod-web-app"
-  description      = "Production web application tier"
-  primary_site     = protector_site.site_a.name
-  secondary_site   = protector_site.site_b.name
-  replication_type = "async"
-  volume_type      = "replicated-ssd"
-}
-
-# openstack protector protection-group policy-create prod-web-app ...
-resource "protector_replication_policy" "prod_web_app" {
-  protection_group_id  = protector_protection_group.prod_web_app.id
-  primary_fa_url       = var.primary_fa_url
-  primary_fa_token     = var.primary_fa_token
-  secondary_fa_url     = var.secondary_fa_url
-  secondary_fa_token   = var.secondary_fa_token
-  pure_pg_name         = "pg-prod-web-app"
-  replication_interval = 300
-  rpo_minutes          = 15
-}
-
 locals {
   # Nova instance ids of the web tier on site-a.
   members = {
@@ -83,13 +61,23 @@ locals {
   }
 }
 
-# openstack protector protection-group member-add prod-web-app --instance-id ...
-resource "protector_member" "web_tier" {
-  for_each = local.members
+# The prod-web-app tier: protection group, replication policy and one member
+# per VM (examples/modules/protected-tier). The array tokens come from the
+# provider's flasharrays.
+module "prod_web_app" {
+  source = "../modules/protected-tier"
 
-  protection_group_id = protector_protection_group.prod_web_app.id
-  instance_id         = each.value
+  tier_name        = "prod-web-app"
+  description      = "Production web application tier"
+  primary_site     = protector_site.site_a.name
+  secondary_site   = protector_site.site_b.name
+  replication_type = "async"
+  volume_type      = "replicated-ssd"
+  instance_ids     = values(local.members)
 
-  # The guide attaches the policy before adding VMs.
-  depends_on = [protector_replication_policy.prod_web_app]
+  primary_fa_url       = var.primary_fa_url
+  secondary_fa_url     = var.secondary_fa_url
+  pure_pg_name         = "pg-prod-web-app"
+  replication_interval = 300
+  rpo_minutes          = 15
 }

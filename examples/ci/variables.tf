@@ -1,4 +1,4 @@
-# `make demo` sets these from the simulator's env.sh (TF_VAR_*).
+# Set them with TF_VAR_* in the CI job (tokens from its secret store).
 
 variable "flasharray_ca_file" {
   description = "PEM bundle of the CA that signed the FlashArrays' certificates."

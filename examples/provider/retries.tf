@@ -1,0 +1,7 @@
+# Retries and timeouts of every HTTP request to the clouds and the arrays:
+# a 429, a 5xx or a transport error is retried with backoff (Retry-After is
+# honoured) up to max_retries times; one attempt may take request_timeout.
+provider "protector" {
+  max_retries     = 8     # default 5; 0 turns retries off
+  request_timeout = "90s" # default 1m0s, a Go duration
+}
