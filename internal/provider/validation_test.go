@@ -279,3 +279,33 @@ resource "protector_member" "m" {
 		}
 	}
 }
+
+// TestAccValidation_unknownSiteAtPlan: a site name that is neither in the
+// provider's sites nor a clouds.yaml entry fails the plan (the provider is
+// configured then, so it can tell) with the fix, and nothing is written on
+// the site that exists.
+func TestAccValidation_unknownSiteAtPlan(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{{
+			Config: w.provider(providerOptions{}) + `
+resource "protector_protection_group" "web" {
+  name             = "prod-web-app"
+  primary_site     = "site-a"
+  secondary_site   = "site-c"
+  replication_type = "async"
+  volume_type      = "replicated-ssd"
+}
+`,
+			PlanOnly:    true,
+			ExpectError: wrapped(`(?s)site-c.*Configure site "site-c" in the provider's sites, or add a clouds.yaml entry named "site-c"`),
+		}},
+	})
+	for _, r := range w.Site(simulator.SiteA).Faults().Requests() {
+		if r.Method != "GET" && r.Method != "HEAD" && !strings.HasSuffix(r.Path, "/auth/tokens") {
+			t.Errorf("site-a received %s %s; a plan must change nothing", r.Method, r.Path)
+		}
+	}
+}
