@@ -215,7 +215,7 @@ func (e *Engine) CreatePolicy(ctx context.Context, spec PolicySpec) (*Policy, er
 			err = rerr
 		}
 		if err != nil {
-			return err
+			return boundSoFar(err, a, rec, d.Group.ReplicationType == ReplicationSync)
 		}
 		d.Policy = rec
 		return e.protectVolumes(ctx, d, vols)
@@ -227,6 +227,28 @@ func (e *Engine) CreatePolicy(ctx context.Context, spec PolicySpec) (*Policy, er
 		_ = s.DeleteObject(ctx, container, pendingPolicyObject(d.Group.ID))
 	}
 	return e.GetPolicy(ctx, d.Group.ID, spec.Primary, spec.Secondary)
+}
+
+// boundSoFar corrects the advice of a binding that failed half-way: the
+// Pure group it made stays on the array, recorded, and the next apply
+// completes the binding on it.
+func boundSoFar(err error, a *arrays, rec *PolicyRecord, pod bool) error {
+	var ee *Error
+	if !rec.CreatedPureGroup || !errors.As(err, &ee) {
+		return err
+	}
+	c := *ee
+	c.Fix = strings.TrimSuffix(c.Fix, ".")
+	if c.Fix != "" {
+		c.Fix += ". "
+	}
+	kind := "Pure protection group"
+	if pod {
+		kind = "pod"
+	}
+	c.Fix += fmt.Sprintf("The policy is not created yet; %s %s on %s was made by the provider and is kept, recorded as such: "+
+		"the next apply completes the binding on it (and destroying the policy removes it)", kind, rec.PureGroupName, a.primaryName)
+	return &c
 }
 
 // pendingPolicy remembers, across runs, a Pure group or pod the engine

@@ -320,8 +320,9 @@ func TestAccFault_arrayLostWhileAttachingPolicy(t *testing.T) {
 							// target: the plan only reads.
 							arrayB.Faults().Add(fault.Rule{Method: http.MethodPatch, Times: 1, Do: tc.fault(w)})
 						},
-						Config:      config,
-						ExpectError: wrapped(tc.want),
+						Config: config,
+						ExpectError: wrapped(tc.want + `[\s\S]*The policy is not created yet; Pure protection group ` + pureGroup +
+							` on flasharray-a was made by the provider and is kept`),
 					},
 					{
 						PreConfig: func() {
