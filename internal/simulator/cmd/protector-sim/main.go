@@ -11,6 +11,10 @@
 // writes their instance ids, one a line, to servers.txt in -dir; -latency
 // delays every request of both sites and both arrays, as a WAN would.
 //
+// With -site-tls the OpenStack sites serve HTTPS under a CA of the world's
+// own, written to openstack-ca.pem in -dir and named as the cacert of every
+// clouds.yaml entry.
+//
 // It exits with status 3 when the arrays saw a request, or gave an answer,
 // that Pure's REST 2.26 OpenAPI spec does not allow.
 package main
@@ -43,6 +47,7 @@ func main() {
 		verbose    = flag.Bool("v", false, "log one line per request to stderr")
 		extra      = flag.Int("extra-servers", 0, "seed this many more site-a servers (ids in servers.txt in -dir)")
 		latency    = flag.Duration("latency", 0, "delay every request of both sites and both arrays by this much")
+		siteTLS    = flag.Bool("site-tls", false, "serve the OpenStack sites over HTTPS under the world's own CA (openstack-ca.pem in -dir, named as cacert in clouds.yaml)")
 	)
 	flag.Parse()
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
@@ -51,6 +56,7 @@ func main() {
 	w, err := simulator.Start(simulator.Options{
 		AsyncDelay: *asyncDelay, ArrayAsyncDelay: *arrayDelay,
 		SiteAAddr: *siteAAddr, SiteBAddr: *siteBAddr, ArrayAAddr: *arrayAAddr, ArrayBAddr: *arrayBAddr,
+		SiteTLS: *siteTLS,
 	})
 	if err != nil {
 		log.Fatal(err)
