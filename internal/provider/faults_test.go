@@ -459,12 +459,25 @@ resource "protector_protection_group" "web" {
 `, simulator.TypeReplicatedSSD, create, del)
 }
 
+func memberWithTimeoutHCL(create string) string {
+	return fmt.Sprintf(`
+resource "protector_member" "web1" {
+  protection_group_id = protector_protection_group.web.id
+  instance_id         = %q
+  timeouts {
+    create = %q
+  }
+}
+`, simulator.WebServer1ID, create)
+}
+
 // TestAccFault_slowerThanTimeout: site-b does not answer the creation of
 // the secondary consistency group (nor later its deletion) for longer than
 // the group's timeouts. Each apply fails with a timeout naming the operation
 // and its limit, the request is not repeated, and what was made is recorded:
 // the re-apply resumes the creation without a duplicate, and the re-run
-// destroy finishes the deletion on both sites.
+// destroy finishes the deletion on both sites. Changing only the limits
+// writes nothing on the sites.
 func TestAccFault_slowerThanTimeout(t *testing.T) {
 	t.Parallel()
 	w := newAccWorld(t)
@@ -505,6 +518,16 @@ func TestAccFault_slowerThanTimeout(t *testing.T) {
 					capture(groupAddr, "id", &groupID),
 					capture(groupAddr, "secondary_consistency_group_id", &secondaryCG),
 				),
+			},
+			{Config: config + memberWithTimeoutHCL("1m")},
+			{
+				// Changing only the time limits writes nothing on the sites.
+				Config: sites + groupWithTimeoutsHCL("4s", "3s") + memberWithTimeoutHCL("2m"),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(groupAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction("protector_member.web1", plancheck.ResourceActionUpdate),
+				}},
+				Check: expectVersions(w, &groupID, "1,2", "1,2"),
 			},
 			{
 				// Destroy the group while site-b sits on its deletion.
