@@ -156,8 +156,9 @@ func (e *Engine) checkConnection(ctx context.Context, a *arrays, replicationType
 	return &Error{Kind: KindArray, Object: a.primaryURL, Detail: fmt.Sprintf("FlashArray %s has no connection to %s", a.primaryName, a.secondaryName), Fix: "Connect the arrays for replication first (purearray connect)"}
 }
 
-// CheckPolicy makes the plan-time checks of a policy: values, both arrays
-// reachable with the tokens given, and connected to each other.
+// CheckPolicy makes the plan-time checks of a policy: values, both sites
+// reachable, both arrays reachable with the tokens given, and connected to
+// each other.
 func (e *Engine) CheckPolicy(ctx context.Context, spec PolicySpec) ([]string, error) {
 	r, err := e.readGroup(ctx, spec.GroupID)
 	if err != nil {
@@ -165,6 +166,11 @@ func (e *Engine) CheckPolicy(ctx context.Context, spec PolicySpec) ([]string, er
 	}
 	d := r.doc
 	if err := spec.validate(d.Group.ReplicationType); err != nil {
+		return nil, err
+	}
+	// A policy is recorded in the group's metadata on both sites: refuse
+	// at plan what the apply would refuse.
+	if err := e.bothRecentlyReachable(ctx, d.Group.PrimarySite, d.Group.SecondarySite); err != nil {
 		return nil, err
 	}
 	a, err := e.connectArrays(ctx, spec.Primary, spec.Secondary)

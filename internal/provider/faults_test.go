@@ -86,6 +86,7 @@ func TestAccFault_peerUnreachableAtPlan(t *testing.T) {
 	w := newAccWorld(t)
 	sites := w.provider(providerOptions{}) + sitesHCL
 	config := sites + groupHCL("", "async", simulator.TypeReplicatedSSD)
+	var groupID string
 	tfresource.Test(t, tfresource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []tfresource.TestStep{
@@ -109,7 +110,23 @@ func TestAccFault_peerUnreachableAtPlan(t *testing.T) {
 				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(groupAddr, plancheck.ResourceActionCreate),
 				}},
-				Check: expectConsistencyGroups(w),
+				Check: tfresource.ComposeTestCheckFunc(expectConsistencyGroups(w), capture(groupAddr, "id", &groupID)),
+			},
+			{
+				// Attaching a policy is a change of the group too.
+				PreConfig:   func() { w.Site(simulator.SiteB).Faults().SetDown(true) },
+				Config:      config + policyHCL(w, true, 300, 15),
+				PlanOnly:    true,
+				ExpectError: wrapped(`remote site unreachable \(site site-b\)[\s\S]*Nothing was changed`),
+			},
+			{
+				PreConfig: func() {
+					if v := metadataVersions(w.Site(simulator.SiteA), groupID); strings.Join(v, ",") != "1" {
+						t.Errorf("the refused plan changed the metadata: versions %v", v)
+					}
+					w.Site(simulator.SiteB).Faults().Clear()
+				},
+				Config: config + policyHCL(w, true, 300, 15),
 			},
 		},
 	})
