@@ -199,15 +199,10 @@ func TestReplicationPolicyValidateConfig(t *testing.T) {
 
 // ---- acceptance tests ----
 
-// TestAccValidation_refusedBeforeAnyRequest: every wrong argument fails at
-// plan with the argument named and the fix, before the provider sends a
-// single request to a site or an array.
-func TestAccValidation_refusedBeforeAnyRequest(t *testing.T) {
-	t.Parallel()
-	w := newAccWorld(t)
-	prov := w.provider(providerOptions{arrayTokens: true})
-	group := func(name, primary, secondary, replication string) string {
-		return fmt.Sprintf(`
+// literalGroupHCL is a group whose sites are written out, not taken from
+// protector_site resources.
+func literalGroupHCL(name, primary, secondary, replication string) string {
+	return fmt.Sprintf(`
 resource "protector_protection_group" "web" {
   name             = %q
   primary_site     = %q
@@ -216,7 +211,16 @@ resource "protector_protection_group" "web" {
   volume_type      = "replicated-ssd"
 }
 `, name, primary, secondary, replication)
-	}
+}
+
+// TestAccValidation_refusedBeforeAnyRequest: every wrong argument fails at
+// plan with the argument named and the fix, before the provider sends a
+// single request to a site or an array.
+func TestAccValidation_refusedBeforeAnyRequest(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	prov := w.provider(providerOptions{arrayTokens: true})
+	group := literalGroupHCL
 	policy := func(args string) string {
 		return fmt.Sprintf(`
 resource "protector_replication_policy" "web" {
@@ -290,15 +294,7 @@ func TestAccValidation_unknownSiteAtPlan(t *testing.T) {
 	tfresource.Test(t, tfresource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []tfresource.TestStep{{
-			Config: w.provider(providerOptions{}) + `
-resource "protector_protection_group" "web" {
-  name             = "prod-web-app"
-  primary_site     = "site-a"
-  secondary_site   = "site-c"
-  replication_type = "async"
-  volume_type      = "replicated-ssd"
-}
-`,
+			Config:      w.provider(providerOptions{}) + literalGroupHCL("prod-web-app", "site-a", "site-c", "async"),
 			PlanOnly:    true,
 			ExpectError: wrapped(`(?s)site-c.*Configure site "site-c" in the provider's sites, or add a clouds.yaml entry named "site-c"`),
 		}},
