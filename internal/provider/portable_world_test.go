@@ -37,11 +37,12 @@ func realLane() bool { return os.Getenv(envRealClouds) != "" }
 // realAdminRun reports whether the real lane's main credential is an admin.
 func realAdminRun() bool { return realLane() && os.Getenv(envRealRole) == "admin" }
 
-// accServer is a fixture server of site-a: its volumes boot first, and
-// their names on flasharray-a.
+// accServer is a fixture server of site-a: its volumes boot first, their
+// devices in the server and their names on flasharray-a.
 type accServer struct {
 	ID, Name     string
 	VolumeIDs    []string
+	Devices      []string
 	ArrayVolumes []string
 }
 
@@ -64,8 +65,9 @@ func (f accFixtures) server(id string) accServer {
 func simulatorFixtures() accFixtures {
 	server := func(id, name string, sync bool) accServer {
 		s := accServer{ID: id, Name: name, VolumeIDs: simulator.ServerVolumeIDs(id)}
-		for _, v := range s.VolumeIDs {
+		for i, v := range s.VolumeIDs {
 			s.ArrayVolumes = append(s.ArrayVolumes, simulator.ArrayVolumeName(v, sync))
+			s.Devices = append(s.Devices, "/dev/vd"+string(rune('a'+i)))
 		}
 		return s
 	}
@@ -95,6 +97,7 @@ type laneFixtures struct {
 			SizeGiB         int64  `json:"size_gib"`
 			ArrayName       string `json:"array_name"`
 			ArrayVolumeName string `json:"array_volume_name"`
+			Device          string `json:"device"`
 		} `json:"volumes"`
 	} `json:"servers"`
 }
@@ -109,6 +112,7 @@ func (lf *laneFixtures) accFixtures(t *testing.T) accFixtures {
 		for _, v := range s.Volumes {
 			out.VolumeIDs = append(out.VolumeIDs, v.ID)
 			out.ArrayVolumes = append(out.ArrayVolumes, v.ArrayVolumeName)
+			out.Devices = append(out.Devices, v.Device)
 		}
 		return out
 	}

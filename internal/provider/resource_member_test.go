@@ -208,7 +208,7 @@ func TestAccMember_volumeTypeMismatch(t *testing.T) {
 			{
 				Config:      base + memberHCL("mixed", w.fx.Mixed.ID),
 				PlanOnly:    true,
-				ExpectError: wrapped(`volume type mismatch \(site site-a\)[\s\S]*` + w.fx.Mixed.VolumeIDs[1] + ` \(/dev/vdb\) has type "standard"`),
+				ExpectError: wrapped(`volume type mismatch \(site site-a\)[\s\S]*` + w.fx.Mixed.VolumeIDs[1] + ` \(` + w.fx.Mixed.Devices[1] + `\) has type "standard"`),
 			},
 			{
 				PreConfig: func() {

@@ -5,6 +5,7 @@
                               user demo (member) and admin, the catalog
   lane_fixtures.py ready SITE      waits for every cinder-volume backend and the
                               compute host (mapping it into the cell)
+  lane_fixtures.py reset           removes leftovers of a run (groups, metadata)
   lane_fixtures.py create DIR      the acceptance tests' fixtures on both sites,
                               through the public APIs, as the tests'
                               users would make them; writes DIR/fixtures.json
@@ -244,7 +245,10 @@ def create_servers(site):
             wait_for('volume %s attached' % vid, lambda: cinder.get('/volumes/' + vid).json()['volume']['status'],
                      ('in-use',))
             v = admin.get('/volumes/' + vid).json()['volume']
-            vols.append({'id': vid, 'type': v['volume_type'], 'size_gib': v['size'],
+            # The device comes from the virt driver: /dev/sdX with the fake
+            # driver, where KVM (and the simulator) say /dev/vdX.
+            device = next((a.get('device') for a in v.get('attachments', []) if a.get('server_id') == sv['id']), None)
+            vols.append({'id': vid, 'type': v['volume_type'], 'size_gib': v['size'], 'device': device,
                          'host': v.get('os-vol-host-attr:host'),
                          'array_name': v['metadata'].get('array_name'),
                          'array_volume_name': v['metadata'].get('array_volume_name')})
@@ -287,6 +291,37 @@ def create(out_dir):
     log('wrote', os.path.join(out_dir, 'fixtures.json'), 'and clouds.yaml')
 
 
+# ---- reset
+
+def reset(_):
+    """Removes what a run may leave behind in project demo on both sites
+    (consistency groups, the protector container), so that each run starts
+    from the fixtures alone: a failed test must not fail the next run."""
+    for site in SITES:
+        admin = sess(site, 'admin', ADMIN_PASSWORD, PROJECT)
+        cinder = adapter.Adapter(admin, service_type='volumev3', region_name=SITES[site]['region'],
+                                 interface='public', default_microversion='3.13', raise_exc=False)
+        for g in cinder.get('/groups/detail').json().get('groups', []):
+            vols = [v['id'] for v in cinder.get('/volumes/detail', params={'group_id': g['id']}).json()['volumes']]
+            if vols:
+                cinder.put('/groups/' + g['id'], json={'group': {'remove_volumes': ','.join(vols)}})
+                wait_for('group %s' % g['id'], lambda: cinder.get('/groups/' + g['id']).json()['group']['status'],
+                         ('available',))
+            cinder.post('/groups/%s/action' % g['id'], json={'delete': {'delete-volumes': False}})
+            wait_for('group %s deleted' % g['id'],
+                     lambda: cinder.get('/groups/' + g['id']).json().get('group', {}).get('status', 'deleted'),
+                     ('deleted',))
+            log(site, 'removed leftover group', g['name'], g['id'])
+        swift = adapter.Adapter(admin, service_type='object-store', region_name=SITES[site]['region'],
+                                interface='public', raise_exc=False)
+        r = swift.get('/protector', params={'format': 'json'})
+        if r.status_code == 200:
+            for o in r.json():
+                swift.delete('/protector/' + o['name'])
+            swift.delete('/protector')
+            log(site, 'removed the protector container (%d objects)' % len(r.json()))
+
+
 if __name__ == '__main__':
-    cmd, arg = sys.argv[1], sys.argv[2]
-    {'register': register, 'ready': ready, 'create': create}[cmd](arg)
+    cmd, arg = sys.argv[1], (sys.argv[2:] or [''])[0]
+    {'register': register, 'ready': ready, 'create': create, 'reset': reset}[cmd](arg)
