@@ -62,7 +62,7 @@ func (e *Engine) CreateGroup(ctx context.Context, spec GroupSpec) (*Group, error
 				return nil, createdSoFar(err, spec, pending)
 			}
 			*step.cg = cg
-			if err := putJSON(ctx, primary, pendingObject(id), pending, false); err != nil {
+			if err := putRecord(ctx, primary, pendingObject(id), pending); err != nil {
 				return nil, e.cloudError(spec.PrimarySite, "write the pending record", err)
 			}
 		}

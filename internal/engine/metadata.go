@@ -199,6 +199,18 @@ func writeDocument(ctx context.Context, s *openstack.Site, d *document) error {
 	return err
 }
 
+// recordTimeout bounds the write of a record of what an operation made
+// (a pending record): it must be written even when the operation's own time
+// limit ran out, or the next run would not know what exists.
+const recordTimeout = 30 * time.Second
+
+// putRecord is putJSON for such a record: not cancelled with ctx.
+func putRecord(ctx context.Context, s *openstack.Site, name string, v any) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	return putJSON(ctx, s, name, v, false)
+}
+
 func putJSON(ctx context.Context, s *openstack.Site, name string, v any, ifNoneMatch bool) error {
 	b, err := json.Marshal(v)
 	if err != nil {

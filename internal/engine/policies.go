@@ -268,7 +268,7 @@ type pendingPolicy struct {
 // group, or learns that an earlier, failed run did.
 func (e *Engine) rememberCreatedPureGroup(ctx context.Context, primary *openstack.Site, id string, rec *PolicyRecord) error {
 	if rec.CreatedPureGroup {
-		if err := putJSON(ctx, primary, pendingPolicyObject(id), pendingPolicy{CreatedPureGroup: rec.PureGroupName}, false); err != nil {
+		if err := putRecord(ctx, primary, pendingPolicyObject(id), pendingPolicy{CreatedPureGroup: rec.PureGroupName}); err != nil {
 			return e.cloudError(primary.Name(), "record the Pure group "+rec.PureGroupName+" as created", err)
 		}
 		return nil

@@ -657,3 +657,44 @@ func TestSyncWarningSaysWhatIsWhere(t *testing.T) {
 		t.Errorf("a synced group warned: %v", diags)
 	}
 }
+
+// TestAccFault_policySlowerThanTimeout: flasharray-b does not answer when
+// the policy allows the Pure group on it, for longer than the policy's
+// timeouts.create. The apply fails with the timeout and what was kept; the
+// re-apply completes the binding on the same Pure group.
+func TestAccFault_policySlowerThanTimeout(t *testing.T) {
+	t.Parallel()
+	const pureGroup = "pg-prod-web-app"
+	w := newAccWorld(t)
+	base := w.provider(providerOptions{arrayTokens: true}) + sitesHCL + groupHCL("", "async", simulator.TypeReplicatedSSD)
+	policy := strings.Replace(policyWithNameHCL(w, pureGroup), "  rpo_minutes          = 15\n",
+		"  rpo_minutes          = 15\n  timeouts {\n    create = \"3s\"\n  }\n", 1)
+	arrayB := w.Array(simulator.ArrayB).Faults()
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{Config: base},
+			{
+				PreConfig: func() { arrayB.Add(fault.Rule{Method: http.MethodPatch, Times: 1, Hang: true}) },
+				Config:    base + policy,
+				ExpectError: wrapped(`Timeout: could not create the replication policy of pg-[0-9a-f-]+ within 3s[\s\S]*timeouts.create = "3s"` +
+					`[\s\S]*Pure protection group ` + pureGroup + ` on flasharray-a was made by the provider and is kept`),
+			},
+			{
+				Config: base + policy,
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(policyAddr, plancheck.ResourceActionCreate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("target_allowed"), knownvalue.Bool(true)),
+				},
+			},
+		},
+		CheckDestroy: func(*terraform.State) error {
+			if pg, ok := w.Array(simulator.ArrayA).ProtectionGroup(pureGroup); ok && !pg.Destroyed {
+				return fmt.Errorf("flasharray-a still has %s after destroy", pureGroup)
+			}
+			return nil
+		},
+	})
+}
