@@ -78,9 +78,10 @@ func expectVersions(w *accWorld, groupID *string, siteA, siteB string) func(*ter
 	}
 }
 
-// TestAccFault_peerUnreachableAtPlan: with site-b down, creating a group is
-// refused at plan, naming site-b; nothing is made on site-a. Once site-b is
-// back, the same configuration creates the group.
+// TestAccFault_peerUnreachableAtPlan: with site-b down, creating a group,
+// and later attaching a policy to it, are refused at plan, naming site-b;
+// nothing is made or written on site-a. Once site-b is back, the same
+// configuration applies.
 func TestAccFault_peerUnreachableAtPlan(t *testing.T) {
 	t.Parallel()
 	w := newAccWorld(t)
@@ -378,7 +379,8 @@ func TestAccFault_arrayLostWhileAttachingPolicy(t *testing.T) {
 // and the apply succeeded); a 429 whose Retry-After (3 s) is longer than the
 // whole backoff without it (2 retries) is honoured, or the apply would run
 // out of retries; a 503 that does not end fails with an error naming the
-// site or array after exactly max_retries+1 attempts per request.
+// site or array and the retries, after max_retries+1 attempts per request
+// (the count is a multiple of it: several resources read in parallel).
 func TestAccFault_retries(t *testing.T) {
 	const maxRetries = 2
 	type target struct {
