@@ -206,11 +206,16 @@ func (s *Site) routeCinder(c *cinderRequest, p []string) {
 // ---- volume types
 
 func (s *Site) volumeTypeView(c *cinderRequest, vt *VolumeType) map[string]any {
-	return map[string]any{
+	m := map[string]any{
 		"id": vt.ID, "name": vt.Name, "description": nilIfEmpty(vt.Description),
 		"is_public": vt.IsPublic, "os-volume-type-access:is_public": vt.IsPublic,
-		"extra_specs": visibleSpecs(c, vt.ExtraSpecs), "qos_specs_id": nil,
+		"extra_specs": visibleSpecs(c, vt.ExtraSpecs),
 	}
+	// Admin-only (volume_extension:access_types_qos_specs_id), as on Zed.
+	if c.admin {
+		m["qos_specs_id"] = nil
+	}
+	return m
 }
 
 func visibleSpecs(c *cinderRequest, specs map[string]string) map[string]string {
@@ -375,6 +380,7 @@ func (s *Site) volumeView(c *cinderRequest, v *Volume) map[string]any {
 		m["os-vol-host-attr:host"] = nilIfEmpty(v.Host)
 		m["os-vol-mig-status-attr:migstat"] = nil
 		m["os-vol-mig-status-attr:name_id"] = nil
+		m["migration_status"] = nil
 	}
 	if c.mv.atLeast("3.13") {
 		m["group_id"] = nilIfEmpty(v.GroupID)

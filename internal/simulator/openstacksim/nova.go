@@ -170,6 +170,12 @@ func (s *Site) serverView(n *novaRequest, sv *Server) map[string]any {
 	if n.mv.atLeast("2.26") {
 		m["tags"] = []string{}
 	}
+	if n.mv.atLeast("2.63") {
+		m["trusted_image_certificates"] = nil
+	}
+	if n.mv.atLeast("2.16") && n.admin {
+		m["host_status"] = "UP"
+	}
 	if n.mv.atLeast("2.73") {
 		m["locked_reason"] = nil
 	}

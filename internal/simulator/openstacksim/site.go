@@ -289,9 +289,14 @@ func New(opts Options) *Site {
 	}
 	// Every Cinder deployment has this type since Train.
 	s.AddVolumeType("__DEFAULT__", nil)
+	// Cinder's schema migrations create this group type (seen on Zed).
+	s.AddGroupType("default_cgsnapshot_type", map[string]string{"consistent_group_snapshot_enabled": "<is> True"})
 	s.mu.Lock()
 	for _, vt := range s.st.VolumeTypes {
 		vt.Description = "Default Volume Type"
+	}
+	for _, gt := range s.st.GroupTypes {
+		gt.Description = "Default group type for migrating cgsnapshot"
 	}
 	s.mu.Unlock()
 	s.handler = s.faults.Wrap(http.HandlerFunc(s.serve))
