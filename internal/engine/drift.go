@@ -148,10 +148,16 @@ func (e *Engine) RepairGroup(ctx context.Context, id string) (*Group, error) {
 				}
 				continue
 			}
-			spec := GroupSpec{Name: d.Group.Name, VolumeType: d.Group.VolumeType}
-			cg, err := e.createConsistencyGroup(ctx, step.site, spec, d.Group.ID)
+			// An earlier repair may have made it and lost the answer.
+			cg, err := e.unrecordedConsistencyGroup(ctx, step.site, d.Group.Name, d.Group.ID)
 			if err != nil {
 				return err
+			}
+			if cg == "" {
+				spec := GroupSpec{Name: d.Group.Name, VolumeType: d.Group.VolumeType}
+				if cg, err = e.createConsistencyGroup(ctx, step.site, spec, d.Group.ID); err != nil {
+					return err
+				}
 			}
 			if _, err := step.site.WaitForGroup(ctx, cg, "available"); err != nil {
 				return e.cloudError(step.site.Name(), "wait for consistency group "+cg, err)

@@ -44,17 +44,11 @@ func (e *Engine) CreateGroup(ctx context.Context, spec GroupSpec) (*Group, error
 	}{{primary, &pending.PrimaryConsistencyGroup}, {secondary, &pending.SecondaryConsistencyGroup}}
 	for _, step := range steps {
 		if *step.cg == "" && resumed {
-			// A create whose answer was lost made a group that no record
-			// names yet: adopt it rather than make a second one.
-			cgs, err := step.site.GroupsNamed(ctx, spec.Name)
+			cg, err := e.unrecordedConsistencyGroup(ctx, step.site, spec.Name, id)
 			if err != nil {
-				return nil, createdSoFar(e.cloudError(step.site.Name(), "list the consistency groups", err), spec, pending)
+				return nil, createdSoFar(err, spec, pending)
 			}
-			for _, g := range cgs {
-				if g.Description == consistencyGroupDescription(spec.Name, id) && g.Status != openstack.GroupStatusDeleting {
-					*step.cg = g.ID
-				}
-			}
+			*step.cg = cg
 		}
 		if *step.cg == "" {
 			cg, err := e.createConsistencyGroup(ctx, step.site, spec, id)
@@ -149,6 +143,27 @@ func (e *Engine) claimName(ctx context.Context, primary *openstack.Site, name st
 			Fix:    fmt.Sprintf("Names are unique per project: choose another name, or import the existing group (terraform import ... %s/%s)", primary.Name(), name)}
 	}
 	return rec.ID, true, nil
+}
+
+// unrecordedConsistencyGroup finds the consistency group of protection
+// group id on a site that a create whose answer was lost (or cut short by a
+// time limit) made without any record naming it: a re-run adopts it rather
+// than make a second one. "" when there is none.
+func (e *Engine) unrecordedConsistencyGroup(ctx context.Context, s *openstack.Site, name, id string) (string, error) {
+	cgs, err := s.GroupsNamed(ctx, name)
+	if err != nil {
+		return "", e.cloudError(s.Name(), "list the consistency groups", err)
+	}
+	for _, g := range cgs {
+		if g.Description != consistencyGroupDescription(name, id) {
+			continue
+		}
+		switch g.Status {
+		case openstack.GroupStatusCreating, openstack.GroupStatusAvailable, openstack.GroupStatusUpdating, openstack.GroupStatusInUse:
+			return g.ID, nil
+		}
+	}
+	return "", nil
 }
 
 // consistencyGroupDescription names the protection group in its Cinder

@@ -24,6 +24,7 @@ import (
 	"github.com/protector-dr/terraform-provider-protector/internal/engine"
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator/fault"
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator/openstacksim"
 )
 
 // countSince counts the requests an injector saw after mark (a length of
@@ -697,6 +698,42 @@ func TestAccFault_policySlowerThanTimeout(t *testing.T) {
 				return fmt.Errorf("flasharray-a still has %s after destroy", pureGroup)
 			}
 			return nil
+		},
+	})
+}
+
+// TestAccFault_repairAnswerLost: the secondary consistency group was
+// deleted by hand, and the repair's create goes through on site-b but its
+// answer is lost. The apply fails naming site-b; the re-apply adopts the
+// group that was made instead of making another.
+func TestAccFault_repairAnswerLost(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	config := w.provider(providerOptions{}) + sitesHCL + groupHCL("", "async", simulator.TypeReplicatedSSD)
+	siteB := w.Site(simulator.SiteB)
+	var secondaryCG string
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{Config: config, Check: capture(groupAddr, "secondary_consistency_group_id", &secondaryCG)},
+			{
+				PreConfig: func() {
+					siteB.Update(func(st *openstacksim.State) { delete(st.Groups, secondaryCG) })
+					siteB.Faults().Add(fault.Rule{Method: http.MethodPost, PathContains: "/groups", Times: 1, After: true, Drop: true})
+				},
+				Config:      config,
+				ExpectError: wrapped(`remote site unreachable \(site site-b\)[\s\S]*could not be reached to create the consistency group`),
+			},
+			{
+				PreConfig: func() {
+					if cgs := consistencyGroups(w, simulator.SiteB); len(cgs) != 1 {
+						t.Errorf("site-b has consistency groups %v, want the one whose answer was lost", cgs)
+					}
+					siteB.Faults().Clear()
+				},
+				Config: config,
+				Check:  expectConsistencyGroups(w),
+			},
 		},
 	})
 }
