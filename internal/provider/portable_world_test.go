@@ -266,6 +266,13 @@ func (w *accWorld) startLaneArrays(t *testing.T) {
 			t.Fatalf("start %s: %v", arr.Name(), err)
 		}
 		t.Cleanup(arr.Close)
+		// As in the simulator lane: every request the arrays saw (here
+		// the provider's and the Cinder driver's) follows their OpenAPI spec.
+		t.Cleanup(func() {
+			if err := arr.SpecError(); err != nil {
+				t.Error(err)
+			}
+		})
 	}
 	flasharraysim.Connect(a, b)
 	a.AddPod(simulator.CinderPod, b)
