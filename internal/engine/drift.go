@@ -24,6 +24,9 @@ type inspection struct {
 	volumeType *openstack.VolumeType
 	// servers are the ids of the project's servers; nil when not listed.
 	servers map[string]bool
+	// volumesErr is why the consistency group's volumes (inGroup) could
+	// not be listed.
+	volumesErr error
 }
 
 // inspect compares the metadata with both sites: the consistency groups
@@ -54,6 +57,7 @@ func (e *Engine) inspect(ctx context.Context, d *document, primary *openstack.Si
 		})
 	}
 	parallel(calls...)
+	in.volumesErr = volsErr
 	if volsErr == nil {
 		in.inGroup = map[string]string{}
 		in.volumes = map[string]*openstack.Volume{}
@@ -99,16 +103,22 @@ func (e *Engine) inspectPeer(ctx context.Context, d *document) []string {
 // memberDrift compares one member with the primary consistency group and
 // Nova. It costs one request: the instance.
 func (e *Engine) memberDrift(ctx context.Context, d *document, s *openstack.Site, in *inspection, m *Member) {
-	m.Drift, m.Broken = nil, nil
+	m.Drift, m.Broken, m.Unchecked = nil, nil, nil
 	gone := in != nil && in.servers != nil && !in.servers[m.InstanceID]
 	if in == nil || in.servers == nil {
 		_, err := s.Server(ctx, m.InstanceID)
 		gone = errors.Is(err, openstack.ErrNotFound)
+		if err != nil && !gone {
+			m.Unchecked = append(m.Unchecked, fmt.Sprintf("instance %s (%s) could not be read on %s: %v", m.InstanceName, m.InstanceID, d.Group.PrimarySite, err))
+		}
 	}
 	if gone {
 		m.Broken = append(m.Broken, fmt.Sprintf("instance %s (%s) no longer exists on %s", m.InstanceName, m.InstanceID, d.Group.PrimarySite))
 	}
 	if in == nil || in.inGroup == nil {
+		if in != nil && in.volumesErr != nil {
+			m.Unchecked = append(m.Unchecked, fmt.Sprintf("the volumes of %s could not be checked: the consistency group's volumes could not be listed on %s: %v", m.InstanceName, d.Group.PrimarySite, in.volumesErr))
+		}
 		return
 	}
 	vt := in.volumeType
@@ -124,6 +134,7 @@ func (e *Engine) memberDrift(ctx context.Context, d *document, s *openstack.Site
 		case errors.Is(err, openstack.ErrNotFound):
 			m.Broken = append(m.Broken, fmt.Sprintf("volume %s of %s no longer exists", id, m.InstanceName))
 		case err != nil:
+			m.Unchecked = append(m.Unchecked, fmt.Sprintf("volume %s of %s could not be read on %s: %v", id, m.InstanceName, d.Group.PrimarySite, err))
 		case vt != nil && v.VolumeType != vt.Name && v.VolumeType != vt.ID:
 			m.Broken = append(m.Broken, fmt.Sprintf("volume %s of %s was retyped to %q, which is not the group's type %q, and left the consistency group", id, m.InstanceName, v.VolumeType, vt.Name))
 		default:

@@ -254,4 +254,7 @@ type Member struct {
 	// cannot (a deleted instance, a retyped volume). Neither is stored.
 	Drift  []string `json:"-"`
 	Broken []string `json:"-"`
+	// Unchecked lists the checks the last read could not make (the site
+	// did not answer): no drift found there is not proof of none.
+	Unchecked []string `json:"-"`
 }

@@ -218,6 +218,8 @@ func (r *memberResource) Read(ctx context.Context, req resource.ReadRequest, res
 		addEngineError(&resp.Diagnostics, "read member "+state.ID.ValueString(), err)
 		return
 	}
+	// A check the refresh could not make is not reported as passed.
+	addWarnings(&resp.Diagnostics, "Member check not complete", m.Unchecked)
 	resp.Diagnostics.Append(state.fill(ctx, m, g)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
