@@ -69,17 +69,12 @@ mem_up=$(mem_used_mib)
 failed=0
 for role in $ROLES; do
   "$PY" "$HERE/py/lane_fixtures.py" reset
-  log=$LOGS/test-$role.log
+  log=$LOGS/test-$role.json
   # One test at a time: the tests share the sites' fixture servers.
-  if ! step "tests-$role" env PROTECTOR_ACC_CLOUDS="$OS_DIR/acc" PROTECTOR_ACC_ROLE="$role" \
-    go test ./internal/provider -count=1 -p 1 -parallel 1 -timeout 60m -run '^TestAcc' -v "$@" >"$log" 2>&1; then
-    failed=1
-    took[tests-$role]=-1
-  fi
-  grep -E '^(--- |    --- )(PASS|FAIL)|^(FAIL|ok) ' "$log" || true
-  echo "-- $role run: $(grep -cE -- '--- PASS' "$log") passed, $(grep -cE -- '--- FAIL' "$log") failed, $(grep -cE -- '--- SKIP' "$log") skipped:"
-  # Every skip says why; the list shows them (simulator-only or member-only).
-  grep -A1 -E -- '--- SKIP' "$log" | grep -E '^\s+\S+_test.go:[0-9]+:' | sed -E 's/^\s+\S+_test.go:[0-9]+: /   /' | sort | uniq -c || true
+  step "tests-$role" env PROTECTOR_ACC_CLOUDS="$OS_DIR/acc" PROTECTOR_ACC_ROLE="$role" \
+    go test ./internal/provider -count=1 -p 1 -parallel 1 -timeout 60m -run '^TestAcc' -json "$@" >"$log" 2>&1 || true
+  echo "-- $role run:"
+  "$PY" "$HERE/py/summary.py" "$log" || failed=1
 done
 
 echo "== figures"
