@@ -19,7 +19,7 @@ alive() { local g n=0; for g in "${groups[@]}"; do kill -0 -- "-$g" 2>/dev/null 
 for g in "${groups[@]}"; do kill -TERM -- "-$g" 2>/dev/null; done
 for _ in $(seq 40); do [ "$(alive)" = 0 ] && break; sleep 0.25; done
 for g in "${groups[@]}"; do kill -KILL -- "-$g" 2>/dev/null; done
-sleep 0.2
+for _ in $(seq 20); do [ "$(alive)" = 0 ] && break; sleep 0.25; done
 left=$(alive)
 rm -f "$P"/*.pid "$OS_DIR/flasharrays.json"
 if [ "$left" != 0 ]; then
