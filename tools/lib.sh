@@ -1,4 +1,4 @@
-# Shared by docs.sh and demo.sh (sourced, not run).
+# Shared by docs.sh, demo.sh and release-smoke.sh (sourced, not run).
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
