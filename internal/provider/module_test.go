@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
@@ -144,7 +143,6 @@ func (c tierVolumes) check(req statecheck.CheckStateRequest) error {
 	pgName, _ := output("pure_pg_name").(string)
 	members, _ := output("member_ids").(map[string]any)
 	var want, wantArray, gotMembers []string
-	wantMembers := slices.Clone(c.servers)
 	for _, sv := range c.servers {
 		for _, id := range simulator.ServerVolumeIDs(sv) {
 			want = append(want, id)
@@ -154,29 +152,22 @@ func (c tierVolumes) check(req statecheck.CheckStateRequest) error {
 	for id := range members {
 		gotMembers = append(gotMembers, id)
 	}
-	for _, l := range [][]string{want, wantArray, wantMembers, gotMembers} {
-		sort.Strings(l)
-	}
-	if !slices.Equal(gotMembers, wantMembers) {
-		return fmt.Errorf("module member_ids has instances %v, want %v", gotMembers, wantMembers)
+	if !sameElements(gotMembers, c.servers) {
+		return fmt.Errorf("module member_ids has instances %v, want %v", gotMembers, c.servers)
 	}
 	g, ok := c.w.Site(simulator.SiteA).Group(cg)
 	if !ok {
 		return fmt.Errorf("consistency group %q is not on site-a", cg)
 	}
-	got := slices.Clone(g.VolumeIDs)
-	sort.Strings(got)
-	if !slices.Equal(got, want) {
-		return fmt.Errorf("consistency group %s holds volumes %v, want %v", cg, got, want)
+	if !sameElements(g.VolumeIDs, want) {
+		return fmt.Errorf("consistency group %s holds volumes %v, want %v", cg, g.VolumeIDs, want)
 	}
 	pg, ok := c.w.Array(simulator.ArrayA).ProtectionGroup(pgName)
 	if !ok {
 		return fmt.Errorf("flasharray-a has no protection group %q", pgName)
 	}
-	gotArray := slices.Clone(pg.Volumes)
-	sort.Strings(gotArray)
-	if !slices.Equal(gotArray, wantArray) {
-		return fmt.Errorf("protection group %s holds %v, want %v", pgName, gotArray, wantArray)
+	if !sameElements(pg.Volumes, wantArray) {
+		return fmt.Errorf("protection group %s holds %v, want %v", pgName, pg.Volumes, wantArray)
 	}
 	return nil
 }
@@ -253,6 +244,14 @@ func TestAccModule_protectedTier(t *testing.T) {
 		return nil
 	})}
 	tfresource.Test(t, tfresource.TestCase{Steps: steps})
+}
+
+// sameElements reports whether a and b hold the same strings, in any order.
+func sameElements(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
 }
 
 // stateCheckFunc is a state check that looks at the simulated world only.
