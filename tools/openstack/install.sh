@@ -7,7 +7,7 @@
 set -euo pipefail
 
 PACKAGES=(python3-keystone python3-cinder python3-nova python3-placement python3-swift
-  python3-keystoneclient rabbitmq-server mariadb-server mariadb-client curl)
+  rabbitmq-server mariadb-server mariadb-client curl procps)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
