@@ -45,9 +45,9 @@ data "protector_members" "web" {
 // 2 + 3 volumes in the consistency group.
 func TestAccDataSources_group(t *testing.T) {
 	t.Parallel()
-	w := newAccWorld(t)
+	w := newPortableWorld(t)
 	config := w.provider(providerOptions{admin: true}) + sitesHCL + groupHCL("Production web application tier", "async", simulator.TypeReplicatedSSD) +
-		memberHCL("web1", simulator.WebServer1ID) + memberHCL("db1", simulator.DBServer1ID) + groupDataSourcesHCL
+		memberHCL("web1", w.fx.WebServer1.ID) + memberHCL("db1", w.fx.DBServer1.ID) + groupDataSourcesHCL
 	const status, log, cg, members = "data.protector_sync_status.web", "data.protector_sync_log.web", "data.protector_consistency_group.web", "data.protector_members.web"
 	check := func(name string, ok bool) knownvalue.Check {
 		return knownvalue.ObjectExact(map[string]knownvalue.Check{"check": knownvalue.StringExact(name), "ok": knownvalue.Bool(ok)})
@@ -97,7 +97,7 @@ func TestAccDataSources_group(t *testing.T) {
 				// Members are listed in the order they were added, which
 				// OpenTofu's parallel apply does not fix.
 				statecheck.ExpectKnownValue(members, tfjsonpath.New("members"), knownvalue.SetExact([]knownvalue.Check{
-					member(simulator.WebServer1ID, simulator.WebServer1Name, 2), member(simulator.DBServer1ID, simulator.DBServer1Name, 3),
+					member(w.fx.WebServer1.ID, w.fx.WebServer1.Name, 2), member(w.fx.DBServer1.ID, w.fx.DBServer1.Name, 3),
 				})),
 			},
 			Check: tfresource.ComposeTestCheckFunc(

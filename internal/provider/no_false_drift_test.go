@@ -21,18 +21,19 @@ func TestAccNoFalseDrift(t *testing.T) {
 		replicationType string
 		volumeType      string
 		member          string // resource name of the member
-		instanceID      string
+		server          func(accFixtures) accServer
 	}{
-		{"async", "async", simulator.TypeReplicatedSSD, "web1", simulator.WebServer1ID},
-		{"sync", "sync", simulator.TypeReplicatedSync, "sync", simulator.SyncServerID},
+		{"async", "async", simulator.TypeReplicatedSSD, "web1", func(f accFixtures) accServer { return f.WebServer1 }},
+		{"sync", "sync", simulator.TypeReplicatedSync, "sync", func(f accFixtures) accServer { return f.Sync }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			w := newAccWorld(t)
+			w := newPortableWorld(t)
+			instanceID := tt.server(w.fx).ID
 			config := w.provider(providerOptions{arrayTokens: true}) + sitesHCL +
 				groupHCL("no false drift", tt.replicationType, tt.volumeType) +
-				policyHCL(w, false, 0, 0) + memberHCL(tt.member, tt.instanceID)
+				policyHCL(w, false, 0, 0) + memberHCL(tt.member, instanceID)
 			memberAddr := "protector_member." + tt.member
 			var groupID string
 
@@ -71,12 +72,12 @@ func TestAccNoFalseDrift(t *testing.T) {
 					importStep("protector_site.b", constant(simulator.SiteB)),
 					importStep(groupAddr, constant("site-a/prod-web-app")),
 					importStep(policyAddr, constant("site-a/prod-web-app")),
-					importStep(memberAddr, constant("site-a/prod-web-app/"+tt.instanceID)),
+					importStep(memberAddr, constant("site-a/prod-web-app/"+instanceID)),
 					// The same resources read from the secondary site's copy
 					// of the metadata, by id.
 					importStep(groupAddr, func() string { return "site-b/" + groupID }),
 					importStep(policyAddr, func() string { return "site-b/" + groupID }),
-					importStep(memberAddr, func() string { return "site-b/" + groupID + "/" + tt.instanceID }),
+					importStep(memberAddr, func() string { return "site-b/" + groupID + "/" + instanceID }),
 				},
 			})
 		})
