@@ -66,13 +66,20 @@ step fixtures "$PY" "$HERE/py/lane_fixtures.py" create "$OS_DIR/acc"
 sites_rss=$(sites_rss_mib)
 mem_up=$(mem_used_mib)
 
+# run_tests ROLE LOG [go test args]: the acceptance tests as ROLE, one at a
+# time (they share the sites' fixture servers), as go test -json into LOG.
+run_tests() {
+  local role=$1 log=$2
+  shift 2
+  PROTECTOR_ACC_CLOUDS="$OS_DIR/acc" PROTECTOR_ACC_ROLE="$role" \
+    go test ./internal/provider -count=1 -p 1 -parallel 1 -timeout 60m -run '^TestAcc' -json "$@" >"$log" 2>&1
+}
+
 failed=0
 for role in $ROLES; do
   "$PY" "$HERE/py/lane_fixtures.py" reset
   log=$LOGS/test-$role.json
-  # One test at a time: the tests share the sites' fixture servers.
-  step "tests-$role" env PROTECTOR_ACC_CLOUDS="$OS_DIR/acc" PROTECTOR_ACC_ROLE="$role" \
-    go test ./internal/provider -count=1 -p 1 -parallel 1 -timeout 60m -run '^TestAcc' -json "$@" >"$log" 2>&1 || true
+  step "tests-$role" run_tests "$role" "$log" "$@" || true
   echo "-- $role run:"
   "$PY" "$HERE/py/summary.py" "$log" || failed=1
 done
