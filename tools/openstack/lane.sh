@@ -31,14 +31,15 @@ step() { # step NAME CMD...: runs and times one step
 }
 mem_used_mib() { awk '/MemTotal/ {t=$2} /MemAvailable/ {a=$2} END {printf "%d", (t-a)/1024}' /proc/meminfo; }
 sites_rss_mib() { # resident memory of every process the lane started
-  local g pids="" f
+  local f p v kb=0
   for f in "$OS_DIR"/pids/*.pid; do
     [ -e "$f" ] || continue
-    g=$(cat "$f")
-    pids+=" $(pgrep -g "$g" | tr '\n' ' ')"
+    for p in $(pgrep -g "$(cat "$f")"); do
+      v=$(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null) || v=0
+      kb=$((kb + ${v:-0}))
+    done
   done
-  # shellcheck disable=SC2086
-  [ -n "${pids// /}" ] && ps -o rss= -p ${pids// /,} 2>/dev/null | awk '{s+=$1} END {printf "%d", s/1024}' || echo 0
+  echo $((kb / 1024))
 }
 
 teardown() {
