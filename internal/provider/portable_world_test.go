@@ -142,7 +142,6 @@ type siteView interface {
 type realSite struct {
 	t      *testing.T
 	name   string
-	region string
 	client *openstack.Site
 }
 
@@ -248,7 +247,7 @@ func newPortableWorld(t *testing.T) *accWorld {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.views[name] = &realSite{t: t, name: name, region: lf.Sites[name].Region, client: c}
+		w.views[name] = &realSite{t: t, name: name, client: c}
 	}
 	return w
 }
