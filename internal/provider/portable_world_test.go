@@ -136,9 +136,8 @@ type siteView interface {
 	Object(container, name string) ([]byte, bool)
 }
 
-// realSite reads a real site as admin (tests check outcomes the member
-// may not see, such as another project's objects: none here, but the
-// checks must not depend on the role under test).
+// realSite reads a real site through its APIs as admin, so that what a
+// test checks does not depend on the role under test.
 type realSite struct {
 	t      *testing.T
 	name   string
