@@ -191,7 +191,7 @@ func TestAccReplicationPolicy_syncPod(t *testing.T) {
 // async groups only, refused at plan once the group exists.
 func TestAccReplicationPolicy_intervalOnSyncGroup(t *testing.T) {
 	t.Parallel()
-	w := newAccWorld(t)
+	w := newPortableWorld(t)
 	base := w.provider(providerOptions{arrayTokens: true}) + sitesHCL + groupHCL("", "sync", simulator.TypeReplicatedSync)
 	tfresource.Test(t, tfresource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
