@@ -99,13 +99,24 @@ func (c *Client) ProtectionGroupSnapshotTransfers(ctx context.Context, group str
 	q := url.Values{"source_names": {group}}
 	// The transfer endpoint takes no continuation_token (FA2.26): it pages
 	// with offset.
+	// The snapshots give each transfer its creation time; the two listings
+	// are independent, so they run side by side.
+	var (
+		snaps   []ProtectionGroupSnapshot
+		snapErr error
+		read    = make(chan struct{})
+	)
+	go func() {
+		defer close(read)
+		snaps, snapErr = c.ProtectionGroupSnapshots(ctx, group)
+	}()
 	wires, err := list[transferWire](ctx, c, pathProtectionGroupTransfer, q, false)
+	<-read
 	if err != nil {
 		return nil, err
 	}
-	snaps, err := c.ProtectionGroupSnapshots(ctx, group)
-	if err != nil {
-		return nil, err
+	if snapErr != nil {
+		return nil, snapErr
 	}
 	created := make(map[string]time.Time, len(snaps))
 	for _, s := range snaps {
