@@ -82,10 +82,17 @@ func (e *Engine) inspectPeer(ctx context.Context, d *document) []string {
 	if err != nil {
 		return nil
 	}
-	if _, err := secondary.Group(ctx, d.Group.SecondaryConsistencyGroup); errors.Is(err, openstack.ErrNotFound) {
+	var (
+		cgErr  error
+		remote int
+	)
+	parallel(
+		func() { _, cgErr = secondary.Group(ctx, d.Group.SecondaryConsistencyGroup) },
+		func() { remote, err = latestVersion(ctx, secondary, d.Group.ID) },
+	)
+	if errors.Is(cgErr, openstack.ErrNotFound) {
 		drift = append(drift, fmt.Sprintf("consistency group %s no longer exists on %s", d.Group.SecondaryConsistencyGroup, d.Group.SecondarySite))
 	}
-	remote, err := latestVersion(ctx, secondary, d.Group.ID)
 	switch {
 	case err != nil:
 		// An unreachable peer is not drift: the sync status says so, and a
