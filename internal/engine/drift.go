@@ -83,12 +83,13 @@ func (e *Engine) inspectPeer(ctx context.Context, d *document) []string {
 		return nil
 	}
 	var (
-		cgErr  error
-		remote int
+		cgErr      error
+		remote     int
+		remoteHash string
 	)
 	parallel(
 		func() { _, cgErr = secondary.Group(ctx, d.Group.SecondaryConsistencyGroup) },
-		func() { remote, err = latestVersion(ctx, secondary, d.Group.ID) },
+		func() { remote, remoteHash, err = newestVersion(ctx, secondary, d.Group.ID) },
 	)
 	if errors.Is(cgErr, openstack.ErrNotFound) {
 		drift = append(drift, fmt.Sprintf("consistency group %s no longer exists on %s", d.Group.SecondaryConsistencyGroup, d.Group.SecondarySite))
@@ -99,6 +100,8 @@ func (e *Engine) inspectPeer(ctx context.Context, d *document) []string {
 		// change is refused until it answers.
 	case remote < d.Version:
 		drift = append(drift, fmt.Sprintf("%s holds metadata version %d and %s version %d: the push of a change did not arrive (the guide's sync-force repairs it)", d.Group.SecondarySite, remote, d.Group.PrimarySite, d.Version))
+	case remote == d.Version && remoteHash != "" && remoteHash == d.contentHash:
+		// The same bytes as the primary's copy, whose checksum held.
 	default:
 		if _, err := readVersion(ctx, secondary, d.Group.ID, remote); err != nil && !errors.Is(err, ErrNotFound) && !openstack.IsUnreachable(err) {
 			drift = append(drift, fmt.Sprintf("the metadata on %s is damaged (%v): the guide's sync-force repairs it", d.Group.SecondarySite, err))

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"crypto/md5"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -59,6 +60,10 @@ type document struct {
 	Group      groupRecord   `json:"group"`
 	Members    []Member      `json:"members"`
 	Policy     *PolicyRecord `json:"policy,omitempty"`
+
+	// contentHash is the MD5 of the bytes this document was read from
+	// (Swift's ETag); empty for a document not read from a site.
+	contentHash string
 }
 
 // syncRecord is the primary site's record of the last push to the peer.
@@ -133,21 +138,29 @@ func decodeDocument(b []byte) (*document, error) {
 
 // latestVersion lists the versions of a group on a site; 0 when none.
 func latestVersion(ctx context.Context, s *openstack.Site, id string) (int, error) {
-	names, err := s.ListObjects(ctx, container, versionPrefix(id))
+	v, _, err := newestVersion(ctx, s, id)
+	return v, err
+}
+
+// newestVersion is latestVersion with the content hash the listing shows
+// for that version: two sites whose newest objects have one hash hold the
+// same bytes, and neither needs reading to tell.
+func newestVersion(ctx context.Context, s *openstack.Site, id string) (int, string, error) {
+	infos, err := s.ListObjectInfo(ctx, container, versionPrefix(id))
 	if err != nil {
 		if errors.Is(err, openstack.ErrNotFound) {
-			return 0, nil
+			return 0, "", nil
 		}
-		return 0, err
+		return 0, "", err
 	}
-	latest := 0
-	for _, n := range names {
-		v, err := strconv.Atoi(strings.TrimPrefix(n, versionPrefix(id)))
+	latest, hash := 0, ""
+	for _, o := range infos {
+		v, err := strconv.Atoi(strings.TrimPrefix(o.Name, versionPrefix(id)))
 		if err == nil && v > latest {
-			latest = v
+			latest, hash = v, o.Hash
 		}
 	}
-	return latest, nil
+	return latest, hash, nil
 }
 
 // readDocument reads the newest version of a group's metadata on a site;
@@ -172,7 +185,13 @@ func readVersion(ctx context.Context, s *openstack.Site, id string, v int) (*doc
 		}
 		return nil, err
 	}
-	return decodeDocument(b)
+	d, err := decodeDocument(b)
+	if err != nil {
+		return nil, err
+	}
+	sum := md5.Sum(b)
+	d.contentHash = hex.EncodeToString(sum[:])
+	return d, nil
 }
 
 // writeDocument stores a version that must not exist yet on the site.

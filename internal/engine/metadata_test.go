@@ -2,9 +2,11 @@ package engine
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator/fault"
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator/openstacksim"
 )
@@ -63,5 +65,32 @@ func TestPushRecreatesAMissingPeerContainer(t *testing.T) {
 	}
 	if left := versionsOn(w, "site-b", g.ID); len(left) != 1 || left[0] != versionObject(g.ID, 2) {
 		t.Fatalf("site-b holds %v, want version 2", left)
+	}
+}
+
+// A peer copy at the newest version but with other bytes is read and found
+// damaged: the content hash spares the read only when the bytes are the
+// same.
+func TestDamagedPeerCopyIsFoundDespiteTheHashShortcut(t *testing.T) {
+	ctx := context.Background()
+	w, e := testWorld(t, false)
+	g := createGuideGroup(t, e)
+	b := w.Site("site-b")
+	project, _ := b.ProjectID(simulator.Project)
+	name := versionObject(g.ID, 1)
+	data, ok := b.Object(container, name)
+	if !ok {
+		t.Fatalf("site-b holds no %s", name)
+	}
+	b.PutObject(project, container, name, []byte(strings.Replace(string(data), "prod-web-app", "tampered", 1)))
+	got, err := New(e.cfg).GetGroup(ctx, g.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(got.Drift, func(d string) bool { return strings.Contains(d, "the metadata on site-b is damaged") }) {
+		t.Fatalf("drift %q, want the damaged copy on site-b", got.Drift)
+	}
+	if n := b.Faults().Count("GET", "/protector/"+name); n != 1 {
+		t.Fatalf("site-b's copy was read %d times, want once", n)
 	}
 }

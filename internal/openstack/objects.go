@@ -75,25 +75,48 @@ const listPageSize = 1000
 // following Swift's marker paging to the end. ErrNotFound when the container
 // does not exist.
 func (s *Site) ListObjects(ctx context.Context, container, prefix string) ([]string, error) {
+	infos, err := s.ListObjectInfo(ctx, container, prefix)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(infos))
+	for i, o := range infos {
+		names[i] = o.Name
+	}
+	return names, nil
+}
+
+// ObjectInfo is an object as a container listing shows it.
+type ObjectInfo struct {
+	Name string
+	// Hash is the MD5 of the content, in hex (Swift's ETag).
+	Hash string
+}
+
+// ListObjectInfo is ListObjects with each object's content hash, which
+// tells whether two objects hold the same bytes without reading them.
+func (s *Site) ListObjectInfo(ctx context.Context, container, prefix string) ([]ObjectInfo, error) {
 	sc, err := s.main.serviceClient(ctx, serviceObject)
 	if err != nil {
 		return nil, err
 	}
 	op := fmt.Sprintf("list objects %s/%s*", container, prefix)
-	var names []string
+	var out []ObjectInfo
 	opts := objects.ListOpts{Prefix: prefix, Format: "json", Limit: listPageSize}
 	err = objects.List(sc, container, opts).EachPage(ctx, func(_ context.Context, page pagination.Page) (bool, error) {
-		batch, err := objects.ExtractNames(page)
+		batch, err := objects.ExtractInfo(page)
 		if err != nil {
 			return false, err
 		}
-		names = append(names, batch...)
+		for _, o := range batch {
+			out = append(out, ObjectInfo{Name: o.Name, Hash: o.Hash})
+		}
 		return len(batch) == listPageSize, nil
 	})
 	if err != nil {
 		return nil, s.wrap(op, err)
 	}
-	return names, nil
+	return out, nil
 }
 
 // DeleteObject deletes an object. ErrNotFound when it does not exist; the

@@ -2,6 +2,8 @@ package openstack
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -715,6 +717,10 @@ func TestObjectStorage(t *testing.T) {
 	all, err := s.ListObjects(ctx, c, "")
 	if err != nil || len(all) != 4 {
 		t.Errorf("ListObjects all = %v, %v", all, err)
+	}
+	infos, err := s.ListObjectInfo(ctx, c, "groups/pg-web/v2")
+	if sum := md5.Sum([]byte("overwritten")); err != nil || len(infos) != 1 || infos[0].Hash != hex.EncodeToString(sum[:]) {
+		t.Errorf("ListObjectInfo = %+v, %v; want the MD5 of the content", infos, err)
 	}
 	if err := s.DeleteObject(ctx, c, "groups/pg-web/v2"); err != nil {
 		t.Fatal(err)
