@@ -59,6 +59,10 @@ var (
 // currentEngine runs TF_ACC_TERRAFORM_PATH version once per test binary.
 func currentEngine(t *testing.T) testEngine {
 	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		// Without TF_ACC no engine runs: the test is an acceptance test.
+		t.Skip("acceptance test: set TF_ACC=1 (see DESIGN.md, Toolchain facts)")
+	}
 	engineOnce.Do(func() {
 		bin := os.Getenv("TF_ACC_TERRAFORM_PATH")
 		if bin == "" {
