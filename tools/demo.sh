@@ -109,5 +109,17 @@ tf output
 step "tofu destroy"
 tf destroy -auto-approve -input=false -compact-warnings
 
+# The simulated arrays check every exchange against Pure's OpenAPI spec;
+# protector-sim exits 3 when one did not conform.
+step "stopping protector-sim"
+kill -TERM "$sim_pid"
+sim_rc=0
+wait "$sim_pid" || sim_rc=$?
+sim_pid=
+if [ "$sim_rc" -ne 0 ]; then
+  echo "protector-sim exited with status $sim_rc (3: a FlashArray exchange the REST 2.26 spec does not allow)" >&2
+  exit "$sim_rc"
+fi
+
 ok=1
 step "demo done"
