@@ -215,7 +215,7 @@ func (p *protectorProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 	siteAttrs["admin"] = schema.SingleNestedAttribute{
 		Optional: true,
 		MarkdownDescription: "An admin credential of the site, used **only** for the reads Cinder and Nova allow to admins: a volume type's " +
-			"`replication_type` extra spec (eligibility), a volume's backend host (`os-vol-host-attr:host`) and group specs. " +
+			"`replication_type` extra spec (eligibility) and a volume's backend host (`os-vol-host-attr:host`). " +
 			"Without it those checks are reported as warnings at plan and left to Cinder at apply. Fields not set " +
 			"(no `cloud` and no `auth_url`) are taken from the site's own entry, so `admin = { username = \"admin\", password = \"...\" }` works.",
 		Attributes: credentialAttributes("the admin credential"),

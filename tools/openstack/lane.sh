@@ -49,7 +49,7 @@ teardown() {
   "$HERE/down.sh" || status=1
   echo "== teardown took $((SECONDS - start)) s"
   local left
-  left=$(pgrep -f "$REPO/tools/openstack/py/launch.py|/usr/sbin/mariadbd --no-defaults --user=root --datadir=$OS_DIR" || true)
+  left=$(pgrep -f "$REPO/tools/openstack/py/launch.py|/usr/sbin/mariadbd --no-defaults --user=root --datadir=$OS_DIR|beam.smp.*$OS_DIR/rabbitmq|/usr/bin/epmd -address 127.0.0.1" || true)
   if [ -n "$left" ]; then
     echo "processes left behind: $left" >&2
     status=1

@@ -46,9 +46,13 @@ wait_http() { # URL SECONDS
 # api-paste.ini and resource_filters.json ship in cinder-common and
 # nova-common, whose maintainer scripts set up databases: take the files
 # from the .debs instead of installing them.
+# The .debs are kept in the tools cache, so only the first bring-up downloads them.
 paste_files() {
-  (cd "$OS_DIR/debs" && apt-get download -q cinder-common nova-common >/dev/null &&
-    for f in *.deb; do dpkg-deb -x "$f" x; done)
+  local cache=${PROTECTOR_TOOLS_CACHE:-$HOME/.cache/terraform-provider-protector}/debs
+  mkdir -p "$cache"
+  (cd "$cache" && { ls cinder-common_*.deb nova-common_*.deb >/dev/null 2>&1 ||
+    apt-get download -q cinder-common nova-common >/dev/null; })
+  (cd "$OS_DIR/debs" && for f in "$cache"/cinder-common_*.deb "$cache"/nova-common_*.deb; do dpkg-deb -x "$f" x; done)
   cp "$OS_DIR/debs/x/usr/share/cinder-common/api-paste.ini" "$OS_DIR/lib/cinder-api-paste.ini"
   cp "$OS_DIR/debs/x/usr/share/nova-common/api-paste.ini" "$OS_DIR/lib/nova-api-paste.ini"
   cp "$OS_DIR/debs/x/etc/cinder/resource_filters.json" "$OS_DIR/lib/resource_filters.json"
