@@ -9,6 +9,7 @@ package provider
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -77,6 +78,41 @@ func expectVersions(w *accWorld, groupID *string, siteA, siteB string) func(*ter
 		}
 		return nil
 	}
+}
+
+// worldSummary describes what exists on both sites and both arrays: each
+// site's live consistency groups with their status and volumes, its
+// protector objects (metadata versions, pending records, name
+// reservations), and the Pure protection groups of site-a's consistency
+// groups on flasharray-a and, replicated, on flasharray-b. Equal summaries
+// before and after a failed run prove it changed nothing.
+func worldSummary(w *accWorld) string {
+	var b strings.Builder
+	var pureGroups []string
+	for _, site := range []string{simulator.SiteA, simulator.SiteB} {
+		for _, g := range w.Site(site).Groups() {
+			if g.Status == "deleted" {
+				continue
+			}
+			vols := slices.Clone(g.VolumeIDs)
+			slices.Sort(vols)
+			fmt.Fprintf(&b, "%s group %s %s volumes=%v\n", site, g.ID, g.Status, vols)
+			if site == simulator.SiteA {
+				pureGroups = append(pureGroups, simulator.ConsistencyGroupPGName(g.ID))
+			}
+		}
+		fmt.Fprintf(&b, "%s objects %v\n", site, w.Site(site).Objects("protector", ""))
+	}
+	for _, name := range pureGroups {
+		for _, at := range [][2]string{{simulator.ArrayA, name}, {simulator.ArrayB, simulator.ArrayA + ":" + name}} {
+			array, pgName := at[0], at[1]
+			if pg, ok := w.Array(array).ProtectionGroup(pgName); ok {
+				fmt.Fprintf(&b, "%s pg %s destroyed=%t replication=%t every %s volumes=%v targets=%v\n",
+					array, pgName, pg.Destroyed, pg.ReplicationEnabled, pg.ReplicationFrequency, pg.Volumes, pg.Targets)
+			}
+		}
+	}
+	return b.String()
 }
 
 // TestAccFault_peerUnreachableAtPlan: with site-b down, creating a group,
@@ -287,6 +323,28 @@ resource "protector_replication_policy" "web" {
 `, w.arrayURL(simulator.ArrayA), w.arrayURL(simulator.ArrayB), pureGroup)
 }
 
+// expectPolicyNotAttached checks what a policy create that failed on
+// flasharray-b leaves: no metadata version on either site records a policy
+// (both hold only version 1), flasharray-a keeps the Pure group it made,
+// and flasharray-b has not allowed it.
+func expectPolicyNotAttached(t *testing.T, w *accWorld, groupID, pureGroup string) {
+	t.Helper()
+	for _, site := range []string{simulator.SiteA, simulator.SiteB} {
+		if v := metadataVersions(w.Site(site), groupID); strings.Join(v, ",") != "1" {
+			t.Errorf("site %s: the failed attach left metadata versions %v, want only 1", site, v)
+		}
+	}
+	pg, ok := w.Array(simulator.ArrayA).ProtectionGroup(pureGroup)
+	if !ok || pg.Destroyed {
+		t.Errorf("flasharray-a has no %s: the failure came after creating it", pureGroup)
+	}
+	for _, target := range pg.Targets {
+		if target.Name == simulator.ArrayB && target.Allowed {
+			t.Errorf("flasharray-b allowed %s although the allow failed", pureGroup)
+		}
+	}
+}
+
 // TestAccFault_arrayLostWhileAttachingPolicy: the secondary FlashArray
 // becomes unreachable, or rejects its API token, at the moment the policy
 // allows the Pure protection group on it. The apply fails naming the array;
@@ -345,12 +403,7 @@ func TestAccFault_arrayLostWhileAttachingPolicy(t *testing.T) {
 					},
 					{
 						PreConfig: func() {
-							if v := metadataVersions(w.Site(simulator.SiteA), groupID); strings.Join(v, ",") != "1" {
-								t.Errorf("the failed attach wrote metadata versions %v, want only 1", v)
-							}
-							if _, ok := arrayA.ProtectionGroup(pureGroup); !ok {
-								t.Errorf("flasharray-a has no %s: the failure was expected after creating it", pureGroup)
-							}
+							expectPolicyNotAttached(t, w, groupID, pureGroup)
 							arrayB.Faults().Clear()
 						},
 						Config: config,
@@ -381,7 +434,9 @@ func TestAccFault_arrayLostWhileAttachingPolicy(t *testing.T) {
 // whole backoff without it (2 retries) is honoured, or the apply would run
 // out of retries; a 503 that does not end fails with an error naming the
 // site or array and the retries, after max_retries+1 attempts per request
-// (the count is a multiple of it: several resources read in parallel).
+// (the count is a multiple of it: several resources read in parallel),
+// having changed nothing on either site or array; the state still plans
+// the change, and the apply once the fault is cleared makes it.
 func TestAccFault_retries(t *testing.T) {
 	const maxRetries = 2
 	type target struct {
@@ -409,6 +464,8 @@ func TestAccFault_retries(t *testing.T) {
 			}
 			busy := `{"message":"Service busy, injected"}`
 			mark := 0
+			var rateLimited atomic.Int32
+			var before string
 			tfresource.Test(t, tfresource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []tfresource.TestStep{
@@ -427,13 +484,21 @@ func TestAccFault_retries(t *testing.T) {
 					{
 						PreConfig: func() {
 							inj.Add(fault.Rule{Method: tc.method, PathContains: tc.path, For: 3 * time.Second, Status: http.StatusTooManyRequests,
-								Header: http.Header{"Retry-After": {"3"}}, Body: `{"message":"Too many requests, injected"}`})
+								Header: http.Header{"Retry-After": {"3"}}, Body: `{"message":"Too many requests, injected"}`,
+								Do: func() { rateLimited.Add(1) }})
 						},
 						Config: config("rate limited"),
+						Check: func(*terraform.State) error {
+							if rateLimited.Load() == 0 {
+								return fmt.Errorf("no request to %s %s was answered 429: the rate limit was never met", tc.method, tc.path)
+							}
+							return nil
+						},
 					},
 					{
 						PreConfig: func() {
 							inj.Clear()
+							before = worldSummary(w)
 							mark = len(inj.Requests())
 							inj.Add(fault.Rule{Method: tc.method, PathContains: tc.path, Status: http.StatusServiceUnavailable, Body: busy})
 						},
@@ -449,9 +514,18 @@ func TestAccFault_retries(t *testing.T) {
 							if n == 0 || n%(maxRetries+1) != 0 {
 								t.Errorf("%d requests to %s %s, want a multiple of max_retries+1 = %d", n, tc.method, tc.path, maxRetries+1)
 							}
+							if after := worldSummary(w); after != before {
+								t.Errorf("the failed run changed the sites or arrays:\nbefore:\n%s\nafter:\n%s", before, after)
+							}
 							inj.Clear()
 						},
 						Config: config("down") + memberHCL("web2", simulator.WebServer2ID),
+						// The state still holds the last good apply: the
+						// description is changed and web2 made now.
+						ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+							plancheck.ExpectResourceAction(groupAddr, plancheck.ResourceActionUpdate),
+							plancheck.ExpectResourceAction("protector_member.web2", plancheck.ResourceActionCreate),
+						}},
 						ConfigStateChecks: []statecheck.StateCheck{
 							statecheck.ExpectKnownValue(groupAddr, tfjsonpath.New("description"), knownvalue.StringExact("down")),
 						},
@@ -673,10 +747,11 @@ func TestAccFault_policySlowerThanTimeout(t *testing.T) {
 	policy := strings.Replace(policyWithNameHCL(w, pureGroup), "  rpo_minutes          = 15\n",
 		"  rpo_minutes          = 15\n  timeouts {\n    create = \"3s\"\n  }\n", 1)
 	arrayB := w.Array(simulator.ArrayB).Faults()
+	var groupID string
 	tfresource.Test(t, tfresource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []tfresource.TestStep{
-			{Config: base},
+			{Config: base, Check: capture(groupAddr, "id", &groupID)},
 			{
 				PreConfig: func() { arrayB.Add(fault.Rule{Method: http.MethodPatch, Times: 1, Hang: true}) },
 				Config:    base + policy,
@@ -684,12 +759,14 @@ func TestAccFault_policySlowerThanTimeout(t *testing.T) {
 					`[\s\S]*Pure protection group ` + pureGroup + ` on flasharray-a was made by the provider and is kept`),
 			},
 			{
-				Config: base + policy,
+				PreConfig: func() { expectPolicyNotAttached(t, w, groupID, pureGroup) },
+				Config:    base + policy,
 				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(policyAddr, plancheck.ResourceActionCreate),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("target_allowed"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("metadata_version"), knownvalue.Int64Exact(2)),
 				},
 			},
 		},

@@ -42,7 +42,7 @@ provider "protector" {
 		Steps: []tfresource.TestStep{
 			{
 				Config:      provider("") + rest,
-				ExpectError: wrapped(`(?s)certificate`),
+				ExpectError: wrapped(`FlashArray https://127\.0\.0\.1:\d+[\s\S]*x509: certificate signed by unknown authority`),
 			},
 			{
 				Config: provider(fmt.Sprintf("flasharray_ca_file = %q", w.caFile)) + rest,

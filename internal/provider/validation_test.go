@@ -254,6 +254,8 @@ resource "protector_member" "m" {
 			`primary_fa_url = "http://.*" is not an https:// URL`},
 		{policy(urls + "  pure_pg_name = \"pg_prod_web\"\n"), `pure_pg_name = "pg_prod_web" is not a Purity name`},
 		{policy(urls + "  replication_interval = 60\n"), `replication_interval value must be between 300 and 604800`},
+		{policy(urls + "  rpo_minutes = 525601\n"), `rpo_minutes value must be between 1 and 525600`},
+		{policy(urls + "  rpo_minutes = 0\n"), `rpo_minutes value must be between 1 and 525600`},
 		{policy(urls + "  replication_interval = 3600\n  rpo_minutes = 15\n"), `Set rpo_minutes to at least 60, or replication_interval to at most 900`},
 		{policy(urls + "  primary_fa_token = \"a\"\n  primary_fa_token_wo = \"b\"\n"), `Attribute "primary_fa_token" cannot be specified when "primary_fa_token_wo" is specified`},
 		{policy(urls + "  secondary_fa_token_wo_version = 2\n"), `Attribute "secondary_fa_token_wo" must be specified when "secondary_fa_token_wo_version" is specified`},
