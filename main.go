@@ -3,7 +3,11 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"log"
+	"os"
+	"runtime/pprof"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
@@ -18,11 +22,48 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
 
+	// PROTECTOR_CPUPROFILE=PREFIX writes a CPU profile of each provider
+	// process to PREFIX.<pid> (OpenTofu starts several per command), for
+	// finding where a benchmark's time goes.
+	if prefix := os.Getenv("PROTECTOR_CPUPROFILE"); prefix != "" {
+		f, err := os.Create(fmt.Sprintf("%s.%d", prefix, os.Getpid()))
+		if err != nil {
+			log.Fatal(err.Error())
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err.Error())
+		}
+		defer pprof.StopCPUProfile()
+	}
+
+	if !debug {
+		silenceUnreadLogs()
+	}
+
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address: "registry.terraform.io/protector-dr/protector",
 		Debug:   debug,
 	})
 	if err != nil {
 		log.Fatal(err.Error())
+	}
+}
+
+// silenceUnreadLogs turns the SDK's and the provider's logging off when no
+// TF_LOG* variable asks for logs. The plugin libraries log at TRACE unless
+// told otherwise, and OpenTofu or Terraform (which pass their environment to
+// the provider) then parse every line only to drop it: a third of the
+// provider's CPU in a 100-member plan (tools/bench-results.md).
+func silenceUnreadLogs() {
+	for _, kv := range os.Environ() {
+		name, value, _ := strings.Cut(kv, "=")
+		if value != "" && (strings.HasPrefix(name, "TF_LOG") || name == "TF_ACC_LOG_PATH") {
+			return
+		}
+	}
+	for _, name := range []string{"TF_LOG_SDK", "TF_LOG_PROVIDER"} {
+		if err := os.Setenv(name, "off"); err != nil {
+			log.Fatal(err.Error())
+		}
 	}
 }
