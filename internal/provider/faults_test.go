@@ -329,10 +329,8 @@ resource "protector_replication_policy" "web" {
 // and flasharray-b has not allowed it.
 func expectPolicyNotAttached(t *testing.T, w *accWorld, groupID, pureGroup string) {
 	t.Helper()
-	for _, site := range []string{simulator.SiteA, simulator.SiteB} {
-		if v := metadataVersions(w.Site(site), groupID); strings.Join(v, ",") != "1" {
-			t.Errorf("site %s: the failed attach left metadata versions %v, want only 1", site, v)
-		}
+	if err := expectVersions(w, &groupID, "1", "1")(nil); err != nil {
+		t.Errorf("the failed attach wrote metadata: %v", err)
 	}
 	pg, ok := w.Array(simulator.ArrayA).ProtectionGroup(pureGroup)
 	if !ok || pg.Destroyed {

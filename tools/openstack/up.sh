@@ -45,10 +45,10 @@ wait_http() { # URL SECONDS
 
 # api-paste.ini and resource_filters.json ship in cinder-common and
 # nova-common, whose maintainer scripts set up databases: take the files
-# from the .debs instead of installing them.
-# The .debs are kept in the tools cache, so only the first bring-up downloads them.
+# from the .debs instead of installing them. The .debs are kept in the tools
+# cache (as in install-tools.sh), so only the first bring-up downloads them.
 paste_files() {
-  local cache=${PROTECTOR_TOOLS_CACHE:-$HOME/.cache/terraform-provider-protector}/debs
+  local cache=${PROTECTOR_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-protector}/debs
   mkdir -p "$cache"
   (cd "$cache" && { ls cinder-common_*.deb nova-common_*.deb >/dev/null 2>&1 ||
     apt-get download -q cinder-common nova-common >/dev/null; })
