@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 
@@ -39,6 +40,7 @@ func main() {
 	if !debug {
 		silenceUnreadLogs()
 	}
+	tuneGC()
 
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address: "registry.terraform.io/protector-dr/protector",
@@ -65,5 +67,28 @@ func silenceUnreadLogs() {
 		if err := os.Setenv(name, "off"); err != nil {
 			log.Fatal(err.Error())
 		}
+	}
+}
+
+// The garbage collector's settings unless GOGC or GOMEMLIMIT say otherwise.
+const (
+	gcPercent     = 400
+	gcMemoryLimit = 512 << 20
+)
+
+// tuneGC lets the heap grow to five times what is live before a collection
+// (Go's default is twice). A provider process lives for one command and its
+// heap starts at a few MiB, so the default collects dozens of times while
+// a plan decodes each resource's state. Measured on a 100-member plan (20
+// ms latency, median of 8), 400 took the plan's CPU, OpenTofu's and the
+// provider's, from 1.61 s to 1.33 s and its wall time from 1.14 s to 1.00 s;
+// tools/bench-results.md has the peak memory it costs. The soft limit
+// makes a large run collect more often rather than grow past 512 MiB.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(gcMemoryLimit)
 	}
 }

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"math"
 	"os"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -38,4 +40,38 @@ func TestSilenceUnreadLogs(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestTuneGC(t *testing.T) {
+	// Restore the test binary's own settings afterwards.
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
+
+	t.Run("defaults", func(t *testing.T) {
+		t.Setenv("GOGC", "")
+		t.Setenv("GOMEMLIMIT", "")
+		debug.SetGCPercent(100)
+		debug.SetMemoryLimit(math.MaxInt64)
+		tuneGC()
+		if got := debug.SetGCPercent(100); got != gcPercent {
+			t.Errorf("GC percent %d, want %d", got, gcPercent)
+		}
+		if got := debug.SetMemoryLimit(-1); got != gcMemoryLimit {
+			t.Errorf("memory limit %d, want %d", got, gcMemoryLimit)
+		}
+	})
+	t.Run("the user's GOGC and GOMEMLIMIT win", func(t *testing.T) {
+		// The runtime read them at start; tuneGC must leave them alone.
+		t.Setenv("GOGC", "150")
+		t.Setenv("GOMEMLIMIT", "1GiB")
+		debug.SetGCPercent(150)
+		debug.SetMemoryLimit(1 << 30)
+		tuneGC()
+		if got := debug.SetGCPercent(100); got != 150 {
+			t.Errorf("GC percent %d, want the user's 150", got)
+		}
+		if got := debug.SetMemoryLimit(-1); got != 1<<30 {
+			t.Errorf("memory limit %d, want the user's 1 GiB", got)
+		}
+	})
 }

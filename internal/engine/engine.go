@@ -73,8 +73,9 @@ func (e *Engine) site(name string) (*openstack.Site, error) {
 		return nil, &Error{Kind: KindInvalid, Detail: "a site name is empty"}
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	if s, ok := e.sites[name]; ok {
+	s, ok := e.sites[name]
+	e.mu.Unlock()
+	if ok {
 		return s, nil
 	}
 	conn := e.cfg.Sites[name]
@@ -106,10 +107,19 @@ func (e *Engine) site(name string) (*openstack.Site, error) {
 	if e.cfg.Logger != nil {
 		cfg.Logger = func(ctx context.Context, msg string, kv map[string]any) { e.cfg.Logger.Debug(ctx, msg, kv) }
 	}
+	// Built outside the lock: reading clouds.yaml and the TLS settings must
+	// not hold up the other site's and the arrays' first requests.
 	s, err := openstack.New(cfg)
 	if err != nil {
 		return nil, &Error{Kind: KindInvalid, Site: name, Detail: err.Error(),
 			Fix: fmt.Sprintf("Configure site %q in the provider's sites, or add a clouds.yaml entry named %q", name, name), Err: err}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if first, ok := e.sites[name]; ok {
+		// Another caller built it meanwhile: one client per site, so its
+		// token is shared.
+		return first, nil
 	}
 	e.sites[name] = s
 	return s, nil
@@ -161,22 +171,25 @@ func (e *Engine) knownSites() []string {
 // from the endpoint, else from the configuration or an earlier operation.
 func (e *Engine) array(ep ArrayEndpoint) (*flasharray.Client, error) {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	token := ep.APIToken
 	if token == "" {
 		token = e.tokens[ep.URL]
 	} else {
 		e.tokens[ep.URL] = token
 	}
+	key := ep.URL + "\x00" + token
+	c, ok := e.arrays[key]
+	e.mu.Unlock()
 	if token == "" {
 		return nil, &Error{Kind: KindArray, Object: ep.URL,
 			Detail: fmt.Sprintf("no API token is known for FlashArray %s", ep.URL),
 			Fix:    "Give the token in the replication policy or in the provider's flasharrays block"}
 	}
-	key := ep.URL + "\x00" + token
-	if c, ok := e.arrays[key]; ok {
+	if ok {
 		return c, nil
 	}
+	// Built outside the lock: the first load of the system's CA roots takes
+	// tens of milliseconds, which the sites' first requests must not wait for.
 	c, err := flasharray.New(flasharray.Config{
 		URL:            ep.URL,
 		APIToken:       token,
@@ -190,6 +203,11 @@ func (e *Engine) array(ep ArrayEndpoint) (*flasharray.Client, error) {
 	})
 	if err != nil {
 		return nil, &Error{Kind: KindArray, Object: ep.URL, Detail: err.Error(), Err: err}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if first, ok := e.arrays[key]; ok {
+		return first, nil
 	}
 	e.arrays[key] = c
 	return c, nil

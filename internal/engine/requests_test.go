@@ -70,8 +70,11 @@ func TestMemberRefreshReadsTheGroupOnce(t *testing.T) {
 	if got := len(a.Requests()); got != perGroup {
 		t.Fatalf("refreshing %d members made %d requests to site-a (%v), want %d", len(members), got, a.Requests(), perGroup)
 	}
-	if got := a.Count("GET", "/servers/detail"); got != 1 {
+	if got := a.Count("GET", "/servers"); got != 1 {
 		t.Fatalf("%d server listings for %d members, want 1", got, len(members))
+	}
+	if got := a.Count("GET", "/servers/detail"); got != 0 {
+		t.Fatalf("%d detailed server listings, want the short one (ids are all a refresh needs)", got)
 	}
 	// site-b: token, the secondary consistency group, the version listing.
 	// Its newest version has the same content hash as site-a's, so it is

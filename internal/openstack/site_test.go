@@ -862,4 +862,7 @@ func TestServerIDs(t *testing.T) {
 	if n := sim.Faults().Count("GET", "/servers"); n != 1 {
 		t.Fatalf("listing 3 servers took %d requests, want 1", n)
 	}
+	if n := sim.Faults().Count("GET", "/servers/detail"); n != 0 {
+		t.Fatalf("%d detailed listings, want the short one", n)
+	}
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack/blockstorage/v3/volumes"
 	"github.com/gophercloud/gophercloud/v2/openstack/blockstorage/v3/volumetypes"
-	"github.com/gophercloud/gophercloud/v2/pagination"
 
 	"github.com/protector-dr/terraform-provider-protector/internal/openstack/blockstorage/grouptypes"
 )
@@ -132,17 +131,20 @@ func (s *Site) VolumesInGroup(ctx context.Context, groupID string) ([]Volume, er
 	if err != nil {
 		return nil, err
 	}
-	opts := volumeListOpts{GroupID: groupID, AllTenants: r == s.admin}
+	query, err := volumeListOpts{GroupID: groupID, AllTenants: r == s.admin}.ToVolumeListQuery()
+	if err != nil {
+		return nil, s.wrap(op, err)
+	}
+	type page struct {
+		Volumes []volumeView       `json:"volumes"`
+		Links   []gophercloud.Link `json:"volumes_links"`
+	}
 	var out []Volume
-	err = volumes.List(c, opts).EachPage(ctx, func(_ context.Context, p pagination.Page) (bool, error) {
-		var vs []volumeView
-		if err := volumes.ExtractVolumesInto(p, &vs); err != nil {
-			return false, err
-		}
-		for _, v := range vs {
+	err = listPages(ctx, c, c.ServiceURL("volumes", "detail")+query, func(p *page) []gophercloud.Link {
+		for _, v := range p.Volumes {
 			out = append(out, v.volume())
 		}
-		return true, nil
+		return p.Links
 	})
 	if err != nil {
 		return nil, s.wrap(op, err)

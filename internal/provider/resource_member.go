@@ -155,10 +155,17 @@ func (r *memberResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 // planRepair proposes the repair of a member whose refresh found drift, or
 // fails the plan with the reason when an apply cannot repair it.
 func (r *memberResource) planRepair(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	// Most plans find no drift: look at that one attribute before decoding
+	// the whole plan and state (a hundred members, each planned).
+	var drift types.List
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("drift"), &drift)...)
+	if resp.Diagnostics.HasError() || len(drift.Elements()) == 0 {
+		return
+	}
 	var plan, state memberModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || len(state.Drift.Elements()) == 0 {
+	if resp.Diagnostics.HasError() {
 		return
 	}
 	m, _, err := r.data.engine.GetMember(ctx, state.ProtectionGroupID.ValueString(), state.ID.ValueString())
