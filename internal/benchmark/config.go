@@ -56,8 +56,8 @@ type World struct {
 // members of group g being instances g×M .. g×M+M-1. Members depend on
 // their group's policy, as in the guide (and examples/demo).
 func ProtectorConfig(s Scenario, w World, policy bool) (string, error) {
-	if len(w.InstanceIDs) < s.TotalMembers() {
-		return "", fmt.Errorf("scenario %s needs %d instances, have %d", s, s.TotalMembers(), len(w.InstanceIDs))
+	if err := enoughInstances(s, w.InstanceIDs); err != nil {
+		return "", err
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `terraform {
@@ -85,22 +85,9 @@ resource "protector_site" "b" {
   name                   = "site-b"
   consistency_group_type = "consistency-group"
 }
-
-locals {
-  groups = %d
-  members = [
-`, w.CloudsYAML, w.CAFile, w.ArrayAURL, w.ArrayAToken, w.ArrayBURL, w.ArrayBToken, s.Groups)
-	for g := 0; g < s.Groups; g++ {
-		b.WriteString("    [\n")
-		for m := 0; m < s.Members; m++ {
-			fmt.Fprintf(&b, "      %q,\n", w.InstanceIDs[g*s.Members+m])
-		}
-		b.WriteString("    ],\n")
-	}
-	b.WriteString(`  ]
-  member_list = flatten([for g, ids in local.members : [for id in ids : { group = g, instance = id }]])
-}
-
+`, w.CloudsYAML, w.CAFile, w.ArrayAURL, w.ArrayAToken, w.ArrayBURL, w.ArrayBToken)
+	writeLocals(&b, s, w.InstanceIDs)
+	b.WriteString(`
 resource "protector_protection_group" "g" {
   count            = local.groups
   name             = "bench-${count.index}"
@@ -127,51 +114,161 @@ resource "protector_replication_policy" "p" {
 	}
 	fmt.Fprintf(&b, `
 resource "protector_member" "m" {
-  for_each            = { for m in local.member_list : m.instance => m }
+  for_each            = %s
   protection_group_id = protector_protection_group.g[each.value.group].id
   instance_id         = each.value.instance
 %s}
-`, dependsOn)
+`, MemberForEach, dependsOn)
 	return b.String(), nil
 }
 
-// BaselineConfig is the same graph made of terraform_data: two sites, G
-// groups depending on them, with policy G policies, and G×M members
-// depending on their group (and the policies). Its plan is what OpenTofu
-// itself costs for that many resources.
-func BaselineConfig(s Scenario, policy bool) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, `resource "terraform_data" "site" {
-  count = 2
-  input = "site-${count.index}"
+// MemberForEach is the for_each of the members in every configuration of a
+// scenario. OpenTofu evaluates it again for each instance (O(N²) in the
+// members), so a baseline without it would understate OpenTofu's cost.
+const MemberForEach = "{ for m in local.member_list : m.instance => m }"
+
+func enoughInstances(s Scenario, ids []string) error {
+	if len(ids) < s.TotalMembers() {
+		return fmt.Errorf("scenario %s needs %d instances, have %d", s, s.TotalMembers(), len(ids))
+	}
+	return nil
 }
 
-resource "terraform_data" "group" {
-  count = %d
-  input = { name = "bench-${count.index}", sites = terraform_data.site[*].id }
-}
+// writeLocals writes the locals every configuration of a scenario shares:
+// the groups' count, the instance ids of each group and their flattened
+// list, which the members' for_each reads.
+func writeLocals(b *strings.Builder, s Scenario, ids []string) {
+	fmt.Fprintf(b, `
+locals {
+  groups = %d
+  members = [
 `, s.Groups)
+	for g := 0; g < s.Groups; g++ {
+		b.WriteString("    [\n")
+		for m := 0; m < s.Members; m++ {
+			fmt.Fprintf(b, "      %q,\n", ids[g*s.Members+m])
+		}
+		b.WriteString("    ],\n")
+	}
+	b.WriteString(`  ]
+  member_list = flatten([for g, ids in local.members : [for id in ids : { group = g, instance = id }]])
+}
+`)
+}
+
+// BaselineConfig is the same graph made of terraform_data: two sites, the
+// same locals, G groups depending on the sites, with policy G policies, and
+// G×M members by the same for_each, depending on their group (and the
+// policies). Its plan is what OpenTofu itself costs for that graph. ids are
+// the members' instance ids (any strings of their form do).
+func BaselineConfig(s Scenario, ids []string, policy bool) (string, error) {
+	if err := enoughInstances(s, ids); err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	b.WriteString(`resource "terraform_data" "site_a" {
+  input = "site-a"
+}
+
+resource "terraform_data" "site_b" {
+  input = "site-b"
+}
+`)
+	writeLocals(&b, s, ids)
+	b.WriteString(`
+resource "terraform_data" "group" {
+  count = local.groups
+  input = { name = "bench-${count.index}", primary_site = terraform_data.site_a.output, secondary_site = terraform_data.site_b.output }
+}
+`)
 	dependsOn := ""
 	if policy {
 		b.WriteString(`
 resource "terraform_data" "policy" {
-  count = length(terraform_data.group)
-  input = terraform_data.group[count.index].id
+  count = local.groups
+  input = { protection_group_id = terraform_data.group[count.index].id, pure_pg_name = "bench-pg-${count.index}" }
 }
 `)
 		dependsOn = "\n  depends_on = [terraform_data.policy]\n"
 	}
 	fmt.Fprintf(&b, `
 resource "terraform_data" "member" {
-  count = %d
-  input = { group = terraform_data.group[floor(count.index / %d)].id, instance = count.index }
+  for_each = %s
+  input    = { protection_group_id = terraform_data.group[each.value.group].id, instance_id = each.value.instance }
 %s}
-`, s.TotalMembers(), s.Members, dependsOn)
-	return b.String()
+`, MemberForEach, dependsOn)
+	return b.String(), nil
 }
 
-// ResourceCount is how many resources a scenario's configuration (and its
-// baseline) has.
+// PluginProvider is the source of terraform-provider-benchnull
+// (cmd/protector-bench-null), the plugin baseline's provider.
+const PluginProvider = "protector-dr/benchnull"
+
+// PluginConfig is the same graph again with terraform-provider-benchnull,
+// whose resources have the protector's schemas and no API behind them: the
+// same provider block count, locals, counts, for_each and depends_on. Its
+// plan is what any terraform-plugin-framework provider pays for that graph.
+func PluginConfig(s Scenario, ids []string, policy bool) (string, error) {
+	if err := enoughInstances(s, ids); err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `terraform {
+  required_providers {
+    benchnull = { source = %q }
+  }
+}
+
+provider "benchnull" {}
+
+resource "benchnull_site" "a" {
+  name                   = "site-a"
+  consistency_group_type = "consistency-group"
+}
+
+resource "benchnull_site" "b" {
+  name                   = "site-b"
+  consistency_group_type = "consistency-group"
+}
+`, PluginProvider)
+	writeLocals(&b, s, ids)
+	b.WriteString(`
+resource "benchnull_protection_group" "g" {
+  count            = local.groups
+  name             = "bench-${count.index}"
+  primary_site     = benchnull_site.a.name
+  secondary_site   = benchnull_site.b.name
+  replication_type = "async"
+  volume_type      = "replicated-ssd"
+}
+`)
+	dependsOn := ""
+	if policy {
+		b.WriteString(`
+resource "benchnull_replication_policy" "p" {
+  count                = local.groups
+  protection_group_id  = benchnull_protection_group.g[count.index].id
+  primary_fa_url       = "https://flasharray-a.invalid"
+  secondary_fa_url     = "https://flasharray-b.invalid"
+  pure_pg_name         = "bench-pg-${count.index}"
+  replication_interval = 300
+  rpo_minutes          = 15
+}
+`)
+		dependsOn = "\n  depends_on = [benchnull_replication_policy.p]\n"
+	}
+	fmt.Fprintf(&b, `
+resource "benchnull_member" "m" {
+  for_each            = %s
+  protection_group_id = benchnull_protection_group.g[each.value.group].id
+  instance_id         = each.value.instance
+%s}
+`, MemberForEach, dependsOn)
+	return b.String(), nil
+}
+
+// ResourceCount is how many resources a scenario's configuration (and each
+// of its baselines) has.
 func ResourceCount(s Scenario, policy bool) int {
 	n := 2 + s.Groups + s.TotalMembers()
 	if policy {

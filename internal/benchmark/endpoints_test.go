@@ -101,8 +101,12 @@ func TestConfigs(t *testing.T) {
 	if n := ResourceCount(s, true); n != 2+2+2+6 {
 		t.Errorf("ResourceCount = %d", n)
 	}
-	base := BaselineConfig(s, true)
-	for _, want := range []string{`count = 6`, `floor(count.index / 3)`, `resource "terraform_data" "policy"`} {
+	base, err := BaselineConfig(s, ids, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same members, made by the same for_each over the same locals.
+	for _, want := range []string{`"i5"`, `member_list = flatten(`, `for_each = ` + memberForEach, `resource "terraform_data" "policy"`, `depends_on = [terraform_data.policy]`} {
 		if !strings.Contains(base, want) {
 			t.Errorf("baseline lacks %s:\n%s", want, base)
 		}

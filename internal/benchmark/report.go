@@ -222,7 +222,7 @@ func (rep *Report) WriteMarkdown(w io.Writer, top int) {
 	fmt.Fprintf(w, "| Cinder group transitions | %s |\n\n", ad)
 	fmt.Fprintf(w, "Each scenario GxM is G protection groups (async, replicated-ssd) of M members; every member is a VM with a boot and a data volume. ")
 	fmt.Fprintf(w, "`plan` is `tofu plan -detailed-exitcode` right after the apply (a refresh that must find no change). ")
-	fmt.Fprintf(w, "The baseline (`tofu ...` columns) is the same graph of terraform_data resources: what OpenTofu itself costs. ")
+	fmt.Fprintf(w, "The baseline (`tofu ...` columns) is the same graph of terraform_data resources, its members made by the same locals and for_each expression (OpenTofu evaluates a for_each once per instance): what OpenTofu itself costs. ")
 	fmt.Fprintf(w, "`provider start` is `tofu validate` of the protector configuration (the plugin started, its schema read, no request made): ")
 	fmt.Fprintf(w, "a cost every command pays that the built-in terraform_data does not, shown for context and left out of the goal's floor. ")
 	fmt.Fprintf(w, "Peak RSS is the highest VmHWM of the provider processes over the three commands. ")

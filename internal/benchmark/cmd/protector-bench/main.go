@@ -207,7 +207,10 @@ func runScenario(o options, exe string, sc benchmark.Scenario) (r benchmark.Resu
 		err = writeFile(filepath.Join(work, "protector", "main.tf"), cfg)
 	}
 	if err == nil {
-		err = writeFile(filepath.Join(work, "baseline", "main.tf"), benchmark.BaselineConfig(sc, o.policy))
+		var base string
+		if base, err = benchmark.BaselineConfig(sc, ids, o.policy); err == nil {
+			err = writeFile(filepath.Join(work, "baseline", "main.tf"), base)
+		}
 	}
 	cli := filepath.Join(work, "cli.tfrc")
 	if err == nil {
