@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `make bench`: measures the provider with real OpenTofu against the
 # two-site simulator (run inside protector-bench, which counts every request
-# per site and array) at a WAN-like latency, and writes the figures to
+# per site and array) at a WAN-like latency, with two baselines (the same
+# graph of terraform_data resources, and of a framework provider with no API,
+# terraform-provider-benchnull), and writes the figures to
 # tools/bench-results.md so each change can be compared with the last.
 #
 #   tools/bench.sh                          # all scenarios, 20ms
@@ -18,8 +20,9 @@ bin="$root/build/bin"
 echo "==> installing OpenTofu (built once, cached)" >&2
 tofu=$("$root/tools/install-tools.sh" tofu)
 
-echo "==> building the provider and protector-bench into build/bin" >&2
+echo "==> building the provider, the plugin baseline's provider and protector-bench into build/bin" >&2
 build_provider "$bin"
+(cd "$root" && go build -o "$bin/terraform-provider-benchnull" ./internal/benchmark/cmd/terraform-provider-benchnull)
 (cd "$root" && go build -o "$bin/protector-bench" ./internal/benchmark/cmd/protector-bench)
 
 out=("-out" "$root/tools/bench-results.md")

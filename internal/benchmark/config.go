@@ -118,14 +118,14 @@ resource "protector_member" "m" {
   protection_group_id = protector_protection_group.g[each.value.group].id
   instance_id         = each.value.instance
 %s}
-`, MemberForEach, dependsOn)
+`, memberForEach, dependsOn)
 	return b.String(), nil
 }
 
-// MemberForEach is the for_each of the members in every configuration of a
+// memberForEach is the for_each of the members in every configuration of a
 // scenario. OpenTofu evaluates it again for each instance (O(N²) in the
 // members), so a baseline without it would understate OpenTofu's cost.
-const MemberForEach = "{ for m in local.member_list : m.instance => m }"
+const memberForEach = "{ for m in local.member_list : m.instance => m }"
 
 func enoughInstances(s Scenario, ids []string) error {
 	if len(ids) < s.TotalMembers() {
@@ -196,7 +196,7 @@ resource "terraform_data" "member" {
   for_each = %s
   input    = { protection_group_id = terraform_data.group[each.value.group].id, instance_id = each.value.instance }
 %s}
-`, MemberForEach, dependsOn)
+`, memberForEach, dependsOn)
 	return b.String(), nil
 }
 
@@ -263,7 +263,7 @@ resource "benchnull_member" "m" {
   protection_group_id = benchnull_protection_group.g[each.value.group].id
   instance_id         = each.value.instance
 %s}
-`, MemberForEach, dependsOn)
+`, memberForEach, dependsOn)
 	return b.String(), nil
 }
 

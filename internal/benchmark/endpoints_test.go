@@ -111,6 +111,55 @@ func TestConfigs(t *testing.T) {
 			t.Errorf("baseline lacks %s:\n%s", want, base)
 		}
 	}
+	plugin, err := PluginConfig(s, ids, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`source = "` + PluginProvider + `"`, `"i5"`, `member_list = flatten(`, `count            = local.groups`,
+		`resource "benchnull_member" "m" {
+  for_each            = ` + memberForEach, `depends_on = [benchnull_replication_policy.p]`} {
+		if !strings.Contains(plugin, want) {
+			t.Errorf("plugin baseline lacks %s:\n%s", want, plugin)
+		}
+	}
+	// The same graph: as many resource blocks, each type renamed.
+	cfg, _ = ProtectorConfig(s, World{InstanceIDs: ids}, true)
+	if got, want := strings.Count(plugin, "\nresource "), strings.Count(cfg, "\nresource "); got != want {
+		t.Errorf("plugin baseline has %d resource blocks, the protector configuration %d", got, want)
+	}
+	if strings.Contains(plugin, "protector_") {
+		t.Errorf("plugin baseline names a protector resource:\n%s", plugin)
+	}
+	if _, err := PluginConfig(s, ids[:5], true); err == nil {
+		t.Error("plugin baseline: too few instances accepted")
+	}
+}
+
+func TestPluginBound(t *testing.T) {
+	rep := &Report{Latency: 20 * time.Millisecond, MinRequestsPerMember: 1}
+	r := &Result{Scenario: Scenario{1, 10},
+		Ops:      []Op{{Name: "plan", Wall: 2 * time.Second}},
+		Baseline: Baseline{Plan: 500 * time.Millisecond},
+		Plugin:   Baseline{Plan: 980 * time.Millisecond}}
+	b, ok := rep.Bound(r)
+	if !ok || b.Overhead != 500*time.Millisecond || b.RoundTrips != 20*time.Millisecond {
+		t.Errorf("Bound = %+v, %v", b, ok)
+	}
+	p, ok := rep.PluginBound(r)
+	if !ok || p.Overhead != 980*time.Millisecond || p.Ratio != 2 {
+		t.Errorf("PluginBound = %+v, %v", p, ok)
+	}
+	if _, ok := rep.PluginBound(&Result{Scenario: r.Scenario, Ops: r.Ops}); ok {
+		t.Error("PluginBound without a plugin baseline")
+	}
+	var md strings.Builder
+	rep.Results = []Result{*r}
+	rep.WriteMarkdown(&md, 5)
+	for _, want := range []string{"| baseline (framework plugin, no API) | apply -, plan 0.98 s, destroy - |", "| 1x10 | 2.00 s | 0.98 s | 0.02 s | 1.00 s | +1.00 s | 2.00 |"} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("report lacks %s:\n%s", want, md.String())
+		}
+	}
 }
 
 func TestPeakInFlight(t *testing.T) {

@@ -8,8 +8,11 @@
 // `tofu plan -detailed-exitcode` and `tofu destroy`, counting the requests
 // by server and endpoint and watching the provider's peak memory; then the
 // same three commands on the same graph of terraform_data resources, which
-// is OpenTofu's own cost. It builds nothing: tools/bench.sh builds the
-// provider and passes -provider-dir and -tofu.
+// is OpenTofu's own cost, and on the same graph of terraform-provider-benchnull
+// resources (cmd/terraform-provider-benchnull), which is what the plugin
+// protocol and terraform-plugin-framework cost any provider with no API. It
+// builds nothing: tools/bench.sh builds both providers into -provider-dir
+// and passes it and -tofu.
 //
 //	protector-bench -provider-dir build/bin -tofu $(tools/install-tools.sh tofu) \
 //	    -scenarios 1x1,1x10,1x100,10x50 -latency 20ms -out tools/bench-results.md
@@ -35,7 +38,11 @@ import (
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator/fault"
 )
 
-const providerBinary = "terraform-provider-protector"
+const (
+	providerBinary = "terraform-provider-protector"
+	// pluginBinary serves the plugin baseline (benchmark.PluginProvider).
+	pluginBinary = "terraform-provider-benchnull"
+)
 
 type options struct {
 	providerDir string
@@ -58,14 +65,14 @@ func main() {
 	log.SetPrefix("protector-bench: ")
 	var o options
 	var scenarios string
-	flag.StringVar(&o.providerDir, "provider-dir", "", "directory holding the built "+providerBinary+" (required)")
+	flag.StringVar(&o.providerDir, "provider-dir", "", "directory holding the built "+providerBinary+" and "+pluginBinary+" (required)")
 	flag.StringVar(&o.tofu, "tofu", "", "path of the OpenTofu binary (required)")
 	flag.StringVar(&scenarios, "scenarios", "1x1,1x10,1x100,10x50", "comma-separated GROUPSxMEMBERS scenarios")
 	flag.DurationVar(&o.latency, "latency", 20*time.Millisecond, "latency added to every request of both sites and both arrays")
 	flag.DurationVar(&o.asyncDelay, "async-delay", 0, "duration of simulated Cinder group transitions (0: simulator default)")
 	flag.IntVar(&o.parallelism, "parallelism", 0, "OpenTofu -parallelism (0: its default, 10)")
 	flag.BoolVar(&o.policy, "policy", true, "give every group a replication policy (members depend on it)")
-	flag.BoolVar(&o.baseline, "baseline", true, "also time the terraform_data baseline")
+	flag.BoolVar(&o.baseline, "baseline", true, "also time the terraform_data and the plugin ("+pluginBinary+") baselines")
 	flag.DurationVar(&o.timeout, "timeout", 30*time.Minute, "limit of one OpenTofu command")
 	flag.BoolVar(&o.keep, "keep", false, "keep each scenario's work directory (always kept when a step fails)")
 	flag.IntVar(&o.top, "top", 12, "endpoints listed per operation in the report (the plan's are all listed)")
@@ -87,6 +94,11 @@ func main() {
 	exe := filepath.Join(o.providerDir, providerBinary)
 	if _, err := os.Stat(exe); err != nil {
 		log.Fatalf("no provider binary: %v", err)
+	}
+	if o.baseline {
+		if _, err := os.Stat(filepath.Join(o.providerDir, pluginBinary)); err != nil {
+			log.Fatalf("no plugin baseline binary (tools/bench.sh builds it; -baseline=false goes without): %v", err)
+		}
 	}
 	tofuVersion, err := tofuVersionOf(o.tofu)
 	if err != nil {
@@ -212,15 +224,22 @@ func runScenario(o options, exe string, sc benchmark.Scenario) (r benchmark.Resu
 			err = writeFile(filepath.Join(work, "baseline", "main.tf"), base)
 		}
 	}
+	if err == nil {
+		var plugin string
+		if plugin, err = benchmark.PluginConfig(sc, ids, o.policy); err == nil {
+			err = writeFile(filepath.Join(work, "plugin", "main.tf"), plugin)
+		}
+	}
 	cli := filepath.Join(work, "cli.tfrc")
 	if err == nil {
 		err = writeFile(cli, fmt.Sprintf(`provider_installation {
   dev_overrides {
     "protector-dr/protector" = %q
+    %q = %q
   }
   direct {}
 }
-`, o.providerDir))
+`, o.providerDir, benchmark.PluginProvider, o.providerDir))
 	}
 	if err != nil {
 		r.Err = err.Error()
@@ -293,7 +312,7 @@ func runScenario(o options, exe string, sc benchmark.Scenario) (r benchmark.Resu
 	// request is made): part of every command's overhead that the
 	// terraform_data baseline, built into OpenTofu, does not have.
 	if d, _, err := tf("protector", "validate", "validate"); err == nil {
-		r.Baseline.ProviderStart = d
+		r.ProviderStart = d
 	}
 
 	apply := op("apply", "apply", "-auto-approve")
@@ -310,27 +329,34 @@ func runScenario(o options, exe string, sc benchmark.Scenario) (r benchmark.Resu
 		}
 	}
 
-	if o.baseline {
+	// baseline times the three commands in dir; a failed one ends it
+	// (-detailed-exitcode fails a plan with changes too).
+	baseline := func(dir, what string, b *benchmark.Baseline) {
 		var err error
 		var steps = []struct {
 			d    *time.Duration
 			name string
 			args []string
 		}{
-			{&r.Baseline.Apply, "apply", []string{"apply", "-auto-approve"}},
-			{&r.Baseline.Plan, "plan", []string{"plan", "-detailed-exitcode"}},
-			{&r.Baseline.Destroy, "destroy", []string{"destroy", "-auto-approve"}},
+			{&b.Apply, "apply", []string{"apply", "-auto-approve"}},
+			{&b.Plan, "plan", []string{"plan", "-detailed-exitcode"}},
+			{&b.Destroy, "destroy", []string{"destroy", "-auto-approve"}},
 		}
 		for _, s := range steps {
-			*s.d, _, err = tf("baseline", s.name, s.args...)
+			*s.d, _, err = tf(dir, s.name, s.args...)
 			if err != nil {
-				r.Baseline.Err = err.Error()
-				errs = append(errs, "baseline "+s.name+": "+firstLine(err.Error()))
+				*s.d = 0 // not a measure of the graph: kept out of the floors
+				b.Err = err.Error()
+				errs = append(errs, what+" baseline "+s.name+": "+firstLine(err.Error()))
 				break
 			}
 		}
-		log.Printf("scenario %s: baseline apply %.2fs, plan %.2fs, destroy %.2fs", sc,
-			r.Baseline.Apply.Seconds(), r.Baseline.Plan.Seconds(), r.Baseline.Destroy.Seconds())
+		log.Printf("scenario %s: %s baseline apply %.2fs, plan %.2fs, destroy %.2fs", sc, what,
+			b.Apply.Seconds(), b.Plan.Seconds(), b.Destroy.Seconds())
+	}
+	if o.baseline {
+		baseline("baseline", "terraform_data", &r.Baseline)
+		baseline("plugin", "plugin", &r.Plugin)
 	}
 	r.Err = strings.Join(errs, "; ")
 	return r
