@@ -45,7 +45,8 @@ func (d *consistencyGroupDataSource) Schema(_ context.Context, _ datasource.Sche
 				"(the binding is part of the group's metadata): it is the group's id with `cg-` for `pg-`."),
 			"volume_type_name": computed("The group's volume type."),
 			"backend_name": computed("Cinder backend (`host@backend`, e.g. `pure@backend-a`) the members' volumes share, as the " +
-				"first member recorded it; else read from a volume of the group when the credential may see it (admin); else empty."),
+				"first member recorded it; else read from a volume of the group when the credential may see it (admin); else empty. " +
+				"It replaces the former `backend` attribute of `protector_protection_group` (a breaking change)."),
 			"primary_cg_id":       computed("Cinder consistency group on the primary site."),
 			"secondary_cg_id":     computed("Cinder consistency group on the secondary site; set once the secondary site's group was created."),
 			"primary_cg_status":   computed("Cinder's status of the primary group, `deleted` when it is gone."),

@@ -60,7 +60,13 @@ func (d *syncStatusDataSource) Schema(_ context.Context, _ datasource.SchemaRequ
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The guide's `protection-group sync-status` (Example 4): the metadata version on the primary site, " +
 			"the version the secondary site holds now (read from it at every refresh), and whether the two are `SYNCED`, " +
-			"`FAILED` or `UNREACHABLE`. Both versions must match before a failover.",
+			"`FAILED` or `UNREACHABLE`. Both versions must match before a failover.\n\n" +
+			"It also reports replication readiness (RPO) of async groups. These are readings that change when other " +
+			"resources change or with time, which is why they are read here on every plan and are not resource " +
+			"attributes: `local_version` replaces the former `metadata_version` of the group, policy and member resources, " +
+			"and `rpo_compliant`, `replication_lag_seconds` and `last_replicated_at` replace those of " +
+			"`protector_replication_policy` (a breaking change). Give the data source a `depends_on` on the group's policy " +
+			"and members when they are in the same configuration, so that an apply that changes them reads it after them.",
 		Attributes: map[string]schema.Attribute{
 			"protection_group_id": groupIDAttribute(),
 			"name":                schema.StringAttribute{Computed: true, MarkdownDescription: "Name of the protection group."},

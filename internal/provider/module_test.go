@@ -106,6 +106,14 @@ output "pure_pg_name" {
 output "member_ids" {
   value = module.tier.member_ids
 }
+
+output "protection_group_id" {
+  value = module.tier.protection_group_id
+}
+
+output "metadata_version" {
+  value = module.tier.metadata_version
+}
 `, module, simulator.TypeReplicatedSSD, strings.Join(quoted, ", "), w.arrayURL(simulator.ArrayA), w.arrayURL(simulator.ArrayB))
 	}
 	dir := t.TempDir()
@@ -117,7 +125,9 @@ output "member_ids" {
 
 // tierVolumes checks, after an apply, that the tier's consistency group on
 // site-a and its Pure protection group on flasharray-a hold exactly the
-// volumes of the given VMs, and that the module reports one member per VM.
+// volumes of the given VMs, that the module reports one member per VM, and
+// that its metadata_version is the newest version on site-a already (no
+// refresh needed).
 // A state check, not a Check: terraform-plugin-testing's legacy state
 // cannot hold modules.
 type tierVolumes struct {
@@ -168,6 +178,11 @@ func (c tierVolumes) check(req statecheck.CheckStateRequest) error {
 	}
 	if !sameElements(pg.Volumes, wantArray) {
 		return fmt.Errorf("protection group %s holds %v, want %v", pgName, pg.Volumes, wantArray)
+	}
+	groupID, _ := output("protection_group_id").(string)
+	versions := metadataVersions(c.w.Site(simulator.SiteA), groupID)
+	if got := fmt.Sprint(output("metadata_version")); len(versions) == 0 || got != versions[len(versions)-1] {
+		return fmt.Errorf("module metadata_version is %s after the apply, site-a holds versions %v", got, versions)
 	}
 	return nil
 }

@@ -245,6 +245,20 @@ func metadataVersions(site objectReader, groupID string) []string {
 	return out
 }
 
+// expectNewestVersion checks that the newest metadata version of a group
+// is version on both sites.
+func expectNewestVersion(w *accWorld, groupID *string, version int) func(*terraform.State) error {
+	return func(*terraform.State) error {
+		for _, site := range []string{simulator.SiteA, simulator.SiteB} {
+			versions := metadataVersions(w.view(site), *groupID)
+			if len(versions) == 0 || versions[len(versions)-1] != fmt.Sprint(version) {
+				return fmt.Errorf("site %s: metadata versions %v, want newest %d", site, versions, version)
+			}
+		}
+		return nil
+	}
+}
+
 // latestMetadata returns the newest metadata document of a group on a site.
 func latestMetadata(t *testing.T, site objectReader, groupID string) (name string, doc map[string]any) {
 	t.Helper()

@@ -15,11 +15,12 @@ import (
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
 )
 
+const syncStatusAddr = "data.protector_sync_status.web"
+
 // TestAccReplicationReadiness: a new policy is pending (within its RPO);
 // once the newest snapshot on the secondary array is older than the RPO
 // (the arrays' clocks run 20 minutes behind, so the snapshot they replicate
-// is 20 minutes old), the policy and the sync-status data source report the
-// breach.
+// is 20 minutes old), the sync-status data source reports the breach.
 func TestAccReplicationReadiness(t *testing.T) {
 	t.Parallel()
 	w := newAccWorldWith(t, simulator.Options{ArrayClockOffset: -20 * time.Minute})
@@ -38,9 +39,8 @@ data "protector_sync_status" "web" {
 				Config: config,
 				Check:  capture(groupAddr, "primary_consistency_group_id", &primaryCG),
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("rpo_compliant"), knownvalue.Bool(true)),
-					statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("last_replicated_at"), knownvalue.StringExact("")),
-					statecheck.ExpectKnownValue("data.protector_sync_status.web", tfjsonpath.New("rpo_compliant"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(syncStatusAddr, tfjsonpath.New("rpo_compliant"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(syncStatusAddr, tfjsonpath.New("last_replicated_at"), knownvalue.StringExact("")),
 				},
 			},
 			{
@@ -56,16 +56,15 @@ data "protector_sync_status" "web" {
 				},
 				Config: config,
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("rpo_compliant"), knownvalue.Bool(false)),
-					statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("replication_lag_seconds"), knownvalue.Int64Func(func(v int64) error {
+					statecheck.ExpectKnownValue(syncStatusAddr, tfjsonpath.New("rpo_compliant"), knownvalue.Bool(false)),
+					statecheck.ExpectKnownValue(syncStatusAddr, tfjsonpath.New("replication_lag_seconds"), knownvalue.Int64Func(func(v int64) error {
 						if v < 19*60 || v > 25*60 {
 							return fmt.Errorf("lag %d s, want about 20 minutes", v)
 						}
 						return nil
 					})),
-					statecheck.ExpectKnownValue(policyAddr, tfjsonpath.New("last_replicated_at"), nonEmpty),
-					statecheck.ExpectKnownValue("data.protector_sync_status.web", tfjsonpath.New("rpo_compliant"), knownvalue.Bool(false)),
-					statecheck.ExpectKnownValue("data.protector_sync_status.web", tfjsonpath.New("readiness_error"), knownvalue.StringExact("")),
+					statecheck.ExpectKnownValue(syncStatusAddr, tfjsonpath.New("last_replicated_at"), nonEmpty),
+					statecheck.ExpectKnownValue(syncStatusAddr, tfjsonpath.New("readiness_error"), knownvalue.StringExact("")),
 				},
 			},
 		},

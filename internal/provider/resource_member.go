@@ -42,7 +42,6 @@ type memberModel struct {
 	VolumeIDs         types.List   `tfsdk:"volume_ids"`
 	VolumesAdded      types.Int64  `tfsdk:"volumes_added"`
 	PrimarySite       types.String `tfsdk:"primary_site"`
-	MetadataVersion   types.Int64  `tfsdk:"metadata_version"`
 	Drift             types.List   `tfsdk:"drift"`
 
 	// Timeouts bound the long operations (the `timeouts` block).
@@ -66,7 +65,9 @@ func (r *memberResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			"another backend with \"volume on another storage backend\" (needs an admin credential to be seen at plan; " +
 			"else Cinder refuses it at apply), and any change while the peer site is down with \"remote site " +
 			"unreachable\". Destroying the member takes its volumes out of the consistency group; the VM itself is not " +
-			"affected.",
+			"affected.\n\n" +
+			"**Breaking change:** the attribute `metadata_version` was removed (every later change of the group moved it " +
+			"after the apply); the `protector_sync_status` data source reads the group's version (`local_version`) on every plan.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:            true,
@@ -113,10 +114,6 @@ func (r *memberResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			},
 			"drift": driftAttribute("volumes of the instance that left the consistency group (repaired by putting them " +
 				"back), a deleted instance or a volume retyped away from the group's type (not repairable: the plan says so)"),
-			"metadata_version": schema.Int64Attribute{
-				Computed:            true,
-				MarkdownDescription: "The group's metadata version as last read (it grows with every change of the group).",
-			},
 		},
 		Blocks: map[string]schema.Block{
 			"timeouts": timeoutsBlock(ctx, "member", "adding the instance's volumes and the metadata write (and a drift repair)",
@@ -182,7 +179,6 @@ func (r *memberResource) planRepair(ctx context.Context, req resource.ModifyPlan
 	}
 	plan.Drift = stringList(nil)
 	plan.Status = types.StringUnknown()
-	plan.MetadataVersion = types.Int64Unknown()
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
@@ -330,7 +326,6 @@ func (m *memberModel) fill(ctx context.Context, mem *engine.Member, g *engine.Gr
 	if g != nil {
 		m.ProtectionGroupID = types.StringValue(g.ID)
 		m.PrimarySite = types.StringValue(g.PrimarySite)
-		m.MetadataVersion = types.Int64Value(int64(g.MetadataVersion))
 	}
 	return diags
 }

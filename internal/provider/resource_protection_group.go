@@ -46,9 +46,7 @@ type protectionGroupModel struct {
 	FailoverCount               types.Int64  `tfsdk:"failover_count"`
 	PrimaryConsistencyGroupID   types.String `tfsdk:"primary_consistency_group_id"`
 	SecondaryConsistencyGroupID types.String `tfsdk:"secondary_consistency_group_id"`
-	MetadataVersion             types.Int64  `tfsdk:"metadata_version"`
 	CreatedAt                   types.String `tfsdk:"created_at"`
-	Backend                     types.String `tfsdk:"backend"`
 	SyncStatus                  types.String `tfsdk:"sync_status"`
 	Drift                       types.List   `tfsdk:"drift"`
 
@@ -72,10 +70,15 @@ func (r *protectionGroupResource) Schema(ctx context.Context, _ resource.SchemaR
 			"At plan the provider checks that both sites answer and that the volume type is eligible on both: it must " +
 			"carry `replication_enabled='<is> True'` and a `replication_type` of `'<in> async'` or `'<in> sync'` matching " +
 			"`replication_type` (\"volume type not eligible for replication\"). Name, sites, replication type and volume " +
-			"type are fixed at creation: changing them replaces the group. Every modification increments `metadata_version` " +
-			"and is pushed to the peer site; if the peer is unreachable the modification is refused before anything changes. " +
+			"type are fixed at creation: changing them replaces the group. Every modification writes the next metadata version " +
+			"and pushes it to the peer site; if the peer is unreachable the modification is refused before anything changes. " +
 			"Deletion cascades to the consistency groups on both sites and is refused while a DR operation " +
-			"(`failing_over`, `failing_back`) is in progress. VMs are never deleted.",
+			"(`failing_over`, `failing_back`) is in progress. VMs are never deleted.\n\n" +
+			"The group's metadata version and storage backend change when its policy or members change, so they are not " +
+			"attributes of this resource (a plan after a clean apply would show them as changed outside OpenTofu): the data " +
+			"sources `protector_sync_status` (`local_version`, `remote_version`) and `protector_consistency_group` " +
+			"(`backend_name`) read them on every plan. **Breaking change:** the attributes `metadata_version` and `backend` " +
+			"were removed from this resource; read them from those data sources.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:            true,
@@ -92,7 +95,7 @@ func (r *protectionGroupResource) Schema(ctx context.Context, _ resource.SchemaR
 				Optional:            true,
 				Computed:            true,
 				Default:             stringdefault.StaticString(""),
-				MarkdownDescription: "Informational label, stored in the metadata. Updates in place (and increments `metadata_version` on both sites).",
+				MarkdownDescription: "Informational label, stored in the metadata. Updates in place (and writes the next metadata version on both sites).",
 			},
 			"primary_site": schema.StringAttribute{
 				Required: true,
@@ -142,21 +145,10 @@ func (r *protectionGroupResource) Schema(ctx context.Context, _ resource.SchemaR
 				MarkdownDescription: "Id of the Cinder consistency group on the secondary site; set once it was created during group creation.",
 				PlanModifiers:       keep,
 			},
-			"metadata_version": schema.Int64Attribute{
-				Computed: true,
-				MarkdownDescription: "Version of the group's metadata: 1 at creation, incremented by every modification " +
-					"(members, description, policy), on the primary site and pushed to the secondary.",
-			},
 			"created_at": schema.StringAttribute{
 				Computed:            true,
 				MarkdownDescription: "When the group was created (RFC 3339).",
 				PlanModifiers:       keep,
-			},
-			"backend": schema.StringAttribute{
-				Computed: true,
-				MarkdownDescription: "Cinder storage backend (`host@backend`, e.g. `pure@backend-a`) shared by the members' " +
-					"volumes, set by the first member when the backend is visible (admin credential); empty otherwise.",
-				PlanModifiers: keep,
 			},
 			"drift": driftAttribute("a consistency group deleted on either site, the peer's metadata older than the " +
 				"primary's or damaged (the guide's `sync-force` repairs it)"),
@@ -223,7 +215,6 @@ func (r *protectionGroupResource) ModifyPlan(ctx context.Context, req resource.M
 		if len(state.Drift.Elements()) > 0 {
 			// Plan the repair: what it changes is known after apply.
 			plan.Drift = stringList(nil)
-			plan.MetadataVersion = types.Int64Unknown()
 			plan.SyncStatus = types.StringUnknown()
 			plan.PrimaryConsistencyGroupID = types.StringUnknown()
 			plan.SecondaryConsistencyGroupID = types.StringUnknown()
@@ -417,9 +408,7 @@ func (m *protectionGroupModel) fill(g *engine.Group) {
 	m.FailoverCount = types.Int64Value(int64(g.FailoverCount))
 	m.PrimaryConsistencyGroupID = types.StringValue(g.PrimaryConsistencyGroup)
 	m.SecondaryConsistencyGroupID = types.StringValue(g.SecondaryConsistencyGroup)
-	m.MetadataVersion = types.Int64Value(int64(g.MetadataVersion))
 	m.CreatedAt = timeString(g.CreatedAt)
-	m.Backend = types.StringValue(g.Backend)
 	m.SyncStatus = types.StringValue(g.Sync.Status)
 	m.Drift = stringList(g.Drift)
 }

@@ -89,7 +89,6 @@ func TestAccProtectionGroup_guide(t *testing.T) {
 					statecheck.ExpectKnownValue(groupAddr, tfjsonpath.New("primary_consistency_group_id"), nonEmpty),
 					statecheck.ExpectKnownValue(groupAddr, tfjsonpath.New("secondary_consistency_group_id"), nonEmpty),
 					statecheck.ExpectKnownValue(groupAddr, tfjsonpath.New("failover_count"), knownvalue.Int64Exact(0)),
-					statecheck.ExpectKnownValue(groupAddr, tfjsonpath.New("metadata_version"), knownvalue.Int64Exact(1)),
 					statecheck.ExpectKnownValue(groupAddr, tfjsonpath.New("sync_status"), knownvalue.StringExact("SYNCED")),
 					statecheck.ExpectKnownValue(groupAddr, tfjsonpath.New("created_at"), nonEmpty),
 				},
@@ -108,7 +107,6 @@ func TestAccProtectionGroup_guide(t *testing.T) {
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(groupAddr, tfjsonpath.New("description"), knownvalue.StringExact("Production web application tier")),
-					statecheck.ExpectKnownValue(groupAddr, tfjsonpath.New("metadata_version"), knownvalue.Int64Exact(2)),
 				},
 				Check: tfresource.ComposeTestCheckFunc(
 					tfresource.TestCheckResourceAttrPtr(groupAddr, "id", &groupID),

@@ -56,11 +56,7 @@ type replicationPolicyModel struct {
 	SecondaryArrayName  types.String `tfsdk:"secondary_array_name"`
 	ReplicationEnabled  types.Bool   `tfsdk:"replication_enabled"`
 	TargetAllowed       types.Bool   `tfsdk:"target_allowed"`
-	MetadataVersion     types.Int64  `tfsdk:"metadata_version"`
 	Drift               types.List   `tfsdk:"drift"`
-	RPOCompliant        types.Bool   `tfsdk:"rpo_compliant"`
-	ReplicationLag      types.Int64  `tfsdk:"replication_lag_seconds"`
-	LastReplicatedAt    types.String `tfsdk:"last_replicated_at"`
 
 	// The write-only tokens are null in plan and state; loadWriteOnlyTokens
 	// fills them from the configuration where it is at hand.
@@ -89,8 +85,12 @@ func (r *replicationPolicyResource) Schema(ctx context.Context, _ resource.Schem
 			"readiness or fail over.\n\n" +
 			"At plan the provider checks that both arrays answer with the tokens given and are connected for the group's " +
 			"replication type, and that `replication_interval` / `rpo_minutes` are only used with `async` groups. " +
-			"Interval and RPO update in place (and increment the group's `metadata_version`); the arrays and the Pure " +
+			"Interval and RPO update in place (and write the group's next metadata version); the arrays and the Pure " +
 			"group name are fixed.\n\n" +
+			"Replication readiness changes with time, so it is read on every plan by the `protector_sync_status` data " +
+			"source (`rpo_compliant`, `replication_lag_seconds`, `last_replicated_at`); a breached RPO is also reported " +
+			"as a warning in every plan. **Breaking change:** those three attributes and `metadata_version` were removed " +
+			"from this resource; read them from `protector_sync_status` (`local_version` for the metadata version).\n\n" +
 			"Tokens are never stored in the group's metadata. When `primary_fa_token` / `secondary_fa_token` are not " +
 			"set, the token of the provider's `flasharrays` entry with the same URL is used; configure tokens there to " +
 			"import policies.\n\n" +
@@ -188,24 +188,6 @@ func (r *replicationPolicyResource) Schema(ctx context.Context, _ resource.Schem
 			"drift": driftAttribute("on the primary array the Pure protection group (or pod) deleted, replication " +
 				"disabled, member volumes taken out of it; on the secondary array the target no longer allowed (or the pod " +
 				"no longer online there)"),
-			"rpo_compliant": schema.BoolAttribute{
-				Computed: true,
-				MarkdownDescription: "Async: whether the newest snapshot fully replicated to the secondary array is within " +
-					"`rpo_minutes` (replication readiness). Before the first snapshot arrives the clock runs from the policy's " +
-					"creation. A breach is reported as a warning in every plan. Null for sync (zero RPO).",
-			},
-			"replication_lag_seconds": schema.Int64Attribute{
-				Computed:            true,
-				MarkdownDescription: "Async: seconds since the creation of the newest snapshot fully transferred to the secondary array, as of the last refresh.",
-			},
-			"last_replicated_at": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "Async: creation time (RFC 3339) of the newest snapshot fully transferred to the secondary array; empty before the first one.",
-			},
-			"metadata_version": schema.Int64Attribute{
-				Computed:            true,
-				MarkdownDescription: "The group's metadata version after the last change of the policy.",
-			},
 		},
 		Blocks: map[string]schema.Block{
 			"timeouts": timeoutsBlock(ctx, "replication policy", "the binding on both arrays and the metadata write",
@@ -241,10 +223,6 @@ func (r *replicationPolicyResource) ModifyPlan(ctx context.Context, req resource
 			plan.Drift = stringList(nil)
 			plan.ReplicationEnabled = types.BoolUnknown()
 			plan.TargetAllowed = types.BoolUnknown()
-			plan.MetadataVersion = types.Int64Unknown()
-			plan.RPOCompliant = types.BoolUnknown()
-			plan.ReplicationLag = types.Int64Unknown()
-			plan.LastReplicatedAt = types.StringUnknown()
 			resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		}
 		if plan.sameConfig(state) {
@@ -456,9 +434,7 @@ func (m *replicationPolicyModel) fill(p *engine.Policy) {
 	m.Kind = types.StringValue(p.Kind)
 	m.PrimaryArrayName = types.StringValue(p.PrimaryArrayName)
 	m.SecondaryArrayName = types.StringValue(p.SecondaryArrayName)
-	m.MetadataVersion = types.Int64Value(int64(p.MetadataVersion))
 	m.Drift = stringList(p.Drift)
-	m.RPOCompliant, m.ReplicationLag, m.LastReplicatedAt = readinessValues(p.Readiness)
 	if p.ReplicationType == engine.ReplicationSync {
 		m.ReplicationInterval = types.Int64Null()
 		m.RPOMinutes = types.Int64Null()

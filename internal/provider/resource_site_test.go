@@ -142,7 +142,7 @@ resource "protector_protection_group" "web" {
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("protector_site.b", tfjsonpath.New("auth_url"), knownvalue.StringExact(w.Site(simulator.SiteB).AuthURL())),
 				statecheck.ExpectKnownValue("protector_protection_group.web", tfjsonpath.New("status"), knownvalue.StringExact("active")),
-				statecheck.ExpectKnownValue("protector_protection_group.web", tfjsonpath.New("metadata_version"), knownvalue.Int64Exact(1)),
+				statecheck.ExpectKnownValue("protector_protection_group.web", tfjsonpath.New("sync_status"), knownvalue.StringExact("SYNCED")),
 			},
 			Check: func(*terraform.State) error {
 				if n := len(w.Site(simulator.SiteB).Groups()); n != 1 {

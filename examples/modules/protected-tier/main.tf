@@ -39,3 +39,12 @@ resource "protector_member" "this" {
   # join the Pure group as they join the consistency group.
   depends_on = [protector_replication_policy.this]
 }
+
+# The guide's sync-status. The group's metadata version moves with every
+# change of the policy and the members, so it is read here, after them, on
+# every plan (an apply that changes them reads it again at its end).
+data "protector_sync_status" "this" {
+  protection_group_id = protector_protection_group.this.id
+
+  depends_on = [protector_replication_policy.this, protector_member.this]
+}

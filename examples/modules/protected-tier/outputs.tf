@@ -9,8 +9,13 @@ output "status" {
 }
 
 output "metadata_version" {
-  description = "Version of the group's metadata; every change bumps it and syncs it to the peer site. Read back by the next refresh."
-  value       = protector_protection_group.this.metadata_version
+  description = "Version of the group's metadata on the primary site after the policy and members of this run; every change bumps it and syncs it to the peer site."
+  value       = data.protector_sync_status.this.local_version
+}
+
+output "in_sync" {
+  description = "Whether both sites hold that metadata version, intact (the guide's sync-status)."
+  value       = data.protector_sync_status.this.in_sync
 }
 
 output "primary_consistency_group_id" {

@@ -201,7 +201,6 @@ func groupSchema(ctx context.Context) schema.Schema {
 			"failover_count":                 computedInt(),
 			"primary_consistency_group_id":   computed(),
 			"secondary_consistency_group_id": computed(),
-			"metadata_version":               schema.Int64Attribute{Computed: true},
 		},
 		Blocks: map[string]schema.Block{
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
@@ -244,7 +243,6 @@ func memberSchema(ctx context.Context) schema.Schema {
 			"volumes_added":       computedInt(),
 			"primary_site":        computed(),
 			"drift":               schema.ListAttribute{Computed: true, ElementType: types.StringType},
-			"metadata_version":    schema.Int64Attribute{Computed: true},
 		},
 		Blocks: map[string]schema.Block{
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Delete: true}),
