@@ -100,8 +100,10 @@ tf get
 step "tofu apply: sites, protection group prod-web-app, replication policy, three members"
 tf apply -auto-approve -input=false
 
-step "tofu apply -refresh-only: read back the final metadata version"
-tf apply -refresh-only -auto-approve -input=false -compact-warnings
+# The apply settled everything, the final metadata version included: the
+# next plan has nothing to do (exit 0; 2 would fail the demo).
+step "tofu plan -detailed-exitcode: nothing to do after the apply"
+tf plan -detailed-exitcode -input=false -compact-warnings
 
 step "tofu output"
 tf output

@@ -1,7 +1,7 @@
 # The root module a CI job plans to learn whether DR protection drifted
 # (ci-plan.sh). It declares what must be protected and outputs nothing that
-# other resources change: an output such as metadata_version moves with
-# every member change and would make every plan exit 2.
+# changes with time: an output of a replication lag (protector_sync_status)
+# would change in every plan and make every plan exit 2.
 
 
 terraform {

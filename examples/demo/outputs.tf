@@ -19,7 +19,7 @@ output "secondary_consistency_group_id" {
 }
 
 output "metadata_version" {
-  description = "Version of the group's metadata; every change bumps it and syncs it to the peer site."
+  description = "Version of the group's metadata after this apply's policy and member changes (protector_sync_status); every change bumps it and syncs it to the peer site."
   value       = module.prod_web_app.metadata_version
 }
 
