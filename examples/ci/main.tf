@@ -75,9 +75,12 @@ module "prod_web_app" {
   volume_type      = "replicated-ssd"
   instance_ids     = values(local.members)
 
-  primary_fa_url       = var.primary_fa_url
-  secondary_fa_url     = var.secondary_fa_url
-  pure_pg_name         = "pg-prod-web-app"
+  primary_fa_url   = var.primary_fa_url
+  secondary_fa_url = var.secondary_fa_url
+  # pure_pg_name unset: the policy binds the protection group the Pure
+  # Cinder driver made for the consistency group (consisgroup-<id>-cinder),
+  # so no second Pure group replicates the same volumes. The guide's
+  # --pure-pg-name "must match the name configured on the array".
   replication_interval = 300
   rpo_minutes          = 15
 }

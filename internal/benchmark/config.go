@@ -52,7 +52,7 @@ type World struct {
 
 // ProtectorConfig is the configuration of a scenario: both sites, G
 // protection groups (async, replicated-ssd), with Policy one replication
-// policy each (Pure protection group bench-pg-<g>), and M members each, the
+// policy each (bound to the Pure driver's group of its consistency group), and M members each, the
 // members of group g being instances g×M .. g×M+M-1. Members depend on
 // their group's policy, as in the guide (and examples/demo).
 func ProtectorConfig(s Scenario, w World, policy bool) (string, error) {
@@ -105,7 +105,6 @@ resource "protector_replication_policy" "p" {
   protection_group_id  = protector_protection_group.g[count.index].id
   primary_fa_url       = %q
   secondary_fa_url     = %q
-  pure_pg_name         = "bench-pg-${count.index}"
   replication_interval = 300
   rpo_minutes          = 15
 }
@@ -186,7 +185,7 @@ resource "terraform_data" "group" {
 		b.WriteString(`
 resource "terraform_data" "policy" {
   count = local.groups
-  input = { protection_group_id = terraform_data.group[count.index].id, pure_pg_name = "bench-pg-${count.index}" }
+  input = { protection_group_id = terraform_data.group[count.index].id }
 }
 `)
 		dependsOn = "\n  depends_on = [terraform_data.policy]\n"
@@ -250,7 +249,6 @@ resource "benchnull_replication_policy" "p" {
   protection_group_id  = benchnull_protection_group.g[count.index].id
   primary_fa_url       = "https://flasharray-a.invalid"
   secondary_fa_url     = "https://flasharray-b.invalid"
-  pure_pg_name         = "bench-pg-${count.index}"
   replication_interval = 300
   rpo_minutes          = 15
 }

@@ -74,6 +74,15 @@ func guideGroup() GroupSpec {
 		SecondarySite: "site-b", ReplicationType: ReplicationAsync, VolumeType: "replicated-ssd"}
 }
 
+// configurePureGroup makes, as an array administrator would, an empty
+// protection group on flasharray-a for a policy's pure_pg_name.
+func configurePureGroup(t *testing.T, w *simulator.World, name string) {
+	t.Helper()
+	if err := w.Array("flasharray-a").CreateProtectionGroup(name); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func arrayEndpoints(w *simulator.World) (ArrayEndpoint, ArrayEndpoint) {
 	return ArrayEndpoint{URL: w.Array("flasharray-a").URL(), APIToken: simulator.ArrayAToken},
 		ArrayEndpoint{URL: w.Array("flasharray-b").URL(), APIToken: simulator.ArrayBToken}
@@ -112,18 +121,25 @@ func TestGuideWorkflow(t *testing.T) {
 	}
 
 	a, b := arrayEndpoints(w)
-	p, err := e.CreatePolicy(ctx, PolicySpec{GroupID: g.ID, Primary: a, Secondary: b, PureGroupName: "pg-prod-web-app", ReplicationInterval: 300, RPOMinutes: 15})
+	// The guide's name exists on no array: refused before any change.
+	_, err = e.CreatePolicy(ctx, PolicySpec{GroupID: g.ID, Primary: a, Secondary: b, PureGroupName: "pg-prod-web-app", ReplicationInterval: 300, RPOMinutes: 15})
+	driver := simulator.ConsistencyGroupPGName(g.PrimaryConsistencyGroup)
+	if err == nil || !strings.Contains(err.Error(), `pure_pg_name "pg-prod-web-app" names no protection group on flasharray-a`) || !strings.Contains(err.Error(), "binds "+driver) {
+		t.Fatalf("policy on a Pure group that does not exist: %v; want refused, naming %s", err, driver)
+	}
+	if _, ok := w.Array("flasharray-a").ProtectionGroup("pg-prod-web-app"); ok {
+		t.Fatal("the refused policy created pg-prod-web-app")
+	}
+	if pg, _ := w.Array("flasharray-a").ProtectionGroup(driver); len(pg.Targets) != 0 || pg.ReplicationEnabled {
+		t.Fatalf("the refused policy changed %s: %+v", driver, pg)
+	}
+	p, err := e.CreatePolicy(ctx, PolicySpec{GroupID: g.ID, Primary: a, Secondary: b, ReplicationInterval: 300, RPOMinutes: 15})
 	if err != nil {
 		t.Fatalf("create policy: %v", err)
 	}
-	if !p.ReplicationEnabled || p.ActualInterval != 300 || !p.TargetAllowed || p.MetadataVersion != 2 {
-		t.Fatalf("policy = %+v, want replication enabled every 300 s, target allowed, version 2", p)
+	if !p.ReplicationEnabled || p.ActualInterval != 300 || !p.TargetAllowed || p.MetadataVersion != 2 || p.PureGroupName != driver {
+		t.Fatalf("policy = %+v, want %s replicating every 300 s, target allowed, version 2", p, driver)
 	}
-	pg, ok := w.Array("flasharray-a").ProtectionGroup("pg-prod-web-app")
-	if !ok {
-		t.Fatal("the Pure protection group was not created on flasharray-a")
-	}
-	_ = pg
 
 	want := map[string]int{simulator.WebServer1ID: 2, simulator.WebServer2ID: 2, simulator.DBServer1ID: 3}
 	names := map[string]string{simulator.WebServer1ID: "web-server-1", simulator.WebServer2ID: "web-server-2", simulator.DBServer1ID: "db-server-1"}
@@ -142,7 +158,7 @@ func TestGuideWorkflow(t *testing.T) {
 	if len(cg.VolumeIDs) != 7 {
 		t.Fatalf("consistency group holds %d volumes, want 7", len(cg.VolumeIDs))
 	}
-	pg, _ = w.Array("flasharray-a").ProtectionGroup("pg-prod-web-app")
+	pg, _ := w.Array("flasharray-a").ProtectionGroup(driver)
 	if len(pg.Volumes) != 7 {
 		t.Fatalf("Pure protection group holds %v, want 7 volumes", pg.Volumes)
 	}
@@ -163,7 +179,7 @@ func TestGuideWorkflow(t *testing.T) {
 		t.Fatalf("remove member: %v", err)
 	}
 	cg, _ = w.Site("site-a").Group(g.PrimaryConsistencyGroup)
-	pg, _ = w.Array("flasharray-a").ProtectionGroup("pg-prod-web-app")
+	pg, _ = w.Array("flasharray-a").ProtectionGroup(driver)
 	if len(cg.VolumeIDs) != 5 || len(pg.Volumes) != 5 {
 		t.Fatalf("after removal the CG holds %d and the Pure group %d volumes, want 5 and 5", len(cg.VolumeIDs), len(pg.Volumes))
 	}
@@ -186,8 +202,9 @@ func TestGuideWorkflow(t *testing.T) {
 			t.Fatalf("metadata survived on %s: %v", site, objs)
 		}
 	}
-	if pg, ok := w.Array("flasharray-a").ProtectionGroup("pg-prod-web-app"); ok && !pg.Destroyed {
-		t.Fatal("the Pure protection group the policy created survived the group")
+	// The driver destroyed its group with the consistency group.
+	if pg, ok := w.Array("flasharray-a").ProtectionGroup(driver); !ok || !pg.Destroyed {
+		t.Fatalf("%s after the group's delete: %+v, %v; want destroyed by the driver", driver, pg, ok)
 	}
 	if _, err := e.GetGroup(ctx, g.ID); err != ErrNotFound {
 		t.Fatalf("GetGroup after delete: %v, want ErrNotFound", err)
@@ -520,6 +537,7 @@ func TestPolicyDriftAndReadiness(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, b := arrayEndpoints(w)
+	configurePureGroup(t, w, "pg-prod-web-app")
 	spec := PolicySpec{GroupID: g.ID, Primary: a, Secondary: b, PureGroupName: "pg-prod-web-app", ReplicationInterval: 300, RPOMinutes: 15}
 	if _, err := e.CreatePolicy(ctx, spec); err != nil {
 		t.Fatal(err)
@@ -562,5 +580,15 @@ func TestPolicyDriftAndReadiness(t *testing.T) {
 	}
 	if p, _ = e.GetPolicy(ctx, g.ID, a, b); len(p.Drift) != 0 || !p.TargetAllowed {
 		t.Fatalf("after the repair: drift %q, target allowed %v", p.Drift, p.TargetAllowed)
+	}
+
+	// Unbinding leaves the configured group as it was before the policy:
+	// there, empty, without target, not replicating, hourly.
+	if err := e.DeletePolicy(ctx, g.ID, a, b); err != nil {
+		t.Fatal(err)
+	}
+	pg, ok := arrayA.ProtectionGroup("pg-prod-web-app")
+	if !ok || pg.Destroyed || len(pg.Targets) != 0 || pg.ReplicationEnabled || pg.ReplicationFrequency != time.Hour || len(pg.Volumes) != 0 {
+		t.Fatalf("pg-prod-web-app after the policy's delete: %+v, %v; want it as configured (empty, no target, disabled, hourly)", pg, ok)
 	}
 }

@@ -170,11 +170,31 @@ type PolicyRecord struct {
 	PureGroupName       string `json:"pure_group_name"`
 	ReplicationInterval int64  `json:"replication_interval_seconds,omitempty"`
 	RPOMinutes          int64  `json:"rpo_minutes,omitempty"`
-	// CreatedPureGroup records whether the engine created the Pure
-	// protection group or pod (and so may destroy it) or adopted one.
+	// CreatedPureGroup records that the engine created the Pure protection
+	// group (and so destroys it with the policy). Only versions before the
+	// engine stopped creating Pure groups set it; it is kept so that their
+	// policies still clean up after themselves.
 	CreatedPureGroup bool `json:"created_pure_group"`
+	// Changes are what the binding changed on the async Pure group it
+	// found: unbinding undoes exactly these and leaves the group as the
+	// Cinder driver (or the array's administrator) made it.
+	Changes *PureGroupChanges `json:"changes,omitempty"`
 	// CreatedAt starts the RPO clock before the first snapshot arrives.
 	CreatedAt time.Time `json:"created_at"`
+}
+
+// PureGroupChanges are the changes a binding made to a Pure protection
+// group that existed before it.
+type PureGroupChanges struct {
+	// AddedTarget: the secondary array was not a target of the group.
+	AddedTarget bool `json:"added_target,omitempty"`
+	// AllowedTarget: the secondary array was a target, not allowed.
+	AllowedTarget bool `json:"allowed_target,omitempty"`
+	// EnabledReplication: the replication schedule was disabled.
+	EnabledReplication bool `json:"enabled_replication,omitempty"`
+	// PriorFrequency is the replication frequency (ms) the group had
+	// before the policy first changed it; 0 when unchanged.
+	PriorFrequency int64 `json:"prior_frequency_ms,omitempty"`
 }
 
 // ArrayEndpoint is how to reach one FlashArray.

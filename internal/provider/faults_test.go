@@ -25,6 +25,7 @@ import (
 	"github.com/protector-dr/terraform-provider-protector/internal/engine"
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator/fault"
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator/flasharraysim"
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator/openstacksim"
 )
 
@@ -324,8 +325,8 @@ resource "protector_replication_policy" "web" {
 
 // expectPolicyNotAttached checks what a policy create that failed on
 // flasharray-b leaves: no metadata version on either site records a policy
-// (both hold only version 1), flasharray-a keeps the Pure group it made,
-// and flasharray-b has not allowed it.
+// (both hold only version 1), the driver's Pure group on flasharray-a has
+// the target the binding added, and flasharray-b has not allowed it.
 func expectPolicyNotAttached(t *testing.T, w *accWorld, groupID, pureGroup string) {
 	t.Helper()
 	if err := expectVersions(w, &groupID, "1", "1")(nil); err != nil {
@@ -333,23 +334,25 @@ func expectPolicyNotAttached(t *testing.T, w *accWorld, groupID, pureGroup strin
 	}
 	pg, ok := w.Array(simulator.ArrayA).ProtectionGroup(pureGroup)
 	if !ok || pg.Destroyed {
-		t.Errorf("flasharray-a has no %s: the failure came after creating it", pureGroup)
+		t.Errorf("flasharray-a has no %s: the driver made it with the consistency group", pureGroup)
 	}
-	for _, target := range pg.Targets {
-		if target.Name == simulator.ArrayB && target.Allowed {
-			t.Errorf("flasharray-b allowed %s although the allow failed", pureGroup)
-		}
+	if !slices.Contains(pg.Targets, flasharraysim.TargetInfo{Name: simulator.ArrayB}) {
+		t.Errorf("%s has the targets %+v, want flasharray-b added and not allowed", pureGroup, pg.Targets)
 	}
 }
 
+// boundSoFarFix is the advice of a binding that failed after adding the
+// target to the driver's Pure group.
+const boundSoFarFix = `[\s\S]*The policy is not created yet; what it changed on Pure protection group consisgroup-[0-9a-f-]+-cinder on flasharray-a \(target flasharray-b added[^)]*\) is recorded`
+
 // TestAccFault_arrayLostWhileAttachingPolicy: the secondary FlashArray
 // becomes unreachable, or rejects its API token, at the moment the policy
-// allows the Pure protection group on it. The apply fails naming the array;
-// the metadata has no policy and the state no policy resource; the Pure
-// group made on flasharray-a is left, and the re-apply completes it rather
-// than making another. Destroying then removes it: nothing is orphaned.
+// allows the Cinder driver's Pure protection group on it. The apply fails
+// naming the array; the metadata has no policy and the state no policy
+// resource; what the binding changed is recorded, the re-apply completes
+// the binding on the same group, and removing the policy then undoes all
+// of it (target, schedule): the driver's group is left as the driver made it.
 func TestAccFault_arrayLostWhileAttachingPolicy(t *testing.T) {
-	const pureGroup = "pg-prod-web-app"
 	for _, tc := range []struct {
 		name  string
 		fault func(w *accWorld) func()
@@ -360,7 +363,7 @@ func TestAccFault_arrayLostWhileAttachingPolicy(t *testing.T) {
 			fault: func(w *accWorld) func() {
 				return func() { w.Array(simulator.ArrayB).Faults().SetDown(true) }
 			},
-			want: `FlashArray error[\s\S]*FlashArray https://127\.0\.0\.1:\d+ could not be reached to allow flasharray-a:` + pureGroup,
+			want: `FlashArray error[\s\S]*FlashArray https://127\.0\.0\.1:\d+ could not be reached to allow flasharray-a:consisgroup-[0-9a-f-]+-cinder`,
 		},
 		{
 			name: "token rejected",
@@ -381,26 +384,29 @@ func TestAccFault_arrayLostWhileAttachingPolicy(t *testing.T) {
 			t.Parallel()
 			w := newAccWorld(t)
 			base := w.provider(providerOptions{arrayTokens: true}) + sitesHCL + groupHCL("", "async", simulator.TypeReplicatedSSD)
-			config := base + policyWithNameHCL(w, pureGroup)
-			arrayA, arrayB := w.Array(simulator.ArrayA), w.Array(simulator.ArrayB)
-			var groupID string
+			config := base + policyHCL(w, false, 300, 15)
+			arrayB := w.Array(simulator.ArrayB)
+			var groupID, primaryCG, secondaryCG string
 			tfresource.Test(t, tfresource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []tfresource.TestStep{
-					{Config: base, Check: capture(groupAddr, "id", &groupID)},
+					{Config: base, Check: tfresource.ComposeTestCheckFunc(
+						capture(groupAddr, "id", &groupID),
+						capture(groupAddr, "primary_consistency_group_id", &primaryCG),
+						capture(groupAddr, "secondary_consistency_group_id", &secondaryCG),
+					)},
 					{
 						PreConfig: func() {
 							// The first change on flasharray-b is allowing the
 							// target: the plan only reads.
 							arrayB.Faults().Add(fault.Rule{Method: http.MethodPatch, Times: 1, Do: tc.fault(w)})
 						},
-						Config: config,
-						ExpectError: wrapped(tc.want + `[\s\S]*The policy is not created yet; Pure protection group ` + pureGroup +
-							` on flasharray-a was made by the provider and is kept`),
+						Config:      config,
+						ExpectError: wrapped(tc.want + boundSoFarFix),
 					},
 					{
 						PreConfig: func() {
-							expectPolicyNotAttached(t, w, groupID, pureGroup)
+							expectPolicyNotAttached(t, w, groupID, simulator.ConsistencyGroupPGName(primaryCG))
 							arrayB.Faults().Clear()
 						},
 						Config: config,
@@ -412,13 +418,12 @@ func TestAccFault_arrayLostWhileAttachingPolicy(t *testing.T) {
 						},
 						Check: expectNewestVersion(w, &groupID, 2),
 					},
+					{
+						Config: base,
+						Check:  expectPureGroups(w, driverGroupOnly(&primaryCG), driverGroupOnly(&secondaryCG)),
+					},
 				},
-				CheckDestroy: func(*terraform.State) error {
-					if pg, ok := arrayA.ProtectionGroup(pureGroup); ok && !pg.Destroyed {
-						return fmt.Errorf("flasharray-a still has %s after destroy: orphaned by the failed attach", pureGroup)
-					}
-					return nil
-				},
+				CheckDestroy: expectDriverLeftovers(w, &primaryCG, &secondaryCG),
 			})
 		})
 	}
@@ -733,30 +738,33 @@ func TestSyncWarningSaysWhatIsWhere(t *testing.T) {
 }
 
 // TestAccFault_policySlowerThanTimeout: flasharray-b does not answer when
-// the policy allows the Pure group on it, for longer than the policy's
-// timeouts.create. The apply fails with the timeout and what was kept; the
-// re-apply completes the binding on the same Pure group.
+// the policy allows the driver's Pure group on it, for longer than the
+// policy's timeouts.create. The apply fails with the timeout and what was
+// recorded; the re-apply completes the binding on the same Pure group.
 func TestAccFault_policySlowerThanTimeout(t *testing.T) {
 	t.Parallel()
-	const pureGroup = "pg-prod-web-app"
 	w := newAccWorld(t)
 	base := w.provider(providerOptions{arrayTokens: true}) + sitesHCL + groupHCL("", "async", simulator.TypeReplicatedSSD)
-	policy := strings.Replace(policyWithNameHCL(w, pureGroup), "  rpo_minutes          = 15\n",
+	policy := strings.Replace(policyHCL(w, false, 300, 15), "  rpo_minutes          = 15\n",
 		"  rpo_minutes          = 15\n  timeouts {\n    create = \"3s\"\n  }\n", 1)
 	arrayB := w.Array(simulator.ArrayB).Faults()
-	var groupID string
+	var groupID, primaryCG, secondaryCG string
 	tfresource.Test(t, tfresource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []tfresource.TestStep{
-			{Config: base, Check: capture(groupAddr, "id", &groupID)},
+			{Config: base, Check: tfresource.ComposeTestCheckFunc(
+				capture(groupAddr, "id", &groupID),
+				capture(groupAddr, "primary_consistency_group_id", &primaryCG),
+				capture(groupAddr, "secondary_consistency_group_id", &secondaryCG),
+			)},
 			{
 				PreConfig: func() { arrayB.Add(fault.Rule{Method: http.MethodPatch, Times: 1, Hang: true}) },
 				Config:    base + policy,
 				ExpectError: wrapped(`Timeout: could not create the replication policy of pg-[0-9a-f-]+ within 3s[\s\S]*timeouts.create = "3s"` +
-					`[\s\S]*Pure protection group ` + pureGroup + ` on flasharray-a was made by the provider and is kept`),
+					boundSoFarFix),
 			},
 			{
-				PreConfig: func() { expectPolicyNotAttached(t, w, groupID, pureGroup) },
+				PreConfig: func() { expectPolicyNotAttached(t, w, groupID, simulator.ConsistencyGroupPGName(primaryCG)) },
 				Config:    base + policy,
 				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(policyAddr, plancheck.ResourceActionCreate),
@@ -767,12 +775,7 @@ func TestAccFault_policySlowerThanTimeout(t *testing.T) {
 				Check: expectNewestVersion(w, &groupID, 2),
 			},
 		},
-		CheckDestroy: func(*terraform.State) error {
-			if pg, ok := w.Array(simulator.ArrayA).ProtectionGroup(pureGroup); ok && !pg.Destroyed {
-				return fmt.Errorf("flasharray-a still has %s after destroy", pureGroup)
-			}
-			return nil
-		},
+		CheckDestroy: expectDriverLeftovers(w, &primaryCG, &secondaryCG),
 	})
 }
 

@@ -131,11 +131,19 @@ func (r *replicationPolicyResource) Schema(ctx context.Context, _ resource.Schem
 			"pure_pg_name": schema.StringAttribute{
 				Optional: true,
 				Computed: true,
-				MarkdownDescription: "Name of the Pure protection group (`async`) or pod (`sync`). An existing one is adopted, " +
-					"else it is created (and destroyed with the policy). Default: the names the Pure Cinder driver uses, " +
-					"`consisgroup-<primary consistency group id>-cinder` for async and `cinder-pod` for sync. Purity's naming rule " +
-					"applies: 1 to 63 letters, digits and `-`, beginning and ending with a letter or digit; an async protection group " +
-					"inside a pod is written `<pod>::<name>`. Changing it replaces the policy.",
+				MarkdownDescription: "Name of the Pure protection group (`async`) or pod (`sync`) to bind; it must exist on the primary " +
+					"array: the provider never creates a Pure group or pod, so that no second group replicates the same volumes. " +
+					"Default (recommended): the ones the Pure Cinder driver keeps, `consisgroup-<primary consistency group id>-cinder` " +
+					"for async (made by the driver with the consistency group, which must have a group type with " +
+					"`consistent_group_snapshot_enabled`) and `cinder-pod` for sync (the driver's `pure_replication_pod_name`). " +
+					"An async name of your own must name a protection group configured on the array that holds no volume outside the " +
+					"consistency group (an empty one for a new group; the policy adds the members' volumes), while the driver's group " +
+					"does not replicate; a sync name must be the pod holding the driver's group of the consistency group. Anything " +
+					"else is refused at plan (at apply, before any change, when the group is created in the same run), with the name " +
+					"to use. Destroying the policy undoes only what it did (the target it added or allowed, the schedule it enabled or " +
+					"changed, the volumes it put in a group of your own); the group or pod stays. Purity's naming rule applies: 1 to 63 " +
+					"letters, digits and `-`, beginning and ending with a letter or digit; an async protection group inside a pod is " +
+					"written `<pod>::<name>`. Changing it replaces the policy.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()},
 				Validators:    []validator.String{pureGroupName()},
 			},
@@ -232,6 +240,14 @@ func (r *replicationPolicyResource) ModifyPlan(ctx context.Context, req resource
 	resp.Diagnostics.Append(plan.loadWriteOnlyTokens(ctx, req.Config)...)
 	if resp.Diagnostics.HasError() {
 		return
+	}
+	if plan.ProtectionGroupID.IsUnknown() && !plan.PurePGName.IsUnknown() && !plan.PurePGName.IsNull() {
+		resp.Diagnostics.AddAttributeWarning(path.Root("pure_pg_name"), "Pure group checked at apply",
+			fmt.Sprintf("The protection group is created in this run, so its consistency group is not known yet. Checked at apply, "+
+				"before anything changes on the arrays: pure_pg_name = %q must name, for an async group, a protection group on the "+
+				"primary array that holds no volume outside the new consistency group while the Pure Cinder driver's group of the "+
+				"consistency group (consisgroup-<id>-cinder) does not replicate; for a sync group, the pod that holds the driver's "+
+				"group. Without pure_pg_name the policy binds the driver's group (async) or pod cinder-pod (sync).", plan.PurePGName.ValueString()))
 	}
 	if !known(plan.ProtectionGroupID, plan.PrimaryFAURL, plan.SecondaryFAURL, plan.PrimaryFAToken, plan.SecondaryFAToken,
 		plan.PrimaryFATokenWO, plan.SecondaryFATokenWO, plan.RPOMinutes) {

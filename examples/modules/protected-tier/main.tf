@@ -22,7 +22,9 @@ resource "protector_replication_policy" "this" {
   primary_fa_token    = var.primary_fa_token
   secondary_fa_url    = var.secondary_fa_url
   secondary_fa_token  = var.secondary_fa_token
-  pure_pg_name        = var.pure_pg_name != null ? var.pure_pg_name : (local.is_async ? "pg-${var.tier_name}" : null)
+  # Unset, the Pure Cinder driver's: its protection group of the consistency
+  # group (async) or its pod (sync). The provider never creates one.
+  pure_pg_name = var.pure_pg_name
 
   # The schedule and RPO belong to async groups; a pod replicates every write.
   replication_interval = local.is_async ? var.replication_interval : null

@@ -42,7 +42,7 @@ variable "instance_ids" {
 }
 
 variable "pure_pg_name" {
-  description = "Name of the Pure protection group (async) or pod (sync). Default: \"pg-<tier_name>\" for async, the Pure Cinder driver's pod name for sync."
+  description = "Name of the Pure protection group (async) or pod (sync), as configured on the primary array. Default: the Pure Cinder driver's, consisgroup-<consistency group id>-cinder for async and cinder-pod for sync."
   type        = string
   default     = null
 }

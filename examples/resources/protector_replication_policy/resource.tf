@@ -5,6 +5,11 @@ resource "protector_replication_policy" "prod_web_app" {
   primary_fa_url   = "https://flasharray-a.example.com"
   secondary_fa_url = "https://flasharray-b.example.com"
 
+  # No pure_pg_name: the policy binds the protection group the Pure Cinder
+  # driver made for the group's consistency group (consisgroup-<id>-cinder).
+  # A name of your own (the guide's --pure-pg-name) must exist on the
+  # primary array and hold only the consistency group's volumes.
+
   # Write-only tokens (OpenTofu or Terraform 1.11 and later): sent when the
   # policy is created and when the version changes, never stored. Refresh and
   # later changes take the tokens from the provider's flasharrays. On older

@@ -318,6 +318,20 @@ func (a *Array) ProtectionGroup(name string) (ProtectionGroupInfo, bool) {
 	return info, true
 }
 
+// ProtectionGroups returns the local protection groups of this array by
+// name, destroyed ones (pending eradication) included.
+func (a *Array) ProtectionGroups() []ProtectionGroupInfo {
+	var out []ProtectionGroupInfo
+	var names []string
+	a.Update(func(st *State) { names = sortedKeys(st.ProtectionGroups) })
+	for _, n := range names {
+		if info, ok := a.ProtectionGroup(n); ok {
+			out = append(out, info)
+		}
+	}
+	return out
+}
+
 // ProtectionGroupSnapshots returns the snapshots whose source is the group
 // (its name on this array), oldest first, with their transfer state.
 func (a *Array) ProtectionGroupSnapshots(group string) []SnapshotInfo {
