@@ -57,6 +57,8 @@ type replicationPolicyModel struct {
 	ReplicationEnabled  types.Bool   `tfsdk:"replication_enabled"`
 	TargetAllowed       types.Bool   `tfsdk:"target_allowed"`
 	MetadataVersion     types.Int64  `tfsdk:"metadata_version"`
+	PrimarySite         types.String `tfsdk:"primary_site"`
+	SecondarySite       types.String `tfsdk:"secondary_site"`
 	Drift               types.List   `tfsdk:"drift"`
 	RPOCompliant        types.Bool   `tfsdk:"rpo_compliant"`
 	ReplicationLag      types.Int64  `tfsdk:"replication_lag_seconds"`
@@ -206,6 +208,16 @@ func (r *replicationPolicyResource) Schema(ctx context.Context, _ resource.Schem
 				Computed:            true,
 				MarkdownDescription: "The group's metadata version after the last change of the policy.",
 			},
+			"primary_site": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "Primary site of the group: where a refresh or a destroy reads the group's metadata, which holds the policy.",
+				PlanModifiers:       keep,
+			},
+			"secondary_site": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "Secondary site of the group, which holds a copy of its metadata.",
+				PlanModifiers:       keep,
+			},
 		},
 		Blocks: map[string]schema.Block{
 			"timeouts": timeoutsBlock(ctx, "replication policy", "the binding on both arrays and the metadata write",
@@ -300,6 +312,7 @@ func (r *replicationPolicyResource) Read(ctx context.Context, req resource.ReadR
 	if state.writeOnlyTokenMissing(r.data, &resp.Diagnostics, "refresh") {
 		return
 	}
+	state.locate(r.data.engine)
 	primary, secondary := state.endpoints(r.data)
 	p, err := r.data.engine.GetPolicy(ctx, state.groupID(), primary, secondary)
 	if errors.Is(err, engine.ErrNotFound) {
@@ -340,6 +353,7 @@ func (r *replicationPolicyResource) Update(ctx context.Context, req resource.Upd
 	}
 	ctx, cancel, limit := operationTimeout(ctx, plan.Timeouts, "update", &resp.Diagnostics)
 	defer cancel()
+	state.locate(r.data.engine)
 	var p *engine.Policy
 	var err error
 	if plan.ReplicationInterval.Equal(state.ReplicationInterval) && plan.RPOMinutes.Equal(state.RPOMinutes) && len(state.Drift.Elements()) == 0 {
@@ -371,6 +385,7 @@ func (r *replicationPolicyResource) Delete(ctx context.Context, req resource.Del
 	if state.writeOnlyTokenMissing(r.data, &resp.Diagnostics, "destroy") {
 		return
 	}
+	state.locate(r.data.engine)
 	primary, secondary := state.endpoints(r.data)
 	if err := r.data.engine.DeletePolicy(ctx, state.groupID(), primary, secondary); err != nil {
 		addOperationError(ctx, &resp.Diagnostics, "delete", limit, "delete the replication policy of "+state.groupID(), err)
@@ -391,6 +406,11 @@ func (r *replicationPolicyResource) ImportState(ctx context.Context, req resourc
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), g.ID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("protection_group_id"), g.ID)...)
+}
+
+// locate tells the engine where the state says the group lives.
+func (m *replicationPolicyModel) locate(e *engine.Engine) {
+	e.Locate(m.groupID(), m.PrimarySite.ValueString(), m.SecondarySite.ValueString())
 }
 
 func (m *replicationPolicyModel) groupID() string {
@@ -457,6 +477,8 @@ func (m *replicationPolicyModel) fill(p *engine.Policy) {
 	m.PrimaryArrayName = types.StringValue(p.PrimaryArrayName)
 	m.SecondaryArrayName = types.StringValue(p.SecondaryArrayName)
 	m.MetadataVersion = types.Int64Value(int64(p.MetadataVersion))
+	m.PrimarySite = types.StringValue(p.PrimarySite)
+	m.SecondarySite = types.StringValue(p.SecondarySite)
 	m.Drift = stringList(p.Drift)
 	m.RPOCompliant, m.ReplicationLag, m.LastReplicatedAt = readinessValues(p.Readiness)
 	if p.ReplicationType == engine.ReplicationSync {
