@@ -23,6 +23,8 @@ const (
 	KindInvalid       Kind = "invalid request"
 	KindArray         Kind = "FlashArray error"
 	KindCloud         Kind = "OpenStack error"
+	KindRegistered    Kind = "site already registered"
+	KindSiteInUse     Kind = "site in use"
 )
 
 // Error is an engine failure that says what is wrong, where, and how to fix
