@@ -25,6 +25,7 @@ const (
 	KindCloud         Kind = "OpenStack error"
 	KindRegistered    Kind = "site already registered"
 	KindSiteInUse     Kind = "site in use"
+	KindOrphaned      Kind = "orphaned consistency groups"
 )
 
 // Error is an engine failure that says what is wrong, where, and how to fix
