@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -29,6 +30,7 @@ type Engine struct {
 	arrays       map[string]*flasharray.Client // by url + "\x00" + token
 	tokens       map[string]string             // url -> token seen in this process
 	groupSites   map[string]string             // group id -> primary site
+	groupWhere   map[string][]string           // group id -> the sites the state says it lives on
 	groupLocks   map[string]*sync.Mutex
 	memberQueues map[string][]*memberChange         // group id -> changes waiting for its lock
 	probes       map[string]*sharedRead[struct{}]   // site -> shared reachability check of the plan-time checks
@@ -50,6 +52,7 @@ func New(cfg Config) *Engine {
 		arrays:       map[string]*flasharray.Client{},
 		tokens:       tokens,
 		groupSites:   map[string]string{},
+		groupWhere:   map[string][]string{},
 		groupLocks:   map[string]*sync.Mutex{},
 		memberQueues: map[string][]*memberChange{},
 		probes:       map[string]*sharedRead[struct{}]{},
@@ -234,26 +237,58 @@ func (e *Engine) rememberGroupSite(id, site string) {
 	e.groupSites[id] = site
 }
 
-// loadGroup reads the newest metadata of a group from its primary site.
-func (e *Engine) loadGroup(ctx context.Context, id string) (*document, *openstack.Site, error) {
+// Locate records where the state says a group lives (its primary and
+// secondary site): a refresh looks there first, so that a configuration
+// that reaches its sites only through clouds.yaml (no `sites` map) finds
+// its groups in a fresh process. Empty names are ignored.
+func (e *Engine) Locate(id string, sites ...string) {
 	e.mu.Lock()
-	primary, known := e.groupSites[id]
-	e.mu.Unlock()
-	if known {
-		s, err := e.site(primary)
-		if err != nil {
-			return nil, nil, err
-		}
-		d, err := readDocument(ctx, s, id)
-		if err == nil {
-			return d, s, nil
-		}
-		if !errors.Is(err, ErrNotFound) {
-			return nil, nil, e.cloudError(primary, "read the metadata of group "+id, err)
+	defer e.mu.Unlock()
+	for _, s := range sites {
+		if s != "" && !slices.Contains(e.groupWhere[id], s) {
+			e.groupWhere[id] = append(e.groupWhere[id], s)
 		}
 	}
+}
+
+// searchSites are the sites asked for a group, in order: its primary site
+// when known, the sites the state names, then every other known site.
+func (e *Engine) searchSites(id string) []string {
+	e.mu.Lock()
+	var out []string
+	if p, ok := e.groupSites[id]; ok {
+		out = append(out, p)
+	}
+	for _, s := range e.groupWhere[id] {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	e.mu.Unlock()
+	for _, s := range e.knownSites() {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// loadGroup reads the newest metadata of a group from its primary site.
+// ErrNotFound only when a site answered that it holds no metadata of the
+// group and none failed to answer: a group nobody could be asked about is
+// an error, so that a refresh never drops it from the state.
+func (e *Engine) loadGroup(ctx context.Context, id string) (*document, *openstack.Site, error) {
+	e.mu.Lock()
+	primary := e.groupSites[id]
+	e.mu.Unlock()
+	names := e.searchSites(id)
+	if len(names) == 0 {
+		return nil, nil, &Error{Kind: KindInvalid, Object: id,
+			Detail: fmt.Sprintf("no site is known where protection group %s lives: the provider configures no sites and nothing in this run named the group's sites", id),
+			Fix:    "Nothing was changed. Configure the sites in the provider's sites map, or keep the group's primary_site and secondary_site in the state (a resource that names its group's sites)"}
+	}
 	var lastErr error
-	for _, name := range e.knownSites() {
+	for _, name := range names {
 		s, err := e.site(name)
 		if err != nil {
 			lastErr = err
@@ -265,6 +300,11 @@ func (e *Engine) loadGroup(ctx context.Context, id string) (*document, *openstac
 		}
 		if err != nil {
 			lastErr = e.cloudError(name, "read the metadata of group "+id, err)
+			if name == primary {
+				// The primary's copy is the truth: another site's may be
+				// older.
+				return nil, nil, lastErr
+			}
 			continue
 		}
 		if d.Group.PrimarySite != name {

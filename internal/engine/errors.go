@@ -23,6 +23,9 @@ const (
 	KindInvalid       Kind = "invalid request"
 	KindArray         Kind = "FlashArray error"
 	KindCloud         Kind = "OpenStack error"
+	KindRegistered    Kind = "site already registered"
+	KindSiteInUse     Kind = "site in use"
+	KindOrphaned      Kind = "orphaned consistency groups"
 )
 
 // Error is an engine failure that says what is wrong, where, and how to fix

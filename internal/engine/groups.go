@@ -22,6 +22,9 @@ func (e *Engine) CreateGroup(ctx context.Context, spec GroupSpec) (*Group, error
 	if _, err := e.checkGroup(ctx, spec, true); err != nil {
 		return nil, err
 	}
+	if err := e.CheckOrphans(ctx, spec); err != nil {
+		return nil, err
+	}
 	primary, _ := e.site(spec.PrimarySite)
 	secondary, _ := e.site(spec.SecondarySite)
 

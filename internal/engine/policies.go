@@ -821,7 +821,8 @@ func (e *Engine) GetPolicy(ctx context.Context, groupID string, primary, seconda
 	if secondary.URL == "" {
 		secondary.URL = d.Policy.SecondaryArrayURL
 	}
-	p := &Policy{GroupID: d.Group.ID, ReplicationType: d.Group.ReplicationType, PolicyRecord: *d.Policy, MetadataVersion: d.Version, Kind: "protection_group"}
+	p := &Policy{GroupID: d.Group.ID, PrimarySite: d.Group.PrimarySite, SecondarySite: d.Group.SecondarySite,
+		ReplicationType: d.Group.ReplicationType, PolicyRecord: *d.Policy, MetadataVersion: d.Version, Kind: "protection_group"}
 	if d.Group.ReplicationType == ReplicationSync {
 		p.Kind = "pod"
 	}

@@ -94,7 +94,9 @@ func (v *SiteValidation) failures() []string {
 }
 
 // RegisterSite validates a site (connectivity, catalog, group type) and
-// writes its registration record to the site's own object store.
+// writes its registration record to the site's own object store. A site
+// that is already registered is refused (KindRegistered): the registration
+// has one owner, and another one adopts it by import.
 func (e *Engine) RegisterSite(ctx context.Context, spec SiteSpec) (*Site, error) {
 	return e.writeSite(ctx, spec, true)
 }
@@ -127,7 +129,12 @@ func (e *Engine) writeSite(ctx context.Context, spec SiteSpec, create bool) (*Si
 			rec.RegisteredAt = old.RegisteredAt
 		}
 	}
-	if err := putJSON(ctx, s, siteObject(spec.Name), rec, false); err != nil {
+	// A registration is created only where none exists (if-none-match), so
+	// that two configurations cannot both believe they own it.
+	if err := putJSON(ctx, s, siteObject(spec.Name), rec, create); err != nil {
+		if create && errors.Is(err, openstack.ErrPreconditionFailed) {
+			return nil, e.alreadyRegistered(ctx, s, spec.Name)
+		}
 		return nil, e.cloudError(spec.Name, "write the site record", err)
 	}
 	return e.siteFromRecord(s, rec, v), nil
@@ -194,16 +201,72 @@ func (e *Engine) GetSite(ctx context.Context, name string) (*Site, error) {
 	return e.siteFromRecord(s, *rec, v), nil
 }
 
-// UnregisterSite removes the registration record.
+// alreadyRegistered is the refusal of a second registration of a site.
+func (e *Engine) alreadyRegistered(ctx context.Context, s *openstack.Site, name string) error {
+	since := ""
+	var old siteRecord
+	if err := getJSON(ctx, s, siteObject(name), &old); err == nil && !old.RegisteredAt.IsZero() {
+		since = " since " + old.RegisteredAt.UTC().Format(time.RFC3339)
+	}
+	return &Error{Kind: KindRegistered, Site: name, Object: name,
+		Detail: fmt.Sprintf("site %s is already registered%s, by another configuration or by a run whose state was lost", name, since),
+		Fix:    fmt.Sprintf("Nothing was changed. Adopt the registration by importing it (import id %q), or remove this site resource and name the site %q where it is used", name, name)}
+}
+
+// UnregisterSite removes the registration record. It is refused while a
+// group's metadata on the site names the site as its primary or secondary:
+// deregistering it would strand the groups of other configurations.
 func (e *Engine) UnregisterSite(ctx context.Context, name string) error {
 	s, err := e.site(name)
 	if err != nil {
 		return err
 	}
+	users, err := e.groupsUsing(ctx, s)
+	if err != nil {
+		return err
+	}
+	if len(users) > 0 {
+		return &Error{Kind: KindSiteInUse, Site: name, Object: name,
+			Detail: fmt.Sprintf("site %s is still used by protection group(s) %s", name, strings.Join(users, ", ")),
+			Fix:    "Nothing was deregistered. Delete those groups first (or keep this site resource), then run again"}
+	}
 	if err := s.DeleteObject(ctx, container, siteObject(name)); err != nil && !errors.Is(err, openstack.ErrNotFound) {
 		return e.cloudError(name, "delete the site record", err)
 	}
 	return nil
+}
+
+// groupsUsing lists, as "name (id)", the groups whose newest metadata on
+// site s names s as their primary or secondary site.
+func (e *Engine) groupsUsing(ctx context.Context, s *openstack.Site) ([]string, error) {
+	names, err := s.ListObjects(ctx, container, "groups/")
+	if errors.Is(err, openstack.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, e.cloudError(s.Name(), "list the protection groups", err)
+	}
+	var ids []string
+	for _, n := range names {
+		id, _, ok := strings.Cut(strings.TrimPrefix(n, "groups/"), "/")
+		if ok && (len(ids) == 0 || ids[len(ids)-1] != id) {
+			ids = append(ids, id)
+		}
+	}
+	var users []string
+	for _, id := range ids {
+		d, err := readDocument(ctx, s, id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, e.cloudError(s.Name(), "read the metadata of group "+id, err)
+		}
+		if d.Group.PrimarySite == s.Name() || d.Group.SecondarySite == s.Name() {
+			users = append(users, fmt.Sprintf("%s (%s)", d.Group.Name, id))
+		}
+	}
+	return users, nil
 }
 
 // ValidateSite is the guide's `site validate`.

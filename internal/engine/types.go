@@ -220,7 +220,11 @@ type PolicySpec struct {
 // Policy is a replication policy as the group's metadata and both arrays
 // show it.
 type Policy struct {
-	GroupID         string
+	GroupID string
+	// PrimarySite and SecondarySite are the group's: where its metadata,
+	// and so the policy, is read.
+	PrimarySite     string
+	SecondarySite   string
 	ReplicationType string
 	PolicyRecord
 	// Kind is "protection_group" for async and "pod" for sync.

@@ -136,6 +136,7 @@ type providerOptions struct {
 	admin       bool // sites.<name>.admin = { cloud = "<name>-admin" }
 	arrayTokens bool // flasharrays with both arrays' tokens
 	maxRetries  int  // 0: 1 retry, to keep outage tests short
+	noSites     bool // no sites map: sites reached through their clouds.yaml entries only (the guide's Step 4)
 }
 
 func (w *accWorld) arrayURL(name string) string { return w.Array(name).URL() }
@@ -154,7 +155,9 @@ func (w *accWorld) provider(o providerOptions) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "provider \"protector\" {\n  clouds_yaml        = %q\n  flasharray_ca_file = %q\n  max_retries        = %d\n  request_timeout    = \"20s\"\n",
 		w.cloudsYAML, w.caFile, retries)
-	b.WriteString("  sites = {\n" + site(simulator.SiteA) + site(simulator.SiteB) + "  }\n")
+	if !o.noSites {
+		b.WriteString("  sites = {\n" + site(simulator.SiteA) + site(simulator.SiteB) + "  }\n")
+	}
 	if o.arrayTokens {
 		fmt.Fprintf(&b, "  flasharrays = {\n    a = { url = %q, api_token = %q }\n    b = { url = %q, api_token = %q }\n  }\n",
 			w.arrayURL(simulator.ArrayA), simulator.ArrayAToken, w.arrayURL(simulator.ArrayB), simulator.ArrayBToken)

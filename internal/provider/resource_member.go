@@ -165,6 +165,7 @@ func (r *memberResource) planRepair(ctx context.Context, req resource.ModifyPlan
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	state.locate(r.data.engine)
 	m, _, err := r.data.engine.GetMember(ctx, state.ProtectionGroupID.ValueString(), state.ID.ValueString())
 	if err != nil {
 		addEngineError(&resp.Diagnostics, "read member "+state.ID.ValueString(), err)
@@ -212,6 +213,7 @@ func (r *memberResource) Read(ctx context.Context, req resource.ReadRequest, res
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	state.locate(r.data.engine)
 	m, g, err := r.data.engine.GetMember(ctx, state.ProtectionGroupID.ValueString(), state.ID.ValueString())
 	if errors.Is(err, engine.ErrNotFound) {
 		resp.State.RemoveResource(ctx)
@@ -248,6 +250,7 @@ func (r *memberResource) Update(ctx context.Context, req resource.UpdateRequest,
 	// A repair re-adds what the member's creation added: the create limit.
 	ctx, cancel, limit := operationTimeout(ctx, plan.Timeouts, "create", &resp.Diagnostics)
 	defer cancel()
+	state.locate(r.data.engine)
 	m, g, err := r.data.engine.RepairMember(ctx, plan.ProtectionGroupID.ValueString(), plan.ID.ValueString())
 	if err != nil {
 		addOperationError(ctx, &resp.Diagnostics, "create", limit, "repair member "+plan.InstanceName.ValueString(), err)
@@ -268,6 +271,7 @@ func (r *memberResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	}
 	ctx, cancel, limit := operationTimeout(ctx, state.Timeouts, "delete", &resp.Diagnostics)
 	defer cancel()
+	state.locate(r.data.engine)
 	err := r.data.engine.RemoveMember(ctx, state.ProtectionGroupID.ValueString(), state.ID.ValueString())
 	if err != nil && !errors.Is(err, engine.ErrNotFound) {
 		addOperationError(ctx, &resp.Diagnostics, "delete", limit, "remove member "+state.InstanceName.ValueString()+" from protection group "+state.ProtectionGroupID.ValueString(), err)
@@ -304,6 +308,11 @@ func cutLast(s string) (before, after string, found bool) {
 		}
 	}
 	return "", s, false
+}
+
+// locate tells the engine where the state says the member's group lives.
+func (m *memberModel) locate(e *engine.Engine) {
+	e.Locate(m.ProtectionGroupID.ValueString(), m.PrimarySite.ValueString())
 }
 
 func (m *memberModel) spec() engine.MemberSpec {

@@ -232,6 +232,12 @@ func (r *protectionGroupResource) ModifyPlan(ctx context.Context, req resource.M
 		addEngineError(&resp.Diagnostics, "check protection group "+plan.Name.ValueString(), err)
 		return
 	}
+	if isCreate(req) {
+		if err := r.data.engine.CheckOrphans(ctx, plan.spec()); err != nil {
+			addEngineError(&resp.Diagnostics, "check protection group "+plan.Name.ValueString(), err)
+			return
+		}
+	}
 	addWarnings(&resp.Diagnostics, "Protection group check not complete", warnings)
 }
 
@@ -277,6 +283,7 @@ func (r *protectionGroupResource) Read(ctx context.Context, req resource.ReadReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	state.locate(r.data.engine)
 	g, err := r.data.engine.GetGroup(ctx, state.ID.ValueString())
 	if errors.Is(err, engine.ErrNotFound) {
 		resp.State.RemoveResource(ctx)
@@ -309,6 +316,7 @@ func (r *protectionGroupResource) Update(ctx context.Context, req resource.Updat
 	ctx, cancel, limit := operationTimeout(ctx, plan.Timeouts, "update", &resp.Diagnostics)
 	defer cancel()
 	id := state.ID.ValueString()
+	state.locate(r.data.engine)
 	var g *engine.Group
 	var err error
 	if len(state.Drift.Elements()) > 0 {
@@ -339,6 +347,7 @@ func (r *protectionGroupResource) Delete(ctx context.Context, req resource.Delet
 	}
 	ctx, cancel, limit := operationTimeout(ctx, state.Timeouts, "delete", &resp.Diagnostics)
 	defer cancel()
+	state.locate(r.data.engine)
 	if err := r.data.engine.DeleteGroup(ctx, state.ID.ValueString()); err != nil {
 		addOperationError(ctx, &resp.Diagnostics, "delete", limit, "delete protection group "+state.Name.ValueString(), err)
 	}
@@ -376,6 +385,11 @@ func importGroup(ctx context.Context, data *providerData, id string, diags *diag
 		return nil
 	}
 	return g
+}
+
+// locate tells the engine where the state says the group lives.
+func (m *protectionGroupModel) locate(e *engine.Engine) {
+	e.Locate(m.ID.ValueString(), m.PrimarySite.ValueString(), m.SecondarySite.ValueString())
 }
 
 func (m *protectionGroupModel) spec() engine.GroupSpec {

@@ -56,6 +56,8 @@ type replicationPolicyModel struct {
 	SecondaryArrayName  types.String `tfsdk:"secondary_array_name"`
 	ReplicationEnabled  types.Bool   `tfsdk:"replication_enabled"`
 	TargetAllowed       types.Bool   `tfsdk:"target_allowed"`
+	PrimarySite         types.String `tfsdk:"primary_site"`
+	SecondarySite       types.String `tfsdk:"secondary_site"`
 	Drift               types.List   `tfsdk:"drift"`
 
 	// The write-only tokens are null in plan and state; loadWriteOnlyTokens
@@ -196,6 +198,16 @@ func (r *replicationPolicyResource) Schema(ctx context.Context, _ resource.Schem
 			"drift": driftAttribute("on the primary array the Pure protection group (or pod) deleted, replication " +
 				"disabled, member volumes taken out of it; on the secondary array the target no longer allowed (or the pod " +
 				"no longer online there)"),
+			"primary_site": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "Primary site of the group: where a refresh or a destroy reads the group's metadata, which holds the policy.",
+				PlanModifiers:       keep,
+			},
+			"secondary_site": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "Secondary site of the group, which holds a copy of its metadata.",
+				PlanModifiers:       keep,
+			},
 		},
 		Blocks: map[string]schema.Block{
 			"timeouts": timeoutsBlock(ctx, "replication policy", "the binding on both arrays and the metadata write",
@@ -294,6 +306,7 @@ func (r *replicationPolicyResource) Read(ctx context.Context, req resource.ReadR
 	if state.writeOnlyTokenMissing(r.data, &resp.Diagnostics, "refresh") {
 		return
 	}
+	state.locate(r.data.engine)
 	primary, secondary := state.endpoints(r.data)
 	p, err := r.data.engine.GetPolicy(ctx, state.groupID(), primary, secondary)
 	if errors.Is(err, engine.ErrNotFound) {
@@ -334,6 +347,7 @@ func (r *replicationPolicyResource) Update(ctx context.Context, req resource.Upd
 	}
 	ctx, cancel, limit := operationTimeout(ctx, plan.Timeouts, "update", &resp.Diagnostics)
 	defer cancel()
+	state.locate(r.data.engine)
 	var p *engine.Policy
 	var err error
 	if plan.ReplicationInterval.Equal(state.ReplicationInterval) && plan.RPOMinutes.Equal(state.RPOMinutes) && len(state.Drift.Elements()) == 0 {
@@ -365,6 +379,7 @@ func (r *replicationPolicyResource) Delete(ctx context.Context, req resource.Del
 	if state.writeOnlyTokenMissing(r.data, &resp.Diagnostics, "destroy") {
 		return
 	}
+	state.locate(r.data.engine)
 	primary, secondary := state.endpoints(r.data)
 	if err := r.data.engine.DeletePolicy(ctx, state.groupID(), primary, secondary); err != nil {
 		addOperationError(ctx, &resp.Diagnostics, "delete", limit, "delete the replication policy of "+state.groupID(), err)
@@ -385,6 +400,11 @@ func (r *replicationPolicyResource) ImportState(ctx context.Context, req resourc
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), g.ID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("protection_group_id"), g.ID)...)
+}
+
+// locate tells the engine where the state says the group lives.
+func (m *replicationPolicyModel) locate(e *engine.Engine) {
+	e.Locate(m.groupID(), m.PrimarySite.ValueString(), m.SecondarySite.ValueString())
 }
 
 func (m *replicationPolicyModel) groupID() string {
@@ -450,6 +470,8 @@ func (m *replicationPolicyModel) fill(p *engine.Policy) {
 	m.Kind = types.StringValue(p.Kind)
 	m.PrimaryArrayName = types.StringValue(p.PrimaryArrayName)
 	m.SecondaryArrayName = types.StringValue(p.SecondaryArrayName)
+	m.PrimarySite = types.StringValue(p.PrimarySite)
+	m.SecondarySite = types.StringValue(p.SecondarySite)
 	m.Drift = stringList(p.Drift)
 	if p.ReplicationType == engine.ReplicationSync {
 		m.ReplicationInterval = types.Int64Null()

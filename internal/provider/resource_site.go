@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -137,7 +138,7 @@ func (r *siteResource) Create(ctx context.Context, req resource.CreateRequest, r
 	}
 	site, err := r.data.engine.RegisterSite(ctx, plan.spec())
 	if err != nil {
-		addEngineError(&resp.Diagnostics, "register site "+plan.Name.ValueString(), err)
+		addEngineError(&resp.Diagnostics, "register site "+plan.Name.ValueString(), withImportCommand(err, plan.Name.ValueString()))
 		return
 	}
 	addWarnings(&resp.Diagnostics, "Site check not complete", site.Validation.Messages)
@@ -206,6 +207,20 @@ func (r *siteResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 	if err := r.data.engine.UnregisterSite(ctx, state.Name.ValueString()); err != nil {
 		addEngineError(&resp.Diagnostics, "unregister site "+state.Name.ValueString(), err)
 	}
+}
+
+// withImportCommand gives the refusal of a second registration the command
+// that adopts the registration instead.
+func withImportCommand(err error, name string) error {
+	var ee *engine.Error
+	if !errors.As(err, &ee) || ee.Kind != engine.KindRegistered {
+		return err
+	}
+	c := *ee
+	c.Fix = fmt.Sprintf("Nothing was changed. A registration has one owner: adopt it with "+
+		"`terraform import protector_site.<name> %s` (or an import block with id = %q), "+
+		"or remove this protector_site and write primary_site/secondary_site = %q where the site is used", name, name, name)
+	return &c
 }
 
 // ImportState takes the site name.
