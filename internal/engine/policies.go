@@ -159,12 +159,13 @@ func (e *Engine) checkConnection(ctx context.Context, a *arrays, replicationType
 // CheckPolicy makes the plan-time checks of a policy: values, both sites
 // reachable, both arrays reachable with the tokens given, and connected to
 // each other.
+// A group that a plan of this process proposes to create (PlanGroup) is
+// checked as planned.
 func (e *Engine) CheckPolicy(ctx context.Context, spec PolicySpec) ([]string, error) {
-	r, err := e.readGroup(ctx, spec.GroupID)
+	d, _, err := e.planGroupRead(ctx, spec.GroupID)
 	if err != nil {
 		return nil, err
 	}
-	d := r.doc
 	if err := spec.validate(d.Group.ReplicationType); err != nil {
 		return nil, err
 	}
