@@ -237,19 +237,23 @@ func backendOf(host string) string {
 
 // CheckMember makes the plan-time checks of a new member: both sites
 // reachable, every volume of the instance of the group's type on one backend.
+// A group that a plan of this process proposes to create (PlanGroup) is
+// checked as planned; a second member planned into a group without members
+// must share the first one's backend.
 func (e *Engine) CheckMember(ctx context.Context, spec MemberSpec) ([]string, error) {
-	r, err := e.readGroup(ctx, spec.GroupID)
+	d, s, err := e.planGroupRead(ctx, spec.GroupID)
 	if err != nil {
 		return nil, err
 	}
-	d := r.doc
 	if err := e.bothRecentlyReachable(ctx, d.Group.PrimarySite, d.Group.SecondarySite); err != nil {
 		return nil, err
 	}
-	s := r.site
 	if _, m := d.member(spec.InstanceID); m != nil {
 		return nil, nil
 	}
-	_, warnings, err := e.checkInstance(ctx, d, s, spec.InstanceID)
-	return warnings, err
+	iv, warnings, err := e.checkInstance(ctx, d, s, spec.InstanceID)
+	if err != nil {
+		return nil, err
+	}
+	return warnings, e.claimBackend(d, iv)
 }

@@ -37,6 +37,8 @@ type Engine struct {
 	reads        map[string]*sharedRead[*groupRead] // shared reads of a group's metadata
 	types        map[string]*openstack.VolumeType   // site + "\x00" + name or id
 	arrayNames   map[string]string                  // url -> the array's own name
+	planned      map[string]*plannedGroup           // group id -> a group a plan of this process proposes (planned.go)
+	backends     map[string]*backendClaim           // group id -> the backend of the first member planned into it
 }
 
 // New returns an engine; it makes no network call until first used.
@@ -59,6 +61,8 @@ func New(cfg Config) *Engine {
 		reads:        map[string]*sharedRead[*groupRead]{},
 		types:        map[string]*openstack.VolumeType{},
 		arrayNames:   map[string]string{},
+		planned:      map[string]*plannedGroup{},
+		backends:     map[string]*backendClaim{},
 	}
 }
 

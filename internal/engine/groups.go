@@ -28,7 +28,7 @@ func (e *Engine) CreateGroup(ctx context.Context, spec GroupSpec) (*Group, error
 	primary, _ := e.site(spec.PrimarySite)
 	secondary, _ := e.site(spec.SecondarySite)
 
-	id, resumed, err := e.claimName(ctx, primary, spec.Name)
+	id, resumed, err := e.claimName(ctx, primary, spec.Name, spec.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -123,10 +123,13 @@ func createdSoFar(err error, spec GroupSpec, pending pendingRecord) error {
 }
 
 // claimName reserves a group name on the primary site and returns the id
-// the group gets. A name whose group never finished creating is resumed
-// (resumed is then true).
-func (e *Engine) claimName(ctx context.Context, primary *openstack.Site, name string) (id string, resumed bool, err error) {
-	id = newID("pg-")
+// the group gets: planned, the id its plan proposed, or a new one. A name
+// whose group never finished creating is resumed (resumed is then true).
+func (e *Engine) claimName(ctx context.Context, primary *openstack.Site, name, planned string) (id string, resumed bool, err error) {
+	id = planned
+	if id == "" {
+		id = newID("pg-")
+	}
 	err = putJSON(ctx, primary, nameObject(name), nameRecord{ID: id}, true)
 	if err == nil {
 		return id, false, nil
@@ -144,6 +147,11 @@ func (e *Engine) claimName(ctx context.Context, primary *openstack.Site, name st
 		return "", false, &Error{Kind: KindConflict, Site: primary.Name(), Object: name,
 			Detail: fmt.Sprintf("a protection group named %q already exists on %s (id %s)", name, primary.Name(), rec.ID),
 			Fix:    fmt.Sprintf("Names are unique per project: choose another name, or import the existing group (terraform import ... %s/%s)", primary.Name(), name)}
+	}
+	if planned != "" && rec.ID != planned {
+		return "", false, &Error{Kind: KindConflict, Site: primary.Name(), Object: name,
+			Detail: fmt.Sprintf("the creation of protection group %q was started by another run (id %s) after this plan proposed id %s", name, rec.ID, planned),
+			Fix:    "Nothing was changed. Plan again: the new plan resumes that creation"}
 	}
 	return rec.ID, true, nil
 }
@@ -335,6 +343,9 @@ func (e *Engine) DeleteGroup(ctx context.Context, id string) error {
 		if err := e.deleteConsistencyGroup(ctx, step.site, step.cg); err != nil {
 			return err
 		}
+	}
+	if err := e.recordGeneration(ctx, primary, d); err != nil {
+		return err
 	}
 	for _, s := range []*openstack.Site{secondary, primary} {
 		if err := deletePrefix(ctx, s, groupPrefix(id)); err != nil {

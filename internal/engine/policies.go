@@ -256,6 +256,19 @@ func (e *Engine) checkPureGroup(ctx context.Context, a *arrays, d *document, nam
 	return nil
 }
 
+// pureGroupCheckedAtApply is the plan's warning for a Pure group that can
+// be checked only once the group's consistency group exists.
+func pureGroupCheckedAtApply(name string) []string {
+	if name == "" {
+		return nil
+	}
+	return []string{fmt.Sprintf("checked at apply, before anything changes on the arrays: the protection group is created in this run, "+
+		"so its consistency group is not known yet; pure_pg_name = %q must name, for an async group, a protection group on the "+
+		"primary array that holds no volume outside the new consistency group while the Pure Cinder driver's group of the "+
+		"consistency group (consisgroup-<id>-cinder) does not replicate; for a sync group, the pod that holds the driver's "+
+		"group. Without pure_pg_name the policy binds the driver's group (async) or pod %s (sync)", name, defaultSyncPod)}
+}
+
 // checkPod makes sure a sync policy binds the pod the Pure Cinder driver
 // put the consistency group in: the pod exists (the provider does not
 // create pods), holds the driver's group of the consistency group and every
@@ -299,13 +312,13 @@ func (e *Engine) checkPod(ctx context.Context, a *arrays, d *document, name stri
 // CheckPolicy makes the plan-time checks of a policy: values, both sites
 // reachable, both arrays reachable with the tokens given, connected to each
 // other, and a Pure group or pod to bind that adds no second replicating
-// group (checkPureGroup).
+// group (checkPureGroup). A group that a plan of this process proposes to
+// create (PlanGroup) is checked as planned.
 func (e *Engine) CheckPolicy(ctx context.Context, spec PolicySpec) ([]string, error) {
-	r, err := e.readGroup(ctx, spec.GroupID)
+	d, _, err := e.planGroupRead(ctx, spec.GroupID)
 	if err != nil {
 		return nil, err
 	}
-	d := r.doc
 	if err := spec.validate(d.Group.ReplicationType); err != nil {
 		return nil, err
 	}
@@ -324,6 +337,12 @@ func (e *Engine) CheckPolicy(ctx context.Context, spec PolicySpec) ([]string, er
 	name := pureGroupName(d, spec.PureGroupName)
 	if d.Policy != nil && d.Policy.PureGroupName == name {
 		return nil, nil // bound already: the refresh reports its drift
+	}
+	r, err := e.readGroup(ctx, spec.GroupID)
+	if err != nil {
+		// A group planned in this run has no consistency group yet, so no
+		// driver's group: CreatePolicy checks it before any array change.
+		return pureGroupCheckedAtApply(spec.PureGroupName), nil
 	}
 	vols, err := e.memberVolumes(ctx, r.site, d, r.in.volumes)
 	if err != nil {

@@ -116,6 +116,8 @@ type SiteValidation struct {
 
 // GroupSpec creates a protection group.
 type GroupSpec struct {
+	// ID is the id PlanGroup proposed; empty: a new random one.
+	ID              string
 	Name            string
 	Description     string
 	PrimarySite     string

@@ -89,6 +89,9 @@ type accWorld struct {
 	arrays map[string]*flasharraysim.Array // real lane: the in-process arrays
 	views  map[string]siteView             // real lane: the real sites
 	lane   *laneFixtures                   // real lane: fixtures.json
+
+	// arraysAtStart is arrayGroups before the test made anything.
+	arraysAtStart string
 }
 
 // newAccWorld starts a world for one test (skipping without TF_ACC, so that

@@ -129,7 +129,7 @@ func (r *memberResource) Configure(_ context.Context, req resource.ConfigureRequ
 // ModifyPlan is the plan-time check of a new member: both sites reachable,
 // every volume of the instance of the group's type and backend.
 func (r *memberResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if r.data == nil || r.data.engine == nil || isDestroy(req) {
+	if r.data == nil || r.data.engine == nil || isDestroy(req) || runDestroys() {
 		return
 	}
 	if !isCreate(req) {
@@ -138,10 +138,16 @@ func (r *memberResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 	var plan memberModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() || !known(plan.ProtectionGroupID, plan.InstanceID) {
+	if resp.Diagnostics.HasError() || !known(plan.InstanceID) {
 		return
 	}
-	warnings, err := r.data.engine.CheckMember(ctx, plan.spec())
+	check := r.data.engine.CheckMember
+	if !known(plan.ProtectionGroupID) {
+		// The group's id comes from values known only at apply: check what
+		// can be checked without it.
+		check = r.data.engine.CheckUnplacedMember
+	}
+	warnings, err := check(ctx, plan.spec())
 	if err != nil {
 		addEngineError(&resp.Diagnostics, "check instance "+plan.InstanceID.ValueString(), err)
 		return

@@ -189,6 +189,7 @@ func (r *protectionGroupResource) ValidateConfig(ctx context.Context, req resour
 // ModifyPlan is the plan-time check: eligibility of the volume type on both
 // sites and reachability of both, for a new group and for a change.
 // Unknown values (a site registered in the same run) are checked at apply.
+// A new group's plan proposes its id (planID).
 func (r *protectionGroupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if r.data == nil || r.data.engine == nil {
 		return
@@ -199,6 +200,10 @@ func (r *protectionGroupResource) ModifyPlan(ctx context.Context, req resource.M
 		if err := destroyBlocked(state); err != nil {
 			addEngineError(&resp.Diagnostics, "plan the deletion", err)
 		}
+		return
+	}
+	if runDestroys() {
+		// The plan that refreshes before a destroy: nothing it plans is made.
 		return
 	}
 	var plan protectionGroupModel
@@ -239,6 +244,21 @@ func (r *protectionGroupResource) ModifyPlan(ctx context.Context, req resource.M
 		}
 	}
 	addWarnings(&resp.Diagnostics, "Protection group check not complete", warnings)
+	if isCreate(req) {
+		r.planID(ctx, &plan, resp)
+	}
+}
+
+// planID proposes the id of a new group, so that the policy and members
+// planned with it in one configuration are checked at plan against it.
+func (r *protectionGroupResource) planID(ctx context.Context, plan *protectionGroupModel, resp *resource.ModifyPlanResponse) {
+	id, err := r.data.engine.PlanGroup(ctx, plan.spec())
+	if err != nil {
+		addEngineError(&resp.Diagnostics, "plan protection group "+plan.Name.ValueString(), err)
+		return
+	}
+	plan.ID = types.StringValue(id)
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), plan.ID)...)
 }
 
 // destroyBlocked refuses at plan what the engine refuses at apply: deleting
@@ -393,7 +413,12 @@ func (m *protectionGroupModel) locate(e *engine.Engine) {
 }
 
 func (m *protectionGroupModel) spec() engine.GroupSpec {
+	id := ""
+	if !m.ID.IsUnknown() {
+		id = m.ID.ValueString()
+	}
 	return engine.GroupSpec{
+		ID:              id,
 		Name:            m.Name.ValueString(),
 		Description:     m.Description.ValueString(),
 		PrimarySite:     m.PrimarySite.ValueString(),

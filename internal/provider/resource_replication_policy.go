@@ -222,9 +222,10 @@ func (r *replicationPolicyResource) Configure(_ context.Context, req resource.Co
 
 // ModifyPlan checks the arrays at plan: reachable with the tokens, connected
 // for the group's replication type, interval and RPO valid for the group.
-// A group created in the same run has no id yet: checked at apply.
+// A group created in the same run is checked as planned (its plan proposes
+// its id); without an id, what the arrays alone tell.
 func (r *replicationPolicyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if r.data == nil || r.data.engine == nil || isDestroy(req) {
+	if r.data == nil || r.data.engine == nil || isDestroy(req) || runDestroys() {
 		return
 	}
 	var plan replicationPolicyModel
@@ -253,19 +254,19 @@ func (r *replicationPolicyResource) ModifyPlan(ctx context.Context, req resource
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if plan.ProtectionGroupID.IsUnknown() && !plan.PurePGName.IsUnknown() && !plan.PurePGName.IsNull() {
-		resp.Diagnostics.AddAttributeWarning(path.Root("pure_pg_name"), "Pure group checked at apply",
-			fmt.Sprintf("The protection group is created in this run, so its consistency group is not known yet. Checked at apply, "+
-				"before anything changes on the arrays: pure_pg_name = %q must name, for an async group, a protection group on the "+
-				"primary array that holds no volume outside the new consistency group while the Pure Cinder driver's group of the "+
-				"consistency group (consisgroup-<id>-cinder) does not replicate; for a sync group, the pod that holds the driver's "+
-				"group. Without pure_pg_name the policy binds the driver's group (async) or pod cinder-pod (sync).", plan.PurePGName.ValueString()))
-	}
-	if !known(plan.ProtectionGroupID, plan.PrimaryFAURL, plan.SecondaryFAURL, plan.PrimaryFAToken, plan.SecondaryFAToken,
+	if !known(plan.PrimaryFAURL, plan.SecondaryFAURL, plan.PrimaryFAToken, plan.SecondaryFAToken,
 		plan.PrimaryFATokenWO, plan.SecondaryFATokenWO, plan.RPOMinutes) {
+		addWarnings(&resp.Diagnostics, "Replication policy check not complete", []string{
+			"checked at apply: an array URL, token or rpo_minutes of the policy is known only at apply, so the arrays are checked then"})
 		return
 	}
-	warnings, err := r.data.engine.CheckPolicy(ctx, plan.spec(r.data))
+	check := r.data.engine.CheckPolicy
+	if !known(plan.ProtectionGroupID) {
+		// The group's id comes from values known only at apply: check the
+		// arrays without it.
+		check = r.data.engine.CheckUnplacedPolicy
+	}
+	warnings, err := check(ctx, plan.spec(r.data))
 	if err != nil {
 		addEngineError(&resp.Diagnostics, "check the replication policy of "+plan.ProtectionGroupID.ValueString(), err)
 		return
