@@ -125,15 +125,28 @@ func (d *document) member(idOrInstance string) (int, *Member) {
 func decodeDocument(b []byte) (*document, error) {
 	var d document
 	if err := json.Unmarshal(b, &d); err != nil {
-		return nil, fmt.Errorf("decode metadata: %w", err)
+		return nil, &damagedError{fmt.Errorf("decode metadata: %w", err)}
 	}
 	if d.Version < 1 || d.Group.ID == "" {
-		return nil, errors.New("decode metadata: document has no version or group id")
+		return nil, &damagedError{errors.New("decode metadata: document has no version or group id")}
 	}
 	if want := d.checksum(); d.Checksum != want {
-		return nil, fmt.Errorf("metadata version %d of group %s: checksum %s does not match content (%s)", d.Version, d.Group.ID, d.Checksum, want)
+		return nil, &damagedError{fmt.Errorf("metadata version %d of group %s: checksum %s does not match content (%s)", d.Version, d.Group.ID, d.Checksum, want)}
 	}
 	return &d, nil
+}
+
+// damagedError is a metadata object that was read but cannot be used: it
+// does not decode, or its checksum does not match its content. Unlike a
+// failed read, it says something about the copy itself.
+type damagedError struct{ err error }
+
+func (d *damagedError) Error() string { return d.err.Error() }
+func (d *damagedError) Unwrap() error { return d.err }
+
+func isDamaged(err error) bool {
+	var d *damagedError
+	return errors.As(err, &d)
 }
 
 // latestVersion lists the versions of a group on a site; 0 when none.
@@ -161,6 +174,25 @@ func newestVersion(ctx context.Context, s *openstack.Site, id string) (int, stri
 		}
 	}
 	return latest, hash, nil
+}
+
+// listVersions lists the versions of a group on a site with the content
+// hash of each; empty when the site holds none.
+func listVersions(ctx context.Context, s *openstack.Site, id string) (map[int]string, error) {
+	infos, err := s.ListObjectInfo(ctx, container, versionPrefix(id))
+	if err != nil {
+		if errors.Is(err, openstack.ErrNotFound) {
+			return map[int]string{}, nil
+		}
+		return nil, err
+	}
+	out := make(map[int]string, len(infos))
+	for _, o := range infos {
+		if v, err := strconv.Atoi(strings.TrimPrefix(o.Name, versionPrefix(id))); err == nil && v > 0 {
+			out[v] = o.Hash
+		}
+	}
+	return out, nil
 }
 
 // readDocument reads the newest version of a group's metadata on a site;
@@ -213,6 +245,40 @@ func writeDocument(ctx context.Context, s *openstack.Site, d *document) error {
 		return &Error{Kind: KindConflict, Site: s.Name(), Object: d.Group.ID,
 			Detail: fmt.Sprintf("metadata version %d of protection group %s was written by someone else first", d.Version, d.Group.Name),
 			Fix:    "Another run changed this group at the same time; nothing of this change was recorded. Refresh and apply again.",
+			Err:    err}
+	}
+	return err
+}
+
+// copyVersion copies one version of a group from one site to another as
+// the bytes it is, after checking them: a restore never rebuilds a
+// document. The version must not exist on the target, or exist there with
+// the same content.
+func copyVersion(ctx context.Context, from, to *openstack.Site, id string, v int) error {
+	b, err := from.GetObject(ctx, container, versionObject(id, v))
+	if err != nil {
+		return err
+	}
+	d, err := decodeDocument(b)
+	if err != nil {
+		return err
+	}
+	put := func() error {
+		return to.PutObject(ctx, container, versionObject(id, v), b, openstack.PutObjectOpts{IfNoneMatch: true, ContentType: "application/json"})
+	}
+	err = put()
+	if errors.Is(err, openstack.ErrNotFound) {
+		if err = to.EnsureContainer(ctx, container); err == nil {
+			err = put()
+		}
+	}
+	if errors.Is(err, openstack.ErrPreconditionFailed) {
+		if other, rerr := readVersion(ctx, to, id, v); rerr == nil && other.Checksum == d.Checksum {
+			return nil
+		}
+		return &Error{Kind: KindConflict, Site: to.Name(), Object: id,
+			Detail: fmt.Sprintf("%s already holds another metadata version %d of protection group %s", to.Name(), v, d.Group.Name),
+			Fix:    "Another run changed this group at the same time. Refresh and apply again.",
 			Err:    err}
 	}
 	return err
