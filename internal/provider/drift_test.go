@@ -93,20 +93,29 @@ func TestAccDrift_repaired(t *testing.T) {
 				),
 			},
 			{
-				// A member's volume taken out of the consistency group by hand.
+				// A member's volume taken out of the consistency group by
+				// hand: its status is what the refresh saw.
 				PreConfig: func() {
 					a.Update(func(st *openstacksim.State) { st.Volumes[simulator.WebServer1DataVolumeID].GroupID = "" })
 				},
+				RefreshState:       true,
+				Check:              tfresource.TestCheckResourceAttr(memberAddr, "status", "error"),
+				ExpectNonEmptyPlan: true,
+			},
+			{
 				Config: config,
 				ConfigPlanChecks: driftPlan(memberAddr, func() string {
 					return "volume " + simulator.WebServer1DataVolumeID + " of web-server-1 is no longer in the consistency group"
 				}),
-				Check: func(*terraform.State) error {
-					if v, _ := a.Volume(simulator.WebServer1DataVolumeID); v.GroupID != primaryCG {
-						return fmt.Errorf("the repair left volume %s in group %q, want %s", v.ID, v.GroupID, primaryCG)
-					}
-					return nil
-				},
+				Check: tfresource.ComposeTestCheckFunc(
+					func(*terraform.State) error {
+						if v, _ := a.Volume(simulator.WebServer1DataVolumeID); v.GroupID != primaryCG {
+							return fmt.Errorf("the repair left volume %s in group %q, want %s", v.ID, v.GroupID, primaryCG)
+						}
+						return nil
+					},
+					tfresource.TestCheckResourceAttr(memberAddr, "status", "protected"),
+				),
 			},
 			{
 				// The consistency group deleted on the secondary site.
