@@ -76,6 +76,11 @@ func (e *Engine) inspect(ctx context.Context, d *document, primary *openstack.Si
 		in.drift = append(in.drift, fmt.Sprintf("consistency group %s no longer exists on %s", cg, d.Group.PrimarySite))
 		in.inGroup = map[string]string{}
 	}
+	if d.damagedNewer != "" {
+		in.drift = append(in.drift, fmt.Sprintf("the metadata on %s is damaged (%s), and its newest intact version is %d: "+
+			"apply replaces the damaged copy with %s's, or deletes it when no site holds that version intact (the guide's sync-force)",
+			d.Group.PrimarySite, d.damagedNewer, d.Version, d.Group.SecondarySite))
+	}
 	in.drift = append(in.drift, peerDrift...)
 	in.peer = peer
 	return in
@@ -128,7 +133,15 @@ type peerView struct {
 // comparePeer compares the newest metadata of both sites, version and
 // content. When the secondary's listing shows the primary's bytes (the
 // common case) nothing is read.
-func (e *Engine) comparePeer(ctx context.Context, d *document, secondary *openstack.Site) peerView {
+func (e *Engine) comparePeer(ctx context.Context, d *document, secondary *openstack.Site) (pv peerView) {
+	defer func() {
+		// The primary's newest object is damaged: the sites cannot hold
+		// the same newest document (inspect reports the drift).
+		if d.damagedNewer != "" && pv.status == SyncSynced {
+			pv.status = SyncFailed
+			pv.err = fmt.Errorf("the metadata on %s is damaged (%s)", d.Group.PrimarySite, d.damagedNewer)
+		}
+	}()
 	id, local := d.Group.ID, d.Version
 	p, s := d.Group.PrimarySite, d.Group.SecondarySite
 	unreachable := func(doing string, err error) peerView {
@@ -142,7 +155,7 @@ func (e *Engine) comparePeer(ctx context.Context, d *document, secondary *openst
 	if err != nil {
 		return unreachable("list the metadata versions of group "+id, err)
 	}
-	pv := peerView{version: v, live: true, status: SyncFailed}
+	pv = peerView{version: v, live: true, status: SyncFailed}
 	if v == local && hash != "" && hash == d.contentHash {
 		pv.status = SyncSynced
 		return pv

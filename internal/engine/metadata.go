@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -64,6 +66,9 @@ type document struct {
 	// contentHash is the MD5 of the bytes this document was read from
 	// (Swift's ETag); empty for a document not read from a site.
 	contentHash string
+	// damagedNewer says why the site's newer versions cannot be used, when
+	// this document is not the newest object there; empty when it is.
+	damagedNewer string
 }
 
 // syncRecord is the primary site's record of the last push to the peer.
@@ -195,17 +200,40 @@ func listVersions(ctx context.Context, s *openstack.Site, id string) (map[int]st
 	return out, nil
 }
 
-// readDocument reads the newest version of a group's metadata on a site;
-// ErrNotFound when the site has none.
+// readDocument reads the newest intact version of a group's metadata on a
+// site; ErrNotFound when the site has none. Newer versions that are
+// damaged are passed over and named in the document's damagedNewer (the
+// refresh reports them as drift, the repair replaces them); when no version
+// is intact, the newest one's damage is the error.
 func readDocument(ctx context.Context, s *openstack.Site, id string) (*document, error) {
-	v, err := latestVersion(ctx, s, id)
+	held, err := listVersions(ctx, s, id)
 	if err != nil {
 		return nil, err
 	}
-	if v == 0 {
-		return nil, ErrNotFound
+	versions := slices.Sorted(maps.Keys(held))
+	slices.Reverse(versions)
+	var damaged []string
+	var firstDamage error
+	for _, v := range versions {
+		d, err := readVersion(ctx, s, id, v)
+		switch {
+		case err == nil:
+			d.damagedNewer = strings.Join(damaged, "; ")
+			return d, nil
+		case errors.Is(err, ErrNotFound):
+		case isDamaged(err):
+			damaged = append(damaged, fmt.Sprintf("version %d: %v", v, err))
+			if firstDamage == nil {
+				firstDamage = err
+			}
+		default:
+			return nil, err
+		}
 	}
-	return readVersion(ctx, s, id, v)
+	if firstDamage != nil {
+		return nil, firstDamage
+	}
+	return nil, ErrNotFound
 }
 
 // readVersion reads and checks one version of a group's metadata.

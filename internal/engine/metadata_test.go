@@ -130,3 +130,38 @@ func TestRepairDropsADamagedNewerPeerCopy(t *testing.T) {
 		t.Fatalf("after the repair: %v, sync %+v, drift %q; want SYNCED without drift", err, got.Sync, got.Drift)
 	}
 }
+
+// The primary's newest copy damaged: the group reads as its newest intact
+// version, the refresh says what is damaged, and the repair takes the
+// peer's intact copy of that version rather than write another.
+func TestDamagedPrimaryCopyIsReplacedFromThePeer(t *testing.T) {
+	ctx := context.Background()
+	w, e := testWorld(t, false)
+	g := createGuideGroup(t, e)
+	if _, err := e.UpdateGroupDescription(ctx, g.ID, "second"); err != nil {
+		t.Fatal(err)
+	}
+	a := w.Site("site-a")
+	project, _ := a.ProjectID(simulator.Project)
+	name := versionObject(g.ID, 2)
+	good, _ := a.Object(container, name)
+	a.PutObject(project, container, name, []byte(strings.Replace(string(good), "second", "tampered", 1)))
+	got, err := New(e.cfg).GetGroup(ctx, g.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Sync.Status != SyncFailed || got.Description != "second" ||
+		!slices.ContainsFunc(got.Drift, func(d string) bool { return strings.Contains(d, "the metadata on site-a is damaged (version 2: ") }) {
+		t.Fatalf("description %q, sync %+v, drift %q; want site-b's version 2, FAILED, the damaged copy on site-a", got.Description, got.Sync, got.Drift)
+	}
+	if _, err := e.RepairGroup(ctx, g.ID); err != nil {
+		t.Fatal(err)
+	}
+	if now, _ := a.Object(container, name); string(now) != string(good) {
+		t.Fatal("site-a's version 2 is not site-b's copy after the repair")
+	}
+	got, err = New(e.cfg).GetGroup(ctx, g.ID)
+	if err != nil || got.Sync.Status != SyncSynced || len(got.Drift) != 0 || got.MetadataVersion != 2 {
+		t.Fatalf("after the repair: %v, version %d, sync %+v, drift %q; want version 2, SYNCED, no drift", err, got.MetadataVersion, got.Sync, got.Drift)
+	}
+}

@@ -155,6 +155,18 @@ func TestAccDrift_repaired(t *testing.T) {
 				ConfigPlanChecks: driftPlan(groupAddr, func() string { return "the metadata on site-b is damaged" }),
 				Check:            checkSameNewestVersion(a, b, &groupID),
 			},
+			{
+				// The primary's newest copy damaged: the refresh reads its
+				// newest intact version and says so; the apply takes site-b's
+				// intact copy of the damaged version.
+				PreConfig: func() {
+					name, data := newestVersion(a, groupID)
+					a.PutObject(simulator.Project, "protector", name, []byte(strings.Replace(string(data), "Production", "Tampered", 1)))
+				},
+				Config:           config,
+				ConfigPlanChecks: driftPlan(groupAddr, func() string { return "the metadata on site-a is damaged (version " }),
+				Check:            checkSameNewestVersion(a, b, &groupID),
+			},
 		},
 	})
 }
