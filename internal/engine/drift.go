@@ -144,7 +144,7 @@ func (e *Engine) comparePeer(ctx context.Context, d *document, secondary *openst
 	}()
 	id, local := d.Group.ID, d.Version
 	p, s := d.Group.PrimarySite, d.Group.SecondarySite
-	unreachable := func(doing string, err error) peerView {
+	unread := func(doing string, err error) peerView {
 		pv := peerView{status: SyncFailed, err: e.cloudError(s, doing, err)}
 		if openstack.IsUnreachable(err) {
 			pv.status = SyncUnreachable
@@ -153,7 +153,7 @@ func (e *Engine) comparePeer(ctx context.Context, d *document, secondary *openst
 	}
 	v, hash, err := newestVersion(ctx, secondary, id)
 	if err != nil {
-		return unreachable("list the metadata versions of group "+id, err)
+		return unread("list the metadata versions of group "+id, err)
 	}
 	pv = peerView{version: v, live: true, status: SyncFailed}
 	if v == local && hash != "" && hash == d.contentHash {
@@ -168,7 +168,7 @@ func (e *Engine) comparePeer(ctx context.Context, d *document, secondary *openst
 	remote, err := readVersion(ctx, secondary, id, v)
 	switch {
 	case err != nil && !isDamaged(err):
-		pv = unreachable(fmt.Sprintf("read metadata version %d of group %s", v, id), err)
+		pv = unread(fmt.Sprintf("read metadata version %d of group %s", v, id), err)
 		pv.version = v
 		return pv
 	case err != nil && v == local:
