@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/protector-dr/terraform-provider-protector/internal/openstack"
 )
@@ -27,6 +30,8 @@ type inspection struct {
 	// volumesErr is why the consistency group's volumes (inGroup) could
 	// not be listed.
 	volumesErr error
+	// peer is the secondary's newest metadata compared with the primary's.
+	peer peerView
 }
 
 // inspect compares the metadata with both sites: the consistency groups
@@ -38,12 +43,13 @@ func (e *Engine) inspect(ctx context.Context, d *document, primary *openstack.Si
 	// so a refresh waits for one round trip per site, not one per read.
 	var (
 		peerDrift []string
+		peer      peerView
 		vols      []openstack.Volume
 		volsErr   error
 		cgErr     error
 	)
 	calls := []func(){
-		func() { peerDrift = e.inspectPeer(ctx, d) },
+		func() { peerDrift, peer = e.inspectPeer(ctx, d) },
 		func() { in.volumeType, _ = e.volumeType(ctx, primary, d.Group.VolumeType) },
 		func() { vols, volsErr = primary.VolumesInGroup(ctx, cg) },
 		func() { _, cgErr = primary.Group(ctx, cg) },
@@ -70,50 +76,305 @@ func (e *Engine) inspect(ctx context.Context, d *document, primary *openstack.Si
 		in.drift = append(in.drift, fmt.Sprintf("consistency group %s no longer exists on %s", cg, d.Group.PrimarySite))
 		in.inGroup = map[string]string{}
 	}
+	if d.damagedNewer != "" {
+		in.drift = append(in.drift, fmt.Sprintf("the metadata on %s is damaged (%s), and its newest intact version is %d: "+
+			"apply replaces the damaged copy with %s's, or deletes it when no site holds that version intact (the guide's sync-force)",
+			d.Group.PrimarySite, d.damagedNewer, d.Version, d.Group.SecondarySite))
+	}
 	in.drift = append(in.drift, peerDrift...)
+	in.peer = peer
 	return in
 }
 
 // inspectPeer checks the secondary site: its consistency group exists and
-// it holds the newest metadata version intact.
-func (e *Engine) inspectPeer(ctx context.Context, d *document) []string {
+// it holds the same newest metadata document as the primary.
+func (e *Engine) inspectPeer(ctx context.Context, d *document) ([]string, peerView) {
 	var drift []string
 	secondary, err := e.site(d.Group.SecondarySite)
 	if err != nil {
-		return nil
+		return nil, peerView{status: SyncUnreachable, err: err}
 	}
 	var (
-		cgErr      error
-		remote     int
-		remoteHash string
+		cgErr error
+		pv    peerView
 	)
 	parallel(
 		func() { _, cgErr = secondary.Group(ctx, d.Group.SecondaryConsistencyGroup) },
-		func() { remote, remoteHash, err = newestVersion(ctx, secondary, d.Group.ID) },
+		func() { pv = e.comparePeer(ctx, d, secondary) },
 	)
 	if errors.Is(cgErr, openstack.ErrNotFound) {
 		drift = append(drift, fmt.Sprintf("consistency group %s no longer exists on %s", d.Group.SecondaryConsistencyGroup, d.Group.SecondarySite))
 	}
+	// An unreachable peer is not drift: the sync status says so, and a
+	// change is refused until it answers.
+	if pv.drift != "" {
+		drift = append(drift, pv.drift)
+	}
+	return drift, pv
+}
+
+// peerView is the secondary site's newest metadata compared, now, with the
+// primary's.
+type peerView struct {
+	version int  // the secondary's newest version; 0 when it holds none
+	live    bool // version was read from the secondary now
+	// status is SYNCED when the secondary's newest document is the
+	// primary's, UNREACHABLE when it could not be read, FAILED otherwise.
+	status string
+	// drift says which site holds what and what an apply does about it;
+	// empty when both hold the same newest document.
+	drift string
+	// newer is the secondary's newest document when it is newer than the
+	// primary's and intact: by the repair rule it is the group's metadata.
+	newer *document
+	err   error // why the secondary could not be read
+}
+
+// comparePeer compares the newest metadata of both sites, version and
+// content. When the secondary's listing shows the primary's bytes (the
+// common case) nothing is read.
+func (e *Engine) comparePeer(ctx context.Context, d *document, secondary *openstack.Site) (pv peerView) {
+	defer func() {
+		// The primary's newest object is damaged: the sites cannot hold
+		// the same newest document (inspect reports the drift).
+		if d.damagedNewer != "" && pv.status == SyncSynced {
+			pv.status = SyncFailed
+			pv.err = fmt.Errorf("the metadata on %s is damaged (%s)", d.Group.PrimarySite, d.damagedNewer)
+		}
+	}()
+	id, local := d.Group.ID, d.Version
+	p, s := d.Group.PrimarySite, d.Group.SecondarySite
+	unread := func(doing string, err error) peerView {
+		pv := peerView{status: SyncFailed, err: e.cloudError(s, doing, err)}
+		if openstack.IsUnreachable(err) {
+			pv.status = SyncUnreachable
+		}
+		return pv
+	}
+	v, hash, err := newestVersion(ctx, secondary, id)
+	if err != nil {
+		return unread("list the metadata versions of group "+id, err)
+	}
+	pv = peerView{version: v, live: true, status: SyncFailed}
+	if v == local && hash != "" && hash == d.contentHash {
+		pv.status = SyncSynced
+		return pv
+	}
+	if v < local {
+		pv.drift = fmt.Sprintf("%s's newest metadata is version %d, %s holds version %d: the push of a change did not arrive; "+
+			"apply copies the missing versions from %s (the guide's sync-force)", s, v, p, local, p)
+		return pv
+	}
+	remote, err := readVersion(ctx, secondary, id, v)
 	switch {
+	case err != nil && !isDamaged(err):
+		pv = unread(fmt.Sprintf("read metadata version %d of group %s", v, id), err)
+		pv.version = v
+		return pv
+	case err != nil && v == local:
+		pv.drift = fmt.Sprintf("the metadata on %s is damaged (%v): apply replaces it with %s's copy of version %d (the guide's sync-force)", s, err, p, local)
 	case err != nil:
-		// An unreachable peer is not drift: the sync status says so, and a
-		// change is refused until it answers.
-	case remote < d.Version:
-		drift = append(drift, fmt.Sprintf("%s holds metadata version %d and %s version %d: the push of a change did not arrive (the guide's sync-force repairs it)", d.Group.SecondarySite, remote, d.Group.PrimarySite, d.Version))
-	case remote == d.Version && remoteHash != "" && remoteHash == d.contentHash:
-		// The same bytes as the primary's copy, whose checksum held.
+		pv.drift = fmt.Sprintf("the metadata on %s is damaged (%v), and %s's newest is version %d: "+
+			"apply deletes the damaged copy and copies %s's versions to %s (the guide's sync-force)", s, err, p, local, p, s)
+	case v > local:
+		pv.newer = remote
+		pv.drift = fmt.Sprintf("%s's newest metadata is version %d, %s holds version %d: %s lost its newest copy; apply restores it from %s",
+			p, local, s, v, p, s)
+	case remote.Checksum == d.Checksum:
+		// The same document in other bytes.
+		pv.status = SyncSynced
 	default:
-		if _, err := readVersion(ctx, secondary, d.Group.ID, remote); err != nil && !errors.Is(err, ErrNotFound) && !openstack.IsUnreachable(err) {
-			drift = append(drift, fmt.Sprintf("the metadata on %s is damaged (%v): the guide's sync-force repairs it", d.Group.SecondarySite, err))
+		pv.drift = divergedDetail(d, remote.Checksum, p, s)
+	}
+	return pv
+}
+
+// sameVersions tells whether two sites hold the same version numbers.
+func sameVersions(a, b map[int]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for v := range a {
+		if _, ok := b[v]; !ok {
+			return false
 		}
 	}
-	return drift
+	return true
+}
+
+// divergedDetail describes two intact but different documents at one
+// version, which no rule can choose between.
+func divergedDetail(d *document, otherChecksum, site, otherSite string) string {
+	return fmt.Sprintf("%s and %s both hold metadata version %d with different content (checksum %s on %s, %s on %s): "+
+		"an apply cannot tell which is right and fails until the wrong copy is deleted (object %s of container %s on that site); "+
+		"the next apply then restores it from the other site", site, otherSite, d.Version, d.Checksum, site, otherChecksum, otherSite,
+		versionObject(d.Group.ID, d.Version), container)
+}
+
+// reconcile makes both sites hold the newest complete metadata of a group
+// and returns it. It is the one rule by which the two copies are repaired:
+// the newest complete (checksum-valid) document wins. A site that lacks
+// versions the other holds gets them copied as they are (a site that lost
+// its newest copy is restored from the other, never given a rebuilt one); a
+// damaged copy is replaced by the other site's intact copy, or deleted when
+// neither site holds that version intact. Two intact but different
+// documents at one version are not repaired: which is right cannot be
+// known, so it fails, naming both, and nothing is changed. cur is the
+// primary's newest document as loaded; when the other site holds the same
+// versions and cur's bytes as its newest, nothing more is read.
+func (e *Engine) reconcile(ctx context.Context, cur *document, primary, secondary *openstack.Site) (*document, error) {
+	id := cur.Group.ID
+	var (
+		onPrimary, onSecondary map[int]string
+		perr, serr             error
+	)
+	parallel(
+		func() { onPrimary, perr = listVersions(ctx, primary, id) },
+		func() { onSecondary, serr = listVersions(ctx, secondary, id) },
+	)
+	if perr != nil {
+		return nil, e.cloudError(primary.Name(), "list the metadata versions of group "+id, perr)
+	}
+	if serr != nil {
+		return nil, e.cloudError(secondary.Name(), "list the metadata versions of group "+id, serr)
+	}
+	sites := [2]*openstack.Site{primary, secondary}
+	held := [2]map[int]string{onPrimary, onSecondary}
+	if sameVersions(onPrimary, onSecondary) && onSecondary[cur.Version] == cur.contentHash && cur.contentHash != "" &&
+		slices.Max(slices.Collect(maps.Keys(onPrimary))) == cur.Version {
+		return cur, nil
+	}
+
+	// The newest version held intact by either site.
+	versions := slices.Collect(maps.Keys(onPrimary))
+	for v := range onSecondary {
+		if _, ok := onPrimary[v]; !ok {
+			versions = append(versions, v)
+		}
+	}
+	slices.Sort(versions)
+	slices.Reverse(versions)
+	var (
+		win      *document
+		winSite  int
+		toDelete [2][]int // damaged copies of versions at or above the winner's
+	)
+	for _, v := range versions {
+		var docs [2]*document
+		var errs [2]error
+		parallel(
+			func() {
+				if _, ok := onPrimary[v]; ok {
+					docs[0], errs[0] = readVersion(ctx, primary, id, v)
+				}
+			},
+			func() {
+				if _, ok := onSecondary[v]; ok {
+					docs[1], errs[1] = readVersion(ctx, secondary, id, v)
+				}
+			},
+		)
+		for i, err := range errs {
+			if err != nil && !isDamaged(err) && !errors.Is(err, ErrNotFound) {
+				return nil, e.cloudError(sites[i].Name(), fmt.Sprintf("read metadata version %d of group %s", v, id), err)
+			}
+			if isDamaged(err) {
+				toDelete[i] = append(toDelete[i], v)
+			}
+		}
+		switch {
+		case docs[0] != nil && docs[1] != nil && docs[0].Checksum != docs[1].Checksum:
+			return nil, &Error{Kind: KindConflict, Site: secondary.Name(), Object: cur.Group.Name,
+				Detail: divergedDetail(docs[0], docs[1].Checksum, primary.Name(), secondary.Name()),
+				Fix: fmt.Sprintf("Nothing was changed. Compare the two copies (object %s of container %s on each site), delete the wrong one, "+
+					"then apply again: the copy that is left is restored to the other site", versionObject(id, v), container)}
+		case docs[0] != nil:
+			win, winSite = docs[0], 0
+		case docs[1] != nil:
+			win, winSite = docs[1], 1
+		}
+		if win != nil {
+			break
+		}
+	}
+	if win == nil {
+		return nil, &Error{Kind: KindCloud, Site: primary.Name(), Object: cur.Group.Name,
+			Detail: fmt.Sprintf("neither %s nor %s holds an intact metadata version of protection group %s", primary.Name(), secondary.Name(), cur.Group.Name)}
+	}
+
+	for i, vs := range toDelete {
+		for _, v := range vs {
+			if err := sites[i].DeleteObject(ctx, container, versionObject(id, v)); err != nil && !errors.Is(err, openstack.ErrNotFound) {
+				return nil, e.cloudError(sites[i].Name(), "delete the damaged metadata version "+strconv.Itoa(v), err)
+			}
+			delete(held[i], v)
+		}
+	}
+	// Every version up to the winner's that one site holds and the other
+	// lacks is copied, the winner's from the site it was read on.
+	type copyJob struct{ from, to, v int }
+	var jobs []copyJob
+	for i := range held {
+		for v := range held[i] {
+			if _, ok := held[1-i][v]; !ok && v <= win.Version && (v != win.Version || i == winSite) {
+				jobs = append(jobs, copyJob{from: i, to: 1 - i, v: v})
+			}
+		}
+	}
+	var (
+		mu       sync.Mutex
+		firstErr error
+		pushed   []int
+		calls    []func()
+	)
+	for _, j := range jobs {
+		calls = append(calls, func() {
+			err := copyVersion(ctx, sites[j.from], sites[j.to], id, j.v)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil && j.to == 1:
+				pushed = append(pushed, j.v)
+			case err == nil, isDamaged(err) && j.v != win.Version:
+				// An older version damaged on its only site stays a gap.
+			case firstErr == nil:
+				firstErr = e.cloudError(sites[j.to].Name(), fmt.Sprintf("copy metadata version %d from %s", j.v, sites[j.from].Name()), err)
+			}
+		})
+	}
+	parallelN(fanOut, calls...)
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	// Each version that reached the peer has its entry in the sync log.
+	start := e.now()
+	slices.Sort(pushed)
+	calls = calls[:0]
+	for _, v := range pushed {
+		entry := SyncLogEntry{Version: v, Time: start, Outcome: SyncSynced}
+		calls = append(calls, func() { _ = putJSON(ctx, primary, logObject(id, start, v), entry, false) })
+	}
+	calls = append(calls, func() {
+		_ = putJSON(ctx, primary, syncObject(id), syncRecord{Status: SyncSynced, RemoteVersion: win.Version, LastSync: start}, false)
+	})
+	parallelN(fanOut, calls...)
+	return win, nil
 }
 
 // memberDrift compares one member with the primary consistency group and
 // Nova. It costs one request: the instance.
 func (e *Engine) memberDrift(ctx context.Context, d *document, s *openstack.Site, in *inspection, m *Member) {
 	m.Drift, m.Broken, m.Unchecked = nil, nil, nil
+	defer func() {
+		// The status is what this check saw, not what was recorded when
+		// the member was added; a check not made leaves it as recorded.
+		switch {
+		case len(m.Drift) > 0 || len(m.Broken) > 0:
+			m.Status = MemberError
+		case len(m.Unchecked) == 0:
+			m.Status = MemberProtected
+		}
+	}()
 	gone := in != nil && in.servers != nil && !in.servers[m.InstanceID]
 	if in == nil || in.servers == nil {
 		_, err := s.Server(ctx, m.InstanceID)
@@ -155,7 +416,8 @@ func (e *Engine) memberDrift(ctx context.Context, d *document, s *openstack.Site
 
 // RepairGroup is the guide's sync-force and more: it recreates a
 // consistency group deleted out of band (putting the members' volumes back
-// on the primary) and pushes the newest metadata to the secondary.
+// on the primary) and makes both sites hold the newest complete metadata
+// (reconcile).
 func (e *Engine) RepairGroup(ctx context.Context, id string) (*Group, error) {
 	d, err := e.modify(ctx, id, func(d *document, primary, secondary *openstack.Site) error {
 		changed, primaryRecreated := false, false
@@ -213,8 +475,9 @@ func (e *Engine) RepairGroup(ctx context.Context, id string) (*Group, error) {
 	return e.GetGroup(ctx, d.Group.ID)
 }
 
-// syncForce pushes the newest version to the secondary, replacing a copy
-// that is missing or damaged, without a new version.
+// syncForce is the guide's sync-force by the repair rule of reconcile:
+// both sites end with the newest complete metadata, the versions either
+// lacks copied from the other, without a new version.
 func (e *Engine) syncForce(ctx context.Context, id string) (*Group, error) {
 	unlock := e.groupLock(id)
 	d, primary, err := e.loadGroup(ctx, id)
@@ -227,20 +490,13 @@ func (e *Engine) syncForce(ctx context.Context, id string) (*Group, error) {
 		unlock()
 		return nil, err
 	}
-	if _, err := readDocument(ctx, secondary, id); err != nil && !errors.Is(err, ErrNotFound) {
-		if derr := secondary.DeleteObject(ctx, container, versionObject(id, d.Version)); derr != nil && !errors.Is(derr, openstack.ErrNotFound) {
-			unlock()
-			return nil, e.cloudError(secondary.Name(), "replace the damaged metadata", derr)
-		}
-	}
-	e.push(ctx, primary, secondary, d)
+	_, err = e.reconcile(ctx, d, primary, secondary)
 	e.forget(id)
 	unlock()
-	g, err := e.GetGroup(ctx, id)
-	if err == nil && g.Sync.Status != SyncSynced {
-		return g, &Error{Kind: KindUnreachable, Site: d.Group.SecondarySite, Detail: "the metadata push to " + d.Group.SecondarySite + " failed: " + g.Sync.Error}
+	if err != nil {
+		return nil, err
 	}
-	return g, err
+	return e.GetGroup(ctx, id)
 }
 
 // RepairMember puts a member's volumes that left the consistency group (or
@@ -279,7 +535,7 @@ func (e *Engine) RepairMember(ctx context.Context, groupID, memberID string) (*M
 				return err
 			}
 		}
-		m.Drift = nil
+		m.Drift, m.Status = nil, MemberProtected
 		return nil
 	})
 	if err != nil {

@@ -418,7 +418,13 @@ func (e *Engine) modifyLocked(ctx context.Context, id string, change func(d *doc
 // modifySteps is modifyLocked for changes made together that each count
 // as a version of their own: change edits the final document and returns
 // the states before it, one per change; each is written as the next
-// version, and the last is pushed.
+// version and pushed, so that both sites hold every version. Versions stay
+// one per change, whatever the batching: the numbers an apply ends at do
+// not depend on how OpenTofu's parallel creates met.
+//
+// The change starts from the newest complete document of both sites
+// (reconcile): a version the peer already holds is never written again with
+// other content.
 func (e *Engine) modifySteps(ctx context.Context, id string, change func(d *document, primary, secondary *openstack.Site) ([]*document, error)) (*document, error) {
 	cur, primary, err := e.loadGroup(ctx, id)
 	if err != nil {
@@ -428,13 +434,17 @@ func (e *Engine) modifySteps(ctx context.Context, id string, change func(d *docu
 	if err != nil {
 		return nil, err
 	}
+	defer e.forget(id)
+	if cur, err = e.reconcile(ctx, cur, primary, secondary); err != nil {
+		return nil, err
+	}
 	next := cur.clone()
 	steps, err := change(next, primary, secondary)
 	if err != nil {
 		return nil, err
 	}
-	defer e.forget(id)
-	for i, d := range append(steps, next) {
+	docs := append(steps, next)
+	for i, d := range docs {
 		d.Version = cur.Version + 1 + i
 		d.ModifiedAt = e.now()
 		d.ModifiedBy = cur.Group.PrimarySite
@@ -442,38 +452,79 @@ func (e *Engine) modifySteps(ctx context.Context, id string, change func(d *docu
 			return nil, e.cloudError(primary.Name(), "write metadata", err)
 		}
 	}
-	e.push(ctx, primary, secondary, next)
+	if err := e.push(ctx, primary, secondary, docs...); err != nil {
+		return nil, err
+	}
 	return next, nil
 }
 
-// push copies a version to the secondary site and records the outcome on
-// the primary. A failed push leaves the group visibly out of sync.
-func (e *Engine) push(ctx context.Context, primary, secondary *openstack.Site, d *document) {
-	start := e.now()
-	rec := syncRecord{Status: SyncSynced, RemoteVersion: d.Version, LastSync: start}
-	// The container exists but on a peer that never held a group: create
-	// it only when the write says it is missing.
-	err := writeDocument(ctx, secondary, d.clone())
-	if errors.Is(err, openstack.ErrNotFound) {
-		if err = secondary.EnsureContainer(ctx, container); err == nil {
-			err = writeDocument(ctx, secondary, d.clone())
-		}
+// push copies versions to the secondary site, side by side, and records
+// the outcome of each in the sync log and of all in the sync record on the
+// primary. A push that did not arrive leaves the group visibly out of sync
+// (the next refresh shows the drift and an apply repairs it); it is not an
+// error. The secondary holding another document at a version pushed is: the
+// sites disagree, and that is returned.
+func (e *Engine) push(ctx context.Context, primary, secondary *openstack.Site, docs ...*document) error {
+	if len(docs) == 0 {
+		return nil
 	}
-	if err != nil {
-		rec = syncRecord{Status: SyncFailed, Error: err.Error(), LastSync: start}
-		if openstack.IsUnreachable(err) {
-			rec.Status = SyncUnreachable
+	id := docs[0].Group.ID
+	start := e.now()
+	errs := make([]error, len(docs))
+	took := make([]time.Duration, len(docs))
+	calls := make([]func(), 0, len(docs))
+	for i, d := range docs {
+		calls = append(calls, func() {
+			// The container exists but on a peer that never held a group:
+			// create it only when the write says it is missing.
+			err := writeDocument(ctx, secondary, d.clone())
+			if errors.Is(err, openstack.ErrNotFound) {
+				if err = secondary.EnsureContainer(ctx, container); err == nil {
+					err = writeDocument(ctx, secondary, d.clone())
+				}
+			}
+			errs[i], took[i] = err, e.now().Sub(start)
+		})
+	}
+	parallelN(fanOut, calls...)
+
+	last := docs[len(docs)-1]
+	rec := syncRecord{Status: SyncSynced, RemoteVersion: last.Version, LastSync: start}
+	var conflict error
+	calls = calls[:0]
+	for i, d := range docs {
+		entry := SyncLogEntry{Version: d.Version, Time: start, Outcome: SyncSynced, Duration: took[i]}
+		if err := errs[i]; err != nil {
+			entry.Outcome, entry.Error = SyncFailed, err.Error()
+			if openstack.IsUnreachable(err) {
+				entry.Outcome = SyncUnreachable
+			}
+			if IsKind(err, KindConflict) && conflict == nil {
+				conflict = err
+			}
+			if rec.Status == SyncSynced || entry.Outcome == SyncUnreachable {
+				rec = syncRecord{Status: entry.Outcome, Error: entry.Error, LastSync: start}
+			}
+			e.debug(ctx, "metadata push failed", map[string]any{"group": id, "version": d.Version, "error": entry.Error})
 		}
-		e.debug(ctx, "metadata push failed", map[string]any{"group": d.Group.ID, "version": d.Version, "error": rec.Error})
-		if v, err := latestVersion(ctx, secondary, d.Group.ID); err == nil {
+		calls = append(calls, func() { _ = putJSON(ctx, primary, logObject(id, start, d.Version), entry, false) })
+	}
+	if rec.Status != SyncSynced {
+		if v, err := latestVersion(ctx, secondary, id); err == nil {
 			rec.RemoteVersion = v
 		}
 	}
-	entry := SyncLogEntry{Version: d.Version, Time: start, Outcome: rec.Status, Duration: e.now().Sub(start), Error: rec.Error}
-	parallel(
-		func() { _ = putJSON(ctx, primary, syncObject(d.Group.ID), rec, false) },
-		func() { _ = putJSON(ctx, primary, logObject(d.Group.ID, start, d.Version), entry, false) },
-	)
+	calls = append(calls, func() { _ = putJSON(ctx, primary, syncObject(id), rec, false) })
+	parallelN(fanOut, calls...)
+	if conflict != nil {
+		return &Error{Kind: KindConflict, Site: secondary.Name(), Object: last.Group.Name,
+			Detail: fmt.Sprintf("the change is recorded on %s as metadata version %d, but %s already holds another document at a version pushed: "+
+				"the two sites now disagree", primary.Name(), last.Version, secondary.Name()),
+			Fix: "Another run changed this group on the peer at the same time. Run a plan: the group's drift says which site holds what; " +
+				"delete the wrong copy as it says, then apply again",
+			Err: conflict}
+	}
+	return nil
 }
 
 // recentlyReachable is reachable for plan-time checks: OpenTofu plans many
@@ -568,6 +619,11 @@ func (e *Engine) readGroup(ctx context.Context, id string) (*groupRead, error) {
 			},
 			func() { r.in = e.inspect(ctx, r.doc, r.site) },
 		)
+		if r.in.peer.newer != nil {
+			// The primary lost its newest copy: by the repair rule the
+			// secondary's is the group's metadata (drift says so).
+			r.doc = r.in.peer.newer
+		}
 		return r, nil
 	})
 }

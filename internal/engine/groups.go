@@ -243,6 +243,22 @@ func groupOf(d *document) *Group {
 	}
 }
 
+// setPeer replaces what the last push recorded with what a refresh saw
+// on both sites now; the time of the last push stays the record's.
+func (g *Group) setPeer(pv peerView) {
+	g.Sync.Status, g.Sync.Error = pv.status, ""
+	if pv.live {
+		g.Sync.RemoteVersion = pv.version
+	}
+	switch {
+	case pv.status == SyncSynced:
+	case pv.drift != "":
+		g.Sync.Error = pv.drift
+	case pv.err != nil:
+		g.Sync.Error = pv.err.Error()
+	}
+}
+
 func (g *Group) setSync(rec *syncRecord) {
 	if rec == nil {
 		return
@@ -262,6 +278,7 @@ func (e *Engine) GetGroup(ctx context.Context, id string) (*Group, error) {
 	}
 	g := groupOf(r.doc)
 	g.setSync(r.sync)
+	g.setPeer(r.in.peer)
 	g.Drift = append([]string(nil), r.in.drift...)
 	return g, nil
 }

@@ -289,6 +289,7 @@ func (e *Engine) GetMember(ctx context.Context, groupID, idOrInstance string) (*
 	}
 	g := groupOf(r.doc)
 	g.setSync(r.sync)
+	g.setPeer(r.in.peer)
 	g.Drift = append([]string(nil), r.in.drift...)
 	for i := range g.Members {
 		if g.Members[i].ID == idOrInstance || g.Members[i].InstanceID == idOrInstance {

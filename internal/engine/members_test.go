@@ -48,9 +48,9 @@ func addConcurrently(t *testing.T, e *Engine, groupID string, instances ...strin
 	return errs
 }
 
-// Members added at once share one Cinder update, one call to the array and
-// one push to the peer; each is still a metadata version of its own, and
-// each caller gets its own member.
+// Members added at once share one Cinder update and one call to the array;
+// each is still a metadata version of its own, pushed to the peer, and each
+// caller gets its own member.
 func TestConcurrentMembersShareOneChange(t *testing.T) {
 	ctx := context.Background()
 	w, e := testWorld(t, true)
@@ -74,8 +74,8 @@ func TestConcurrentMembersShareOneChange(t *testing.T) {
 	if n := site.Count("PUT", "/protector/"+versionPrefix(g.ID)); n != 3 {
 		t.Fatalf("%d metadata versions written for 3 members added at once, want 3", n)
 	}
-	if n := peer.Count("PUT", "/protector/"+versionPrefix(g.ID)); n != 1 {
-		t.Fatalf("%d versions pushed to the peer for 3 members added at once, want the newest only", n)
+	if n := peer.Count("PUT", "/protector/"+versionPrefix(g.ID)); n != 3 {
+		t.Fatalf("%d versions pushed to the peer for 3 members added at once, want each of the 3", n)
 	}
 	if n := site.Count("PUT", "/groups/"+g.PrimaryConsistencyGroup); n != 1 {
 		t.Fatalf("%d Cinder group updates for 3 members added at once, want 1", n)
@@ -90,6 +90,19 @@ func TestConcurrentMembersShareOneChange(t *testing.T) {
 	if len(got.Members) != 3 || got.MetadataVersion != 5 || got.Sync.RemoteVersion != 5 {
 		t.Fatalf("group records %d members at version %d (peer %d), want 3 at version 5 on both (group, policy, one per member)",
 			len(got.Members), got.MetadataVersion, got.Sync.RemoteVersion)
+	}
+	log, err := e.SyncLog(ctx, g.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logged []int
+	for _, entry := range log {
+		if entry.Outcome == SyncSynced {
+			logged = append(logged, entry.Version)
+		}
+	}
+	if slices.Sort(logged); !slices.Equal(logged, []int{1, 2, 3, 4, 5}) {
+		t.Fatalf("the sync log lists pushes of versions %v, want each of 1..5", logged)
 	}
 	cg, _ := w.Site("site-a").Group(g.PrimaryConsistencyGroup)
 	want := []string{simulator.WebServer1BootVolumeID, simulator.WebServer1DataVolumeID, simulator.WebServer2BootVolumeID,

@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -64,6 +66,9 @@ type document struct {
 	// contentHash is the MD5 of the bytes this document was read from
 	// (Swift's ETag); empty for a document not read from a site.
 	contentHash string
+	// damagedNewer says why the site's newer versions cannot be used, when
+	// this document is not the newest object there; empty when it is.
+	damagedNewer string
 }
 
 // syncRecord is the primary site's record of the last push to the peer.
@@ -125,15 +130,28 @@ func (d *document) member(idOrInstance string) (int, *Member) {
 func decodeDocument(b []byte) (*document, error) {
 	var d document
 	if err := json.Unmarshal(b, &d); err != nil {
-		return nil, fmt.Errorf("decode metadata: %w", err)
+		return nil, &damagedError{fmt.Errorf("decode metadata: %w", err)}
 	}
 	if d.Version < 1 || d.Group.ID == "" {
-		return nil, errors.New("decode metadata: document has no version or group id")
+		return nil, &damagedError{errors.New("decode metadata: document has no version or group id")}
 	}
 	if want := d.checksum(); d.Checksum != want {
-		return nil, fmt.Errorf("metadata version %d of group %s: checksum %s does not match content (%s)", d.Version, d.Group.ID, d.Checksum, want)
+		return nil, &damagedError{fmt.Errorf("metadata version %d of group %s: checksum %s does not match content (%s)", d.Version, d.Group.ID, d.Checksum, want)}
 	}
 	return &d, nil
+}
+
+// damagedError is a metadata object that was read but cannot be used: it
+// does not decode, or its checksum does not match its content. Unlike a
+// failed read, it says something about the copy itself.
+type damagedError struct{ err error }
+
+func (d *damagedError) Error() string { return d.err.Error() }
+func (d *damagedError) Unwrap() error { return d.err }
+
+func isDamaged(err error) bool {
+	var d *damagedError
+	return errors.As(err, &d)
 }
 
 // latestVersion lists the versions of a group on a site; 0 when none.
@@ -163,17 +181,59 @@ func newestVersion(ctx context.Context, s *openstack.Site, id string) (int, stri
 	return latest, hash, nil
 }
 
-// readDocument reads the newest version of a group's metadata on a site;
-// ErrNotFound when the site has none.
+// listVersions lists the versions of a group on a site with the content
+// hash of each; empty when the site holds none.
+func listVersions(ctx context.Context, s *openstack.Site, id string) (map[int]string, error) {
+	infos, err := s.ListObjectInfo(ctx, container, versionPrefix(id))
+	if err != nil {
+		if errors.Is(err, openstack.ErrNotFound) {
+			return map[int]string{}, nil
+		}
+		return nil, err
+	}
+	out := make(map[int]string, len(infos))
+	for _, o := range infos {
+		if v, err := strconv.Atoi(strings.TrimPrefix(o.Name, versionPrefix(id))); err == nil && v > 0 {
+			out[v] = o.Hash
+		}
+	}
+	return out, nil
+}
+
+// readDocument reads the newest intact version of a group's metadata on a
+// site; ErrNotFound when the site has none. Newer versions that are
+// damaged are passed over and named in the document's damagedNewer (the
+// refresh reports them as drift, the repair replaces them); when no version
+// is intact, the newest one's damage is the error.
 func readDocument(ctx context.Context, s *openstack.Site, id string) (*document, error) {
-	v, err := latestVersion(ctx, s, id)
+	held, err := listVersions(ctx, s, id)
 	if err != nil {
 		return nil, err
 	}
-	if v == 0 {
-		return nil, ErrNotFound
+	versions := slices.Sorted(maps.Keys(held))
+	slices.Reverse(versions)
+	var damaged []string
+	var firstDamage error
+	for _, v := range versions {
+		d, err := readVersion(ctx, s, id, v)
+		switch {
+		case err == nil:
+			d.damagedNewer = strings.Join(damaged, "; ")
+			return d, nil
+		case errors.Is(err, ErrNotFound):
+		case isDamaged(err):
+			damaged = append(damaged, fmt.Sprintf("version %d: %v", v, err))
+			if firstDamage == nil {
+				firstDamage = err
+			}
+		default:
+			return nil, err
+		}
 	}
-	return readVersion(ctx, s, id, v)
+	if firstDamage != nil {
+		return nil, firstDamage
+	}
+	return nil, ErrNotFound
 }
 
 // readVersion reads and checks one version of a group's metadata.
@@ -213,6 +273,40 @@ func writeDocument(ctx context.Context, s *openstack.Site, d *document) error {
 		return &Error{Kind: KindConflict, Site: s.Name(), Object: d.Group.ID,
 			Detail: fmt.Sprintf("metadata version %d of protection group %s was written by someone else first", d.Version, d.Group.Name),
 			Fix:    "Another run changed this group at the same time; nothing of this change was recorded. Refresh and apply again.",
+			Err:    err}
+	}
+	return err
+}
+
+// copyVersion copies one version of a group from one site to another as
+// the bytes it is, after checking them: a restore never rebuilds a
+// document. The version must not exist on the target, or exist there with
+// the same content.
+func copyVersion(ctx context.Context, from, to *openstack.Site, id string, v int) error {
+	b, err := from.GetObject(ctx, container, versionObject(id, v))
+	if err != nil {
+		return err
+	}
+	d, err := decodeDocument(b)
+	if err != nil {
+		return err
+	}
+	put := func() error {
+		return to.PutObject(ctx, container, versionObject(id, v), b, openstack.PutObjectOpts{IfNoneMatch: true, ContentType: "application/json"})
+	}
+	err = put()
+	if errors.Is(err, openstack.ErrNotFound) {
+		if err = to.EnsureContainer(ctx, container); err == nil {
+			err = put()
+		}
+	}
+	if errors.Is(err, openstack.ErrPreconditionFailed) {
+		if other, rerr := readVersion(ctx, to, id, v); rerr == nil && other.Checksum == d.Checksum {
+			return nil
+		}
+		return &Error{Kind: KindConflict, Site: to.Name(), Object: id,
+			Detail: fmt.Sprintf("%s already holds another metadata version %d of protection group %s", to.Name(), v, d.Group.Name),
+			Fix:    "Another run changed this group at the same time. Refresh and apply again.",
 			Err:    err}
 	}
 	return err

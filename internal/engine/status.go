@@ -31,9 +31,10 @@ type SyncReport struct {
 	// cannot be reached it is the version the last push recorded.
 	RemoteVersion int
 	RemoteLive    bool
-	// Status is SYNCED (the secondary holds the local version intact and the
-	// last push succeeded), UNREACHABLE (the secondary does not answer now)
-	// or FAILED (anything else).
+	// Status is SYNCED (the secondary's newest metadata is the primary's,
+	// version and content, read now), UNREACHABLE (the secondary does not
+	// answer now) or FAILED (anything else: Error says which site holds
+	// what).
 	Status   string
 	LastSync time.Time
 	Error    string
@@ -69,7 +70,7 @@ func (e *Engine) SyncStatus(ctx context.Context, id string) (*SyncReport, error)
 		return nil, e.cloudError(primary.Name(), "read the sync record of group "+id, err)
 	}
 	r.LastSync, r.RemoteVersion, r.Error = rec.LastSync, rec.RemoteVersion, rec.Error
-	r.Status = e.remoteStatus(ctx, d, rec, r)
+	r.Status = e.remoteStatus(ctx, d, r)
 	r.evaluate(e.now())
 	if d.Policy != nil && d.Group.ReplicationType == ReplicationAsync {
 		// The arrays' tokens come from the configuration or earlier calls.
@@ -82,45 +83,28 @@ func (e *Engine) SyncStatus(ctx context.Context, id string) (*SyncReport, error)
 	return r, nil
 }
 
-// remoteStatus reads the secondary's newest version into r and decides the
-// status.
-func (e *Engine) remoteStatus(ctx context.Context, d *document, rec syncRecord, r *SyncReport) string {
+// remoteStatus compares the newest metadata of both sites now, version
+// and content, reads the secondary's version into r and decides the status:
+// what the sites hold, not what the last push recorded.
+func (e *Engine) remoteStatus(ctx context.Context, d *document, r *SyncReport) string {
 	secondary, err := e.reachable(ctx, d.Group.SecondarySite)
 	if err != nil {
 		r.Error = err.Error()
 		return SyncUnreachable
 	}
-	v, err := latestVersion(ctx, secondary, d.Group.ID)
-	if err != nil {
-		r.Error = e.cloudError(d.Group.SecondarySite, "list the metadata versions of group "+d.Group.ID, err).Error()
-		if openstack.IsUnreachable(err) {
-			return SyncUnreachable
-		}
-		return SyncFailed
-	}
-	r.RemoteVersion, r.RemoteLive = v, true
-	if v > 0 {
-		if _, err := readVersion(ctx, secondary, d.Group.ID, v); err != nil {
-			r.Error = fmt.Sprintf("metadata version %d on %s cannot be used: %v", v, d.Group.SecondarySite, err)
-			if openstack.IsUnreachable(err) {
-				return SyncUnreachable
-			}
-			return SyncFailed
-		}
+	pv := e.comparePeer(ctx, d, secondary)
+	if pv.live {
+		r.RemoteVersion, r.RemoteLive = pv.version, true
 	}
 	switch {
-	case v != d.Version:
-		if r.Error == "" {
-			r.Error = fmt.Sprintf("%s holds metadata version %d and %s version %d", d.Group.SecondarySite, v, d.Group.PrimarySite, d.Version)
-		}
-		return SyncFailed
-	case rec.Status != "" && rec.Status != SyncSynced:
-		// The versions match now, but the last push failed; the record
-		// keeps its error.
-		return SyncFailed
+	case pv.status == SyncSynced:
+		r.Error = ""
+	case pv.drift != "":
+		r.Error = pv.drift
+	case pv.err != nil:
+		r.Error = pv.err.Error()
 	}
-	r.Error = ""
-	return SyncSynced
+	return pv.status
 }
 
 // evaluate fills in the validation lines of Example 4 and InSync.

@@ -41,8 +41,9 @@ func (d *syncLogDataSource) Metadata(_ context.Context, req datasource.MetadataR
 func (d *syncLogDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The guide's `protection-group sync-log --limit N`: the last pushes of the group's metadata to the " +
-			"secondary site, newest first, as the primary site recorded them. Every change of the group (and every repair) " +
-			"writes a version and pushes it once.",
+			"secondary site, newest first, as the primary site recorded them. Every change of the group writes a version and " +
+			"pushes it (members added together are a version each, each pushed), and a repair that copies versions to the " +
+			"peer logs each: every version either site holds has its entry.",
 		Attributes: map[string]schema.Attribute{
 			"protection_group_id": groupIDAttribute(),
 			"limit": schema.Int64Attribute{

@@ -59,8 +59,9 @@ func groupIDAttribute() schema.StringAttribute {
 func (d *syncStatusDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The guide's `protection-group sync-status` (Example 4): the metadata version on the primary site, " +
-			"the version the secondary site holds now (read from it at every refresh), and whether the two are `SYNCED`, " +
-			"`FAILED` or `UNREACHABLE`. Both versions must match before a failover.\n\n" +
+			"the version the secondary site holds now, and whether the two sites' newest documents are the same (`SYNCED`), " +
+			"differ (`FAILED`) or cannot be compared (`UNREACHABLE`), all read from both sites at every refresh. Both " +
+			"sites must hold the same document before a failover.\n\n" +
 			"It also reports replication readiness (RPO) of async groups. These are readings that change when other " +
 			"resources change or with time, which is why they are read here on every plan and are not resource " +
 			"attributes: `local_version` replaces the former `metadata_version` of the group, policy and member resources, " +
@@ -77,12 +78,12 @@ func (d *syncStatusDataSource) Schema(_ context.Context, _ datasource.SchemaRequ
 			"remote_version": schema.Int64Attribute{Computed: true, MarkdownDescription: "Newest metadata version on the secondary site, " +
 				"read from it now; when it cannot be reached, the version the last push recorded (see `remote_version_live`)."},
 			"remote_version_live": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether `remote_version` was read from the secondary site now."},
-			"status": schema.StringAttribute{Computed: true, MarkdownDescription: "`SYNCED`: the secondary holds the local version intact " +
-				"and the last push succeeded. `UNREACHABLE`: the secondary site does not answer now. `FAILED`: anything else (versions " +
-				"differ, the peer's copy is damaged, or the last push failed); the guide's fix is sync-force, which an apply of the " +
-				"group performs (its `drift` shows it)."},
+			"status": schema.StringAttribute{Computed: true, MarkdownDescription: "`SYNCED`: the secondary's newest metadata is the " +
+				"primary's, version and content (checksum). `UNREACHABLE`: the secondary site does not answer now. `FAILED`: the " +
+				"versions or the contents differ, or the peer's copy is damaged (`error` says which site holds what); the guide's " +
+				"fix is sync-force, which an apply of the group performs by the rule its `drift` names."},
 			"last_sync": schema.StringAttribute{Computed: true, MarkdownDescription: "When the last push to the secondary site started (RFC 3339); empty if none was recorded."},
-			"error":     schema.StringAttribute{Computed: true, MarkdownDescription: "Why the status is not `SYNCED`; empty when it is."},
+			"error":     schema.StringAttribute{Computed: true, MarkdownDescription: "Why the status is not `SYNCED`: which site holds what; empty when it is."},
 			"validation": schema.ListNestedAttribute{
 				Computed: true,
 				MarkdownDescription: fmt.Sprintf("The validation lines of Example 4, in order: `Versions match (4 = 4)`, `Sync status is "+

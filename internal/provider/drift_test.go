@@ -1,7 +1,11 @@
 package provider
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -89,20 +93,29 @@ func TestAccDrift_repaired(t *testing.T) {
 				),
 			},
 			{
-				// A member's volume taken out of the consistency group by hand.
+				// A member's volume taken out of the consistency group by
+				// hand: its status is what the refresh saw.
 				PreConfig: func() {
 					a.Update(func(st *openstacksim.State) { st.Volumes[simulator.WebServer1DataVolumeID].GroupID = "" })
 				},
+				RefreshState:       true,
+				Check:              tfresource.TestCheckResourceAttr(memberAddr, "status", "error"),
+				ExpectNonEmptyPlan: true,
+			},
+			{
 				Config: config,
 				ConfigPlanChecks: driftPlan(memberAddr, func() string {
 					return "volume " + simulator.WebServer1DataVolumeID + " of web-server-1 is no longer in the consistency group"
 				}),
-				Check: func(*terraform.State) error {
-					if v, _ := a.Volume(simulator.WebServer1DataVolumeID); v.GroupID != primaryCG {
-						return fmt.Errorf("the repair left volume %s in group %q, want %s", v.ID, v.GroupID, primaryCG)
-					}
-					return nil
-				},
+				Check: tfresource.ComposeTestCheckFunc(
+					func(*terraform.State) error {
+						if v, _ := a.Volume(simulator.WebServer1DataVolumeID); v.GroupID != primaryCG {
+							return fmt.Errorf("the repair left volume %s in group %q, want %s", v.ID, v.GroupID, primaryCG)
+						}
+						return nil
+					},
+					tfresource.TestCheckResourceAttr(memberAddr, "status", "protected"),
+				),
 			},
 			{
 				// The consistency group deleted on the secondary site.
@@ -140,6 +153,18 @@ func TestAccDrift_repaired(t *testing.T) {
 				},
 				Config:           config,
 				ConfigPlanChecks: driftPlan(groupAddr, func() string { return "the metadata on site-b is damaged" }),
+				Check:            checkSameNewestVersion(a, b, &groupID),
+			},
+			{
+				// The primary's newest copy damaged: the refresh reads its
+				// newest intact version and says so; the apply takes site-b's
+				// intact copy of the damaged version.
+				PreConfig: func() {
+					name, data := newestVersion(a, groupID)
+					a.PutObject(simulator.Project, "protector", name, []byte(strings.Replace(string(data), "Production", "Tampered", 1)))
+				},
+				Config:           config,
+				ConfigPlanChecks: driftPlan(groupAddr, func() string { return "the metadata on site-a is damaged (version " }),
 				Check:            checkSameNewestVersion(a, b, &groupID),
 			},
 		},
@@ -278,6 +303,155 @@ func TestAccDrift_policy(t *testing.T) {
 				Config:           config,
 				ConfigPlanChecks: driftPlan(policyAddr, func() string { return pgName() + " no longer exists on " + simulator.ArrayA }),
 				Check:            holdsVolume,
+			},
+		},
+	})
+}
+
+// rewriteNewest replaces the newest metadata version of a group on a site
+// with an intact document of the same version and another description:
+// what a second writer on that site would leave.
+func rewriteNewest(t *testing.T, site *openstacksim.Site, groupID, from, to string) {
+	t.Helper()
+	name, data := newestVersion(site, groupID)
+	var d rawDocument
+	if err := json.Unmarshal(data, &d); err != nil {
+		t.Fatal(err)
+	}
+	var group bytes.Buffer
+	if err := json.Compact(&group, d.Group); err != nil {
+		t.Fatal(err)
+	}
+	oldDesc, _ := json.Marshal(from)
+	newDesc, _ := json.Marshal(to)
+	replaced := bytes.Replace(group.Bytes(), append([]byte(`"description":`), oldDesc...), append([]byte(`"description":`), newDesc...), 1)
+	if bytes.Equal(replaced, group.Bytes()) {
+		t.Fatalf("no description %s in %s", oldDesc, group.String())
+	}
+	d.Group, d.Checksum = replaced, ""
+	plain, err := json.Marshal(&d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(plain)
+	d.Checksum = "sha256:" + hex.EncodeToString(sum[:])
+	out, err := json.Marshal(&d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	site.PutObject(simulator.Project, "protector", name, out)
+}
+
+// TestAccDrift_primaryLostNewest: the primary site loses its newest
+// metadata version. The refresh says so (site-b holds the newest, site-a
+// lost it) and shows what site-b holds; the apply restores the version from
+// site-b rather than writing another document at that version; a change
+// made while site-a lacks it starts from site-b's newest, so both sites end
+// with the same versions and the same documents.
+func TestAccDrift_primaryLostNewest(t *testing.T) {
+	simulatorOnly(t, "deletes a metadata object on site-a behind the provider's back")
+	t.Parallel()
+	w := newAccWorld(t)
+	config := func(description string) string {
+		return w.provider(providerOptions{}) + sitesHCL + groupHCL(description, "async", simulator.TypeReplicatedSSD)
+	}
+	a, b := w.Site(simulator.SiteA), w.Site(simulator.SiteB)
+	var groupID string
+	loseNewestOnA := func() {
+		name, _ := newestVersion(a, groupID)
+		a.DeleteObject("protector", name)
+	}
+	const lost = "site-a's newest metadata is version 1, site-b holds version 2: site-a lost its newest copy; apply restores it from site-b"
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{Config: config("first"), Check: capture(groupAddr, "id", &groupID)},
+			{Config: config("second"), Check: expectVersions(w, &groupID, "1,2", "1,2")},
+			{
+				// What the refresh saw: site-b's newest, out of sync.
+				PreConfig:    loseNewestOnA,
+				RefreshState: true,
+				Check: tfresource.ComposeTestCheckFunc(
+					tfresource.TestCheckResourceAttr(groupAddr, "sync_status", "FAILED"),
+					tfresource.TestCheckResourceAttr(groupAddr, "metadata_version", "2"),
+					tfresource.TestCheckResourceAttr(groupAddr, "description", "second"),
+					tfresource.TestCheckResourceAttr(groupAddr, "drift.0", lost),
+				),
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				Config:           config("second"),
+				ConfigPlanChecks: driftPlan(groupAddr, func() string { return lost }),
+				Check: tfresource.ComposeTestCheckFunc(
+					expectVersions(w, &groupID, "1,2", "1,2"),
+					checkSameNewestVersion(a, b, &groupID),
+					tfresource.TestCheckResourceAttr(groupAddr, "sync_status", "SYNCED"),
+				),
+			},
+			{
+				// A change while site-a lacks its newest: version 3 follows
+				// site-b's version 2, on both sites.
+				PreConfig:        loseNewestOnA,
+				Config:           config("third"),
+				ConfigPlanChecks: driftPlan(groupAddr, func() string { return lost }),
+				Check: tfresource.ComposeTestCheckFunc(
+					expectVersions(w, &groupID, "1,2,3", "1,2,3"),
+					checkSameNewestVersion(a, b, &groupID),
+					checkVersionOnBothSites(w, &groupID, 3, "third"),
+					tfresource.TestCheckResourceAttr(groupAddr, "metadata_version", "3"),
+				),
+			},
+		},
+	})
+}
+
+// TestAccDrift_sameVersionDiverged: both sites hold intact but different
+// documents at one version. The plan shows it with both checksums; the
+// apply fails, naming the fix, rather than choose one or exit 0; once the
+// wrong copy is deleted, the apply restores it from the other site.
+func TestAccDrift_sameVersionDiverged(t *testing.T) {
+	simulatorOnly(t, "writes a different metadata document on site-b behind the provider's back")
+	t.Parallel()
+	w := newAccWorld(t)
+	config := func(description string) string {
+		return w.provider(providerOptions{}) + sitesHCL + groupHCL(description, "async", simulator.TypeReplicatedSSD)
+	}
+	a, b := w.Site(simulator.SiteA), w.Site(simulator.SiteB)
+	var groupID string
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{Config: config("first"), Check: capture(groupAddr, "id", &groupID)},
+			{Config: config("second")},
+			{
+				PreConfig: func() { rewriteNewest(t, b, groupID, "second", "written elsewhere") },
+				Config:    config("second"),
+				ConfigPlanChecks: driftPlan(groupAddr, func() string {
+					return "site-a and site-b both hold metadata version 2 with different content (checksum sha256:"
+				}),
+				ExpectError: wrapped(`(?s)site-a and site-b both hold metadata version 2 with different content.*` +
+					`Nothing was changed.*delete the wrong one`),
+			},
+			{
+				// A change is refused the same way: it would write version 3
+				// on top of a version the sites disagree on.
+				Config:      config("third"),
+				ExpectError: wrapped(`(?s)both hold metadata version 2 with different content.*Nothing was changed`),
+			},
+			{
+				PreConfig: func() {
+					name, _ := newestVersion(b, groupID)
+					b.DeleteObject("protector", name)
+				},
+				Config: config("third"),
+				ConfigPlanChecks: driftPlan(groupAddr, func() string {
+					return "site-b's newest metadata is version 1, site-a holds version 2: the push of a change did not arrive"
+				}),
+				Check: tfresource.ComposeTestCheckFunc(
+					expectVersions(w, &groupID, "1,2,3", "1,2,3"),
+					checkSameNewestVersion(a, b, &groupID),
+					checkVersionOnBothSites(w, &groupID, 3, "third"),
+				),
 			},
 		},
 	})

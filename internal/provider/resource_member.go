@@ -92,9 +92,11 @@ func (r *memberResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				PlanModifiers:       keep,
 			},
 			"status": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "`protected` when every volume is in the consistency group; `error` needs investigation before a failover.",
-				PlanModifiers:       keep,
+				Computed: true,
+				MarkdownDescription: "What the refresh saw: `protected` when the instance exists and every volume is in the " +
+					"consistency group with the group's volume type; `error` otherwise (`drift` says what), which needs repair " +
+					"or investigation before a failover.",
+				PlanModifiers: keep,
 			},
 			"volume_ids": schema.ListAttribute{
 				Computed:            true,

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/compare"
@@ -340,6 +341,61 @@ func TestAccMember_peerUnreachable(t *testing.T) {
 					w.Site(simulator.SiteB).Faults().SetDown(false)
 				},
 				Config: base,
+			},
+		},
+	})
+}
+
+// TestAccMember_everyVersionReachesPeer: members added in one apply are
+// made together where their creates meet (one Cinder update), but each is a
+// metadata version of its own, and every version reaches site-b: both sites
+// hold the same versions, and the sync log lists a push of each.
+func TestAccMember_everyVersionReachesPeer(t *testing.T) {
+	t.Parallel()
+	w := newPortableWorld(t)
+	var groupID string
+	config := w.provider(providerOptions{}) + sitesHCL + groupHCL("", "async", simulator.TypeReplicatedSSD)
+	for _, m := range guideMembersOf(w.fx) {
+		config += memberHCL(m.name, m.instanceID)
+	}
+	const syncLogHCL = `
+data "protector_sync_log" "web" {
+  protection_group_id = protector_protection_group.web.id
+  limit               = 20
+}
+`
+	sameVersions := func(*terraform.State) error {
+		a, b := metadataVersions(w.view(simulator.SiteA), groupID), metadataVersions(w.view(simulator.SiteB), groupID)
+		if want := []string{"1", "2", "3", "4"}; !slices.Equal(a, want) || !slices.Equal(b, want) {
+			return fmt.Errorf("metadata versions: site-a %v, site-b %v; want %v on both (group + one per member)", a, b, want)
+		}
+		return nil
+	}
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{
+				Config: config,
+				Check:  tfresource.ComposeTestCheckFunc(capture(groupAddr, "id", &groupID), sameVersions),
+			},
+			{
+				Config: config + syncLogHCL,
+				Check: func(s *terraform.State) error {
+					pushed := map[string]string{}
+					count, _ := attrOf(s, "data.protector_sync_log.web", "entries.#")
+					n, _ := strconv.Atoi(count)
+					for i := range n {
+						v, _ := attrOf(s, "data.protector_sync_log.web", fmt.Sprintf("entries.%d.version", i))
+						outcome, _ := attrOf(s, "data.protector_sync_log.web", fmt.Sprintf("entries.%d.outcome", i))
+						pushed[v] = outcome
+					}
+					for _, v := range []string{"1", "2", "3", "4"} {
+						if pushed[v] != "SYNCED" {
+							return fmt.Errorf("the sync log lists pushes %v, want version %s pushed (SYNCED)", pushed, v)
+						}
+					}
+					return nil
+				},
 			},
 		},
 	})

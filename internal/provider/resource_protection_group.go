@@ -150,12 +150,16 @@ func (r *protectionGroupResource) Schema(ctx context.Context, _ resource.SchemaR
 				MarkdownDescription: "When the group was created (RFC 3339).",
 				PlanModifiers:       keep,
 			},
-			"drift": driftAttribute("a consistency group deleted on either site, the peer's metadata older than the " +
-				"primary's or damaged (the guide's `sync-force` repairs it)"),
+			"drift": driftAttribute("a consistency group deleted on either site, or the two sites' newest metadata differing " +
+				"in version or content, each line saying which site holds what. The repair rule: the newest complete " +
+				"(checksum-valid) document wins, and a site that lacks versions is restored from the other, never given a " +
+				"rebuilt document (the guide's `sync-force`); two intact documents at one version make the apply fail, naming " +
+				"the copy to delete"),
 			"sync_status": schema.StringAttribute{
 				Computed: true,
-				MarkdownDescription: "Outcome of the last metadata push to the peer site: `SYNCED`, `FAILED` or `UNREACHABLE` " +
-					"(the guide's `sync-status`). Both versions must match before a failover.",
+				MarkdownDescription: "Whether the peer site holds the primary's newest metadata, version and content, as the " +
+					"refresh read both sites: `SYNCED`, `FAILED` (`drift` says what differs) or `UNREACHABLE` (the guide's " +
+					"`sync-status`). After a change, the outcome of its push. Both sites must agree before a failover.",
 			},
 		},
 		Blocks: map[string]schema.Block{
