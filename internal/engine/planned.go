@@ -300,3 +300,16 @@ func (e *Engine) checkReplicationEnabled(ctx context.Context, s *openstack.Site,
 	}
 	return nil
 }
+
+// GroupSites returns the sites of a group as a plan of this process knows
+// them (read, or planned to be created). A member or policy planned into an
+// existing group records them, so that its apply, in a process where
+// nothing else read the group, knows where to look (a provider without a
+// sites map reaches the sites only by the names the state gives).
+func (e *Engine) GroupSites(ctx context.Context, id string) (primary, secondary string, err error) {
+	d, _, err := e.planGroupRead(ctx, id)
+	if err != nil {
+		return "", "", err
+	}
+	return d.Group.PrimarySite, d.Group.SecondarySite, nil
+}

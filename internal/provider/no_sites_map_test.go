@@ -68,23 +68,31 @@ func checkGroupGone(w *accWorld, groupID, primaryCG, secondaryCG *string) func(*
 // refresh of a fresh provider finds the group, its policy and its member
 // where the state says they live: the plan is empty (the framework plans
 // after every step), and destroy removes both consistency groups, the
-// metadata and the Pure groups. On d97be01 the refresh searched only the
+// metadata and the Pure groups. A policy and a member added to the group
+// in a later apply find it through the sites their plan recorded. On d97be01 the refresh searched only the
 // sites of the `sites` map, dropped all three from the state, and the plan
 // proposed creating them again.
 func TestAccNoSitesMap(t *testing.T) {
 	t.Parallel()
 	w := newPortableWorld(t)
 	provider := w.provider(providerOptions{noSites: true})
-	config := provider + sitesForgotten + literalGroupHCL("prod-web-app", simulator.SiteA, simulator.SiteB, "async") + policyHCL(w, true, 300, 15) + memberHCL("web1", w.fx.WebServer1.ID)
+	groupOnly := provider + sitesForgotten + literalGroupHCL("prod-web-app", simulator.SiteA, simulator.SiteB, "async")
+	config := groupOnly + policyHCL(w, true, 300, 15) + memberHCL("web1", w.fx.WebServer1.ID)
 	var groupID, primaryCG, secondaryCG string
 	tfresource.Test(t, tfresource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []tfresource.TestStep{
 			{Config: provider + sitesHCL},
 			{
+				Config: groupOnly,
+				Check:  capture(groupAddr, "id", &groupID),
+			},
+			// The policy and the member join the existing group in an apply
+			// of their own: its provider process reads nothing that names
+			// the group's sites but the plan.
+			{
 				Config: config,
 				Check: tfresource.ComposeTestCheckFunc(
-					capture(groupAddr, "id", &groupID),
 					capture(groupAddr, "primary_consistency_group_id", &primaryCG),
 					capture(groupAddr, "secondary_consistency_group_id", &secondaryCG),
 					tfresource.TestCheckResourceAttr(policyAddr, "primary_site", simulator.SiteA),

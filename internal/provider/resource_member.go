@@ -155,6 +155,13 @@ func (r *memberResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		return
 	}
 	addWarnings(&resp.Diagnostics, "Member check not complete", warnings)
+	if known(plan.ProtectionGroupID) {
+		// Where the group lives goes into the plan: the apply runs in a
+		// process that may have no other way to find it.
+		if primary, _, err := r.data.engine.GroupSites(ctx, plan.ProtectionGroupID.ValueString()); err == nil {
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("primary_site"), primary)...)
+		}
+	}
 }
 
 // planRepair proposes the repair of a member whose refresh found drift, or
@@ -202,6 +209,7 @@ func (r *memberResource) Create(ctx context.Context, req resource.CreateRequest,
 	}
 	ctx, cancel, limit := operationTimeout(ctx, plan.Timeouts, "create", &resp.Diagnostics)
 	defer cancel()
+	plan.locate(r.data.engine)
 	m, g, err := r.data.engine.AddMember(ctx, plan.spec())
 	if err != nil {
 		addOperationError(ctx, &resp.Diagnostics, "create", limit, "add instance "+plan.InstanceID.ValueString()+" to protection group "+plan.ProtectionGroupID.ValueString(), err)

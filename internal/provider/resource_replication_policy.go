@@ -272,6 +272,14 @@ func (r *replicationPolicyResource) ModifyPlan(ctx context.Context, req resource
 		return
 	}
 	addWarnings(&resp.Diagnostics, "Replication policy check not complete", warnings)
+	if isCreate(req) && known(plan.ProtectionGroupID) {
+		// Where the group lives goes into the plan: the apply runs in a
+		// process that may have no other way to find it.
+		if primary, secondary, err := r.data.engine.GroupSites(ctx, plan.groupID()); err == nil {
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("primary_site"), primary)...)
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("secondary_site"), secondary)...)
+		}
+	}
 }
 
 func (r *replicationPolicyResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -286,6 +294,7 @@ func (r *replicationPolicyResource) Create(ctx context.Context, req resource.Cre
 	}
 	ctx, cancel, limit := operationTimeout(ctx, plan.Timeouts, "create", &resp.Diagnostics)
 	defer cancel()
+	plan.locate(r.data.engine)
 	p, err := r.data.engine.CreatePolicy(ctx, plan.spec(r.data))
 	if err != nil {
 		addOperationError(ctx, &resp.Diagnostics, "create", limit, "create the replication policy of "+plan.ProtectionGroupID.ValueString(), err)
