@@ -240,7 +240,7 @@ func backendOf(host string) string {
 func (e *Engine) CheckMember(ctx context.Context, spec MemberSpec) ([]string, error) {
 	r, err := e.readGroup(ctx, spec.GroupID)
 	if err != nil {
-		return nil, err
+		return nil, e.groupNotFound(spec.GroupID, err)
 	}
 	d := r.doc
 	if err := e.bothRecentlyReachable(ctx, d.Group.PrimarySite, d.Group.SecondarySite); err != nil {

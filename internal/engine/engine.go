@@ -110,6 +110,14 @@ func (e *Engine) site(name string) (*openstack.Site, error) {
 	// Built outside the lock: reading clouds.yaml and the TLS settings must
 	// not hold up the other site's and the arrays' first requests.
 	s, err := openstack.New(cfg)
+	if _, configured := e.cfg.Sites[name]; err != nil && !configured && errors.Is(err, openstack.ErrNoCloudsEntry) {
+		return nil, &Error{Kind: KindUnknownSite, Site: name,
+			Detail: fmt.Sprintf("site %q is not configured in the provider's sites and has no clouds.yaml entry of that name: %v", name, err),
+			Fix: fmt.Sprintf("Configure site %q in the provider's sites, or add a clouds.yaml entry named %q (the file is the provider's "+
+				"clouds_yaml argument, else OS_CLIENT_CONFIG_FILE, else ./clouds.yaml, ~/.config/openstack/clouds.yaml or "+
+				"/etc/openstack/clouds.yaml); or correct the site name", name, name),
+			Err: err}
+	}
 	if err != nil {
 		return nil, &Error{Kind: KindInvalid, Site: name, Detail: err.Error(),
 			Fix: fmt.Sprintf("Configure site %q in the provider's sites, or add a clouds.yaml entry named %q", name, name), Err: err}

@@ -162,7 +162,7 @@ func (e *Engine) checkConnection(ctx context.Context, a *arrays, replicationType
 func (e *Engine) CheckPolicy(ctx context.Context, spec PolicySpec) ([]string, error) {
 	r, err := e.readGroup(ctx, spec.GroupID)
 	if err != nil {
-		return nil, err
+		return nil, e.groupNotFound(spec.GroupID, err)
 	}
 	d := r.doc
 	if err := spec.validate(d.Group.ReplicationType); err != nil {
@@ -188,7 +188,7 @@ func (e *Engine) CreatePolicy(ctx context.Context, spec PolicySpec) (*Policy, er
 			return err
 		}
 		if d.Policy != nil {
-			return &Error{Kind: KindConflict, Object: d.Group.Name, Detail: fmt.Sprintf("protection group %s already has a replication policy (Pure group %s)", d.Group.Name, d.Policy.PureGroupName), Fix: "A group has one policy: import it, or update it in place"}
+			return &Error{Kind: KindPolicyExists, Object: d.Group.Name, Detail: fmt.Sprintf("protection group %s already has a replication policy (Pure group %s)", d.Group.Name, d.Policy.PureGroupName), Fix: "A group has one policy: import it, or update it in place"}
 		}
 		a, err := e.connectArrays(ctx, spec.Primary, spec.Secondary)
 		if err != nil {
