@@ -81,3 +81,31 @@ func TestAccMessages_conflictTitles(t *testing.T) {
 		},
 	})
 }
+
+// TestAccMessages_asyncGroupOnSyncTypeWithoutAdmin: without an admin
+// credential Cinder hides a type's replication_type, so an async group on a
+// '<in> sync' type is made with a warning; its first member is refused,
+// because the Pure driver's array_volume_name shows the volumes in its pod.
+// (Simulator only: the real lane's volumes have no Pure driver behind them.)
+func TestAccMessages_asyncGroupOnSyncTypeWithoutAdmin(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	config := w.provider(providerOptions{}) + sitesHCL + groupHCL("", "async", simulator.TypeReplicatedSync)
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{Config: config},
+			{
+				Config: config + memberHCL("sync", simulator.SyncServerID),
+				ExpectError: wrapped(`volume type not eligible for replication \(site site-a\)[\s\S]*is ` +
+					simulator.CinderPod + `::volume-` + simulator.SyncBootVolumeID + `-cinder on the array[\s\S]*volume type "` +
+					simulator.TypeReplicatedSync + `" replicates synchronously`),
+			},
+		},
+	})
+	for _, id := range []string{simulator.SyncBootVolumeID, simulator.SyncDataVolumeID} {
+		if v, ok := w.Site(simulator.SiteA).Volume(id); !ok || v.GroupID != "" {
+			t.Errorf("volume %s: found %t, in group %q; the refused member must leave it out of every group", id, ok, v.GroupID)
+		}
+	}
+}
