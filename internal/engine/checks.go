@@ -39,7 +39,7 @@ func (e *Engine) checkVolumeType(ctx context.Context, s *openstack.Site, name, r
 			Fix:    fix}
 	}
 	if !specs.TypeSeen {
-		return vt, fmt.Sprintf("The replication_type of volume type %q on site %s could not be checked: Cinder shows it to admins only. Configure an admin credential for the site (sites.%s.admin) to check it at plan.", vt.Name, site, site), nil
+		return vt, fmt.Sprintf("The replication_type of volume type %q on site %s could not be checked: Cinder shows it to admins only. Configure an admin credential for the site (sites.%s.admin) to check it at plan. Without one, the first member's volumes tell: a volume the Pure driver keeps in its pod (array_volume_name pod::...) is of a sync type, and such a member of an async group is refused.", vt.Name, site, site), nil
 	}
 	if !specs.replicates(replicationType) {
 		return nil, "", &Error{Kind: KindNotEligible, Site: site, Object: vt.Name,
@@ -202,6 +202,9 @@ func (e *Engine) checkInstance(ctx context.Context, d *document, s *openstack.Si
 			Detail: fmt.Sprintf("instance %s (%s) has volumes that do not use the group's volume type %q: %s", server.Name, instanceID, vt.Name, strings.Join(mismatched, "; ")),
 			Fix:    fmt.Sprintf("All volumes of a member must use %q: migrate them (openstack volume set --type %s --retype-policy on-demand <volume>) or leave this instance out", vt.Name, vt.Name)}
 	}
+	if err := checkDriverReplication(d, site, server.Name, vt, out.volumes); err != nil {
+		return nil, nil, err
+	}
 	var warnings []string
 	if hostHidden {
 		warnings = append(warnings, fmt.Sprintf("The storage backend of the volumes of instance %s on site %s could not be checked: Cinder shows os-vol-host-attr:host to admins only. Configure an admin credential (sites.%s.admin) to check it at plan; otherwise Cinder refuses volumes of another backend at apply.", server.Name, site, site))
@@ -243,7 +246,7 @@ func backendOf(host string) string {
 func (e *Engine) CheckMember(ctx context.Context, spec MemberSpec) ([]string, error) {
 	d, s, err := e.planGroupRead(ctx, spec.GroupID)
 	if err != nil {
-		return nil, err
+		return nil, e.groupNotFound(spec.GroupID, err)
 	}
 	if err := e.bothRecentlyReachable(ctx, d.Group.PrimarySite, d.Group.SecondarySite); err != nil {
 		return nil, err

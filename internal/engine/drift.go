@@ -89,6 +89,10 @@ func (e *Engine) inspect(ctx context.Context, d *document, primary *openstack.Si
 // inspectPeer checks the secondary site: its consistency group exists and
 // it holds the same newest metadata document as the primary.
 func (e *Engine) inspectPeer(ctx context.Context, d *document) ([]string, peerView) {
+	// Bounded like a reachability check: a peer that never answers must
+	// not hold the refresh for the request timeout times the retries.
+	ctx, cancel := e.probe(ctx)
+	defer cancel()
 	var drift []string
 	secondary, err := e.site(d.Group.SecondarySite)
 	if err != nil {

@@ -105,7 +105,7 @@ func (e *Engine) site(name string) (*openstack.Site, error) {
 		Name:           name,
 		Credentials:    creds,
 		Admin:          admin,
-		MaxRetries:     e.cfg.MaxRetries,
+		MaxRetries:     e.clientRetries(),
 		RetryWaitMin:   e.cfg.RetryWaitMin,
 		RetryWaitMax:   e.cfg.RetryWaitMax,
 		RequestTimeout: e.cfg.RequestTimeout,
@@ -117,6 +117,14 @@ func (e *Engine) site(name string) (*openstack.Site, error) {
 	// Built outside the lock: reading clouds.yaml and the TLS settings must
 	// not hold up the other site's and the arrays' first requests.
 	s, err := openstack.New(cfg)
+	if _, configured := e.cfg.Sites[name]; err != nil && !configured && errors.Is(err, openstack.ErrNoCloudsEntry) {
+		return nil, &Error{Kind: KindUnknownSite, Site: name,
+			Detail: fmt.Sprintf("site %q is not configured in the provider's sites and has no clouds.yaml entry of that name: %v", name, err),
+			Fix: fmt.Sprintf("Configure site %q in the provider's sites, or add a clouds.yaml entry named %q (the file is the provider's "+
+				"clouds_yaml argument, else OS_CLIENT_CONFIG_FILE, else ./clouds.yaml, ~/.config/openstack/clouds.yaml or "+
+				"/etc/openstack/clouds.yaml); or correct the site name", name, name),
+			Err: err}
+	}
 	if err != nil {
 		return nil, &Error{Kind: KindInvalid, Site: name, Detail: err.Error(),
 			Fix: fmt.Sprintf("Configure site %q in the provider's sites, or add a clouds.yaml entry named %q", name, name), Err: err}
@@ -132,6 +140,34 @@ func (e *Engine) site(name string) (*openstack.Site, error) {
 	return s, nil
 }
 
+// clientRetries is MaxRetries as the clients take it: they read 0 as their
+// default and a negative number as none.
+func (e *Engine) clientRetries() int {
+	if e.cfg.MaxRetries <= 0 {
+		return -1
+	}
+	return e.cfg.MaxRetries
+}
+
+// DefaultReachabilityTimeout is how long a site has to answer a
+// reachability check unless Config.ReachabilityTimeout says otherwise: a
+// few round trips (a login, a listing) take well under a second on a
+// healthy site, even across a WAN.
+const DefaultReachabilityTimeout = 10 * time.Second
+
+func (e *Engine) reachabilityTimeout() time.Duration {
+	if e.cfg.ReachabilityTimeout > 0 {
+		return e.cfg.ReachabilityTimeout
+	}
+	return DefaultReachabilityTimeout
+}
+
+// probe bounds a check that a site answers: ReachabilityTimeout, and a
+// transport failure (a refused connection) is the answer, not retried.
+func (e *Engine) probe(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(openstack.Probing(ctx), e.reachabilityTimeout())
+}
+
 // Prewarm authenticates to every configured site and array in the
 // background. A run's first reads then find a token (and the array's REST
 // version, session and name) ready: those round trips overlap OpenTofu's
@@ -141,6 +177,11 @@ func (e *Engine) Prewarm(ctx context.Context) {
 	ctx = context.WithoutCancel(ctx)
 	for name := range e.cfg.Sites {
 		go func() {
+			// Bounded like a probe: a login to a site that never answers
+			// must not hold the site's login, and retry, past the checks
+			// that wait for it.
+			ctx, cancel := e.probe(ctx)
+			defer cancel()
 			if s, err := e.site(name); err == nil {
 				_ = s.Authenticate(ctx)
 			}
@@ -202,7 +243,7 @@ func (e *Engine) array(ep ArrayEndpoint) (*flasharray.Client, error) {
 		APIToken:       token,
 		CACertPEM:      e.cfg.ArrayCACertPEM,
 		Insecure:       e.cfg.ArrayInsecure,
-		RetryMax:       e.cfg.MaxRetries,
+		RetryMax:       e.clientRetries(),
 		RetryWaitMin:   e.cfg.RetryWaitMin,
 		RetryWaitMax:   e.cfg.RetryWaitMax,
 		RequestTimeout: e.cfg.RequestTimeout,
@@ -361,21 +402,36 @@ func (e *Engine) arrayError(url, doing string, err error) error {
 }
 
 // reachable checks that a site answers (token and object store), the
-// guide's precondition for any change.
+// guide's precondition for any change, within the reachability timeout.
 func (e *Engine) reachable(ctx context.Context, name string) (*openstack.Site, error) {
 	s, err := e.site(name)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Authenticate(ctx); err != nil {
-		return nil, e.cloudError(name, "authenticate", err)
+	pctx, cancel := e.probe(ctx)
+	defer cancel()
+	if err := s.Authenticate(pctx); err != nil {
+		return nil, e.probeError(ctx, name, "authenticate at its Keystone "+s.AuthURL(), err)
 	}
 	// A token from earlier in the run proves nothing about now: ask the
 	// object store, which holds the metadata a change must write.
-	if _, err := s.ListObjects(ctx, container, siteObject(name)); err != nil && !errors.Is(err, openstack.ErrNotFound) {
-		return nil, e.cloudError(name, "reach the object store", err)
+	if _, err := s.ListObjects(pctx, container, siteObject(name)); err != nil && !errors.Is(err, openstack.ErrNotFound) {
+		return nil, e.probeError(ctx, name, "list its object store's container "+container, err)
 	}
 	return s, nil
+}
+
+// probeError is cloudError for a reachability check: a site that let the
+// check's deadline pass did not answer, whatever the transport says.
+func (e *Engine) probeError(ctx context.Context, site, doing string, err error) error {
+	if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		return &Error{Kind: KindUnreachable, Site: site,
+			Detail: fmt.Sprintf("site %s did not answer within %s (the provider's reachability_timeout) when asked to %s: %v", site, e.reachabilityTimeout(), doing, err),
+			Fix: fmt.Sprintf("Nothing was changed. Check that %s is up and reachable (the guide's `site validate %s`), then run again; "+
+				"if it is up but slow, raise reachability_timeout", site, site),
+			Err: err}
+	}
+	return e.cloudError(site, doing, err)
 }
 
 // bothReachable checks both sites at once (they are independent round
@@ -558,7 +614,7 @@ func peerUnreachable(site string, err error) error {
 	var ee *Error
 	if errors.As(err, &ee) && ee.Kind == KindUnreachable {
 		return &Error{Kind: KindUnreachable, Site: site,
-			Detail: fmt.Sprintf("peer site %s is unreachable, and a change to a protection group needs both sites so that their metadata cannot diverge", site),
+			Detail: fmt.Sprintf("peer site %s is unreachable, and a change to a protection group needs both sites so that their metadata cannot diverge: %s", site, ee.Detail),
 			Fix:    fmt.Sprintf("Nothing was changed. Wait for %s to recover (check it with the guide's `site validate %s`), then run again", site, site),
 			Err:    err}
 	}

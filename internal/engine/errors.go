@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // ErrNotFound is returned when a site record, group, policy or member does
@@ -18,6 +19,10 @@ const (
 	KindBackend       Kind = "volume on another storage backend"
 	KindUnreachable   Kind = "remote site unreachable"
 	KindConflict      Kind = "metadata version conflict"
+	KindPolicyExists  Kind = "policy already attached"
+	KindNameTaken     Kind = "protection group name already exists"
+	KindGroupNotFound Kind = "protection group not found"
+	KindUnknownSite   Kind = "unknown site"
 	KindBlocked       Kind = "DR operation in progress"
 	KindNotRegistered Kind = "site not registered"
 	KindInvalid       Kind = "invalid request"
@@ -61,6 +66,20 @@ func (e *Error) Summary() string {
 		s += fmt.Sprintf(" (site %s)", e.Site)
 	}
 	return s
+}
+
+// groupNotFound names the group a plan-time check did not find, and where
+// it looked; other errors pass unchanged. It still matches ErrNotFound.
+func (e *Engine) groupNotFound(id string, err error) error {
+	var ee *Error
+	if !errors.Is(err, ErrNotFound) || errors.As(err, &ee) {
+		return err
+	}
+	return &Error{Kind: KindGroupNotFound, Object: id,
+		Detail: fmt.Sprintf("protection group %s does not exist: none of the sites %s holds its metadata", id, strings.Join(e.knownSites(), ", ")),
+		Fix: "Check protection_group_id: reference the group's resource (protector_protection_group.<name>.id) so that it is created first, " +
+			"or import the group if it lives on a site the provider does not list in sites",
+		Err: err}
 }
 
 // IsKind reports whether err is an engine Error of kind k.

@@ -144,7 +144,7 @@ func (e *Engine) claimName(ctx context.Context, primary *openstack.Site, name, p
 	if v, err := latestVersion(ctx, primary, rec.ID); err != nil {
 		return "", false, e.cloudError(primary.Name(), "read the metadata of group "+rec.ID, err)
 	} else if v > 0 {
-		return "", false, &Error{Kind: KindConflict, Site: primary.Name(), Object: name,
+		return "", false, &Error{Kind: KindNameTaken, Site: primary.Name(), Object: name,
 			Detail: fmt.Sprintf("a protection group named %q already exists on %s (id %s)", name, primary.Name(), rec.ID),
 			Fix:    fmt.Sprintf("Names are unique per project: choose another name, or import the existing group (terraform import ... %s/%s)", primary.Name(), name)}
 	}

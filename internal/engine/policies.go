@@ -317,7 +317,7 @@ func (e *Engine) checkPod(ctx context.Context, a *arrays, d *document, name stri
 func (e *Engine) CheckPolicy(ctx context.Context, spec PolicySpec) ([]string, error) {
 	d, _, err := e.planGroupRead(ctx, spec.GroupID)
 	if err != nil {
-		return nil, err
+		return nil, e.groupNotFound(spec.GroupID, err)
 	}
 	if err := spec.validate(d.Group.ReplicationType); err != nil {
 		return nil, err
@@ -359,7 +359,7 @@ func (e *Engine) CreatePolicy(ctx context.Context, spec PolicySpec) (*Policy, er
 			return err
 		}
 		if d.Policy != nil {
-			return &Error{Kind: KindConflict, Object: d.Group.Name, Detail: fmt.Sprintf("protection group %s already has a replication policy (Pure group %s)", d.Group.Name, d.Policy.PureGroupName), Fix: "A group has one policy: import it, or update it in place"}
+			return &Error{Kind: KindPolicyExists, Object: d.Group.Name, Detail: fmt.Sprintf("protection group %s already has a replication policy (Pure group %s)", d.Group.Name, d.Policy.PureGroupName), Fix: "A group has one policy: import it, or update it in place"}
 		}
 		a, err := e.connectArrays(ctx, spec.Primary, spec.Secondary)
 		if err != nil {

@@ -110,6 +110,11 @@ func (e *Engine) writeSite(ctx context.Context, spec SiteSpec, create bool) (*Si
 	if spec.ConsistencyGroupType == "" {
 		spec.ConsistencyGroupType = DefaultConsistencyGroupType
 	}
+	// A site the provider cannot even name a client for is unknown, not
+	// unreachable.
+	if _, err := e.site(spec.Name); err != nil {
+		return nil, err
+	}
 	v, s, gt := e.validate(ctx, spec.Name, spec.ConsistencyGroupType)
 	if !v.Reachable {
 		return nil, &Error{Kind: KindUnreachable, Site: spec.Name, Detail: strings.Join(v.Messages, "; "),

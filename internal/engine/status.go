@@ -216,9 +216,13 @@ func (e *Engine) ConsistencyGroup(ctx context.Context, id string) (*ConsistencyG
 			}
 		}
 	}
+	// The peer's read is bounded like a reachability check: a peer that
+	// never answers is "unreachable" within seconds.
+	pctx, cancel := e.probe(ctx)
+	defer cancel()
 	if secondary, err := e.site(d.Group.SecondarySite); err != nil {
 		r.SecondaryStatus = "unreachable"
-	} else if _, r.SecondaryStatus, err = e.cinderGroup(ctx, secondary, r.SecondaryCGID); err != nil {
+	} else if _, r.SecondaryStatus, err = e.cinderGroup(pctx, secondary, r.SecondaryCGID); err != nil {
 		if !IsKind(err, KindUnreachable) {
 			return nil, err
 		}

@@ -63,13 +63,20 @@ type Config struct {
 	// given tokens; this is where every other operation finds them.
 	ArrayTokens map[string]string
 
-	// MaxRetries bounds retries of 429/5xx and transport errors per request;
-	// RetryWaitMin and RetryWaitMax bound the backoff between them.
+	// MaxRetries bounds retries of 429/5xx and transport errors per request
+	// (0: none); RetryWaitMin and RetryWaitMax bound the backoff between
+	// them.
 	MaxRetries   int
 	RetryWaitMin time.Duration
 	RetryWaitMax time.Duration
 	// RequestTimeout bounds one HTTP request.
 	RequestTimeout time.Duration
+	// ReachabilityTimeout bounds a check that a site answers (the plan's
+	// reachability checks, the refresh's reads of the peer): a site that
+	// does not answer within it is unreachable. A transport failure (a
+	// refused connection) is such a check's answer and is not retried.
+	// Default DefaultReachabilityTimeout.
+	ReachabilityTimeout time.Duration
 
 	UserAgent string
 	Logger    Logger

@@ -3,6 +3,7 @@ package openstack
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -117,6 +118,15 @@ type fields struct {
 	iface string
 }
 
+// ErrNoCloudsEntry: the clouds.yaml entry a credential names does not exist,
+// or no clouds.yaml was found. errors.Is works on New's error.
+var ErrNoCloudsEntry = errors.New("no such clouds.yaml entry")
+
+type noCloudsEntry struct{ msg string }
+
+func (e noCloudsEntry) Error() string        { return e.msg }
+func (e noCloudsEntry) Is(target error) bool { return target == ErrNoCloudsEntry }
+
 // fromCloudsYAML reads entry name from the first clouds.yaml found, merged
 // with a secure.yaml beside it (secure.yaml wins, as in openstacksdk).
 func fromCloudsYAML(name string, locations []string) (fields, string, error) {
@@ -130,7 +140,7 @@ func fromCloudsYAML(name string, locations []string) (fields, string, error) {
 		}
 	}
 	if path == "" {
-		return fields{}, "", fmt.Errorf("no clouds.yaml found (searched %s)", strings.Join(locations, ", "))
+		return fields{}, "", noCloudsEntry{fmt.Sprintf("no clouds.yaml found (searched %s)", strings.Join(locations, ", "))}
 	}
 	var f cloudsFile
 	if err := yaml.Unmarshal(data, &f); err != nil {
@@ -138,7 +148,7 @@ func fromCloudsYAML(name string, locations []string) (fields, string, error) {
 	}
 	entry, ok := f.Clouds[name]
 	if !ok {
-		return fields{}, path, fmt.Errorf("cloud %q not found in %s", name, path)
+		return fields{}, path, noCloudsEntry{fmt.Sprintf("cloud %q not found in %s", name, path)}
 	}
 	if b, err := os.ReadFile(filepath.Join(filepath.Dir(path), "secure.yaml")); err == nil {
 		var sf cloudsFile
@@ -300,7 +310,7 @@ func resolveCredentials(site, kind string, c Credentials, env func(string) strin
 	if cloud != "" {
 		f, path, err := fromCloudsYAML(cloud, cloudsYAMLLocations(c.CloudsYAMLPath, env))
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v; set cloud to an entry of clouds.yaml (or clouds_yaml_path / OS_CLIENT_CONFIG_FILE to the file)", what, err)
+			return nil, fmt.Errorf("%s: %w; set cloud to an entry of clouds.yaml (or the provider's clouds_yaml argument / OS_CLIENT_CONFIG_FILE to the file)", what, err)
 		}
 		base, source = f, fmt.Sprintf("clouds.yaml entry %q in %s", cloud, path)
 	} else {

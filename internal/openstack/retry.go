@@ -59,6 +59,11 @@ func (s *Site) installRetries(pc *gophercloud.ProviderClient) {
 				return err
 			}
 		case IsUnreachable(err):
+			if isProbe(ctx) {
+				// A probe asks whether the site answers: a refused or
+				// dropped connection is its answer.
+				return err
+			}
 		default:
 			return err
 		}
@@ -75,6 +80,21 @@ func (s *Site) installRetries(pc *gophercloud.ProviderClient) {
 		}
 		return nil
 	}
+}
+
+// probeKey marks the context of a reachability probe.
+type probeKey struct{}
+
+// Probing marks ctx as a reachability probe: a transport failure (refused,
+// reset, timed out) is the probe's answer and is not retried. 429 and
+// gateway answers are still retried, within ctx's deadline.
+func Probing(ctx context.Context) context.Context {
+	return context.WithValue(ctx, probeKey{}, true)
+}
+
+func isProbe(ctx context.Context) bool {
+	probe, _ := ctx.Value(probeKey{}).(bool)
+	return probe
 }
 
 // idempotent says whether a request may be sent again after a failure whose

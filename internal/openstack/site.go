@@ -87,7 +87,11 @@ type session struct {
 	// cur is the current login, read without locking (errors and logs
 	// look up the token to redact it while mu may be held).
 	cur atomic.Pointer[login]
-	// mu serialises the first login and the creation of service clients.
+	// loggingIn holds the one login under way; waiting for it ends with
+	// the caller's context, so that a probe's deadline also bounds the wait
+	// behind a login to a site that never answers.
+	loggingIn chan struct{}
+	// mu guards services.
 	mu       sync.Mutex
 	services map[string]*gophercloud.ServiceClient
 }
@@ -152,7 +156,7 @@ func (s *Site) newSession(kind string, c Credentials) (*session, error) {
 		}
 		return nil, fmt.Errorf("%s: TLS settings from %s: %v; check cacert_file / insecure", what, r.source, err)
 	}
-	return &session{site: s, kind: kind, creds: r, http: hc}, nil
+	return &session{site: s, kind: kind, creds: r, http: hc, loggingIn: make(chan struct{}, 1)}, nil
 }
 
 // Name returns the site's name.
@@ -220,14 +224,18 @@ func (s *Site) reader() *session {
 }
 
 // client returns the authenticated provider client, logging in on first use.
-// The mutex makes concurrent first calls share one login; a failed login is
-// not remembered, so the next call tries again.
+// Concurrent first calls share one login; a failed login is not remembered,
+// so the next call tries again.
 func (ss *session) client(ctx context.Context) (*gophercloud.ProviderClient, error) {
 	if l := ss.cur.Load(); l != nil {
 		return l.pc, nil
 	}
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
+	select {
+	case ss.loggingIn <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ss.authError(ctx.Err())
+	}
+	defer func() { <-ss.loggingIn }()
 	if l := ss.cur.Load(); l != nil {
 		return l.pc, nil
 	}
@@ -252,7 +260,9 @@ func (ss *session) client(ctx context.Context) (*gophercloud.ProviderClient, err
 			}
 		}
 	}
+	ss.mu.Lock()
 	ss.services = map[string]*gophercloud.ServiceClient{}
+	ss.mu.Unlock()
 	ss.cur.Store(l)
 	return pc, nil
 }

@@ -77,13 +77,14 @@ func normalizeArrayURL(url string) string {
 }
 
 type providerModel struct {
-	CloudsYAML         types.String `tfsdk:"clouds_yaml"`
-	Sites              types.Map    `tfsdk:"sites"`
-	FlashArrays        types.Map    `tfsdk:"flasharrays"`
-	FlashArrayCAFile   types.String `tfsdk:"flasharray_ca_file"`
-	FlashArrayInsecure types.Bool   `tfsdk:"flasharray_insecure"`
-	MaxRetries         types.Int64  `tfsdk:"max_retries"`
-	RequestTimeout     types.String `tfsdk:"request_timeout"`
+	CloudsYAML          types.String `tfsdk:"clouds_yaml"`
+	Sites               types.Map    `tfsdk:"sites"`
+	FlashArrays         types.Map    `tfsdk:"flasharrays"`
+	FlashArrayCAFile    types.String `tfsdk:"flasharray_ca_file"`
+	FlashArrayInsecure  types.Bool   `tfsdk:"flasharray_insecure"`
+	MaxRetries          types.Int64  `tfsdk:"max_retries"`
+	RequestTimeout      types.String `tfsdk:"request_timeout"`
+	ReachabilityTimeout types.String `tfsdk:"reachability_timeout"`
 }
 
 // credentialsModel is how to log in to one cloud: the fields of a
@@ -278,13 +279,22 @@ func (p *protectorProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			},
 			"max_retries": schema.Int64Attribute{
 				Optional:            true,
-				MarkdownDescription: fmt.Sprintf("How many times a request that failed with 429, 5xx or a transport error is retried (with backoff, honouring `Retry-After`). Default `%d`.", defaultMaxRetries),
+				MarkdownDescription: fmt.Sprintf("How many times a request that failed with 429, 5xx or a transport error is retried (with backoff, honouring `Retry-After`); `0` retries nothing. Default `%d`.", defaultMaxRetries),
 				Validators:          []validator.Int64{int64validator.Between(0, 100)},
 			},
 			"request_timeout": schema.StringAttribute{
 				Optional:            true,
 				MarkdownDescription: fmt.Sprintf("Timeout of one HTTP request, as a Go duration (`30s`, `2m`). Default `%q`.", defaultRequestTimeout.String()),
 				Validators:          []validator.String{durationValidator{}},
+			},
+			"reachability_timeout": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: fmt.Sprintf("How long a site has to answer a reachability check, as a Go duration (`5s`, `30s`). "+
+					"The checks that both sites answer before a change (at plan and at apply), and the refresh's reads of the peer site, "+
+					"are bounded by it instead of `request_timeout` times `max_retries`: a site that does not answer within it fails the "+
+					"plan with \"remote site unreachable\", naming the site and the endpoint that did not answer. A refused or dropped "+
+					"connection is such a check's answer and is not retried. Default `%q`.", engine.DefaultReachabilityTimeout.String()),
+				Validators: []validator.String{durationValidator{}},
 			},
 		},
 	}
@@ -315,7 +325,7 @@ func (m providerModel) engineConfig(ctx context.Context, version string) (engine
 	for name, v := range map[string]interface{ IsUnknown() bool }{
 		"clouds_yaml": m.CloudsYAML, "sites": m.Sites, "flasharrays": m.FlashArrays,
 		"flasharray_ca_file": m.FlashArrayCAFile, "flasharray_insecure": m.FlashArrayInsecure,
-		"max_retries": m.MaxRetries, "request_timeout": m.RequestTimeout,
+		"max_retries": m.MaxRetries, "request_timeout": m.RequestTimeout, "reachability_timeout": m.ReachabilityTimeout,
 	} {
 		if v.IsUnknown() {
 			diags.AddAttributeError(path.Root(name), "Provider setting not known at plan",
@@ -344,6 +354,14 @@ func (m providerModel) engineConfig(ctx context.Context, version string) (engine
 				fmt.Sprintf("%q is not a positive duration such as \"60s\" or \"2m\".", m.RequestTimeout.ValueString()))
 		}
 		cfg.RequestTimeout = d
+	}
+	if !m.ReachabilityTimeout.IsNull() {
+		d, err := time.ParseDuration(m.ReachabilityTimeout.ValueString())
+		if err != nil || d <= 0 {
+			diags.AddAttributeError(path.Root("reachability_timeout"), "Invalid reachability_timeout",
+				fmt.Sprintf("%q is not a positive duration such as \"5s\" or \"30s\".", m.ReachabilityTimeout.ValueString()))
+		}
+		cfg.ReachabilityTimeout = d
 	}
 	if !m.FlashArrayCAFile.IsNull() && m.FlashArrayCAFile.ValueString() != "" {
 		pem, err := os.ReadFile(m.FlashArrayCAFile.ValueString())

@@ -525,7 +525,7 @@ func TestEngineConfigFromProviderBlock(t *testing.T) {
 	m := providerModel{
 		CloudsYAML: types.StringValue("/etc/clouds.yaml"), Sites: sites, FlashArrays: arrays,
 		FlashArrayCAFile: types.StringValue(ca), FlashArrayInsecure: types.BoolNull(),
-		MaxRetries: types.Int64Null(), RequestTimeout: types.StringValue("90s"),
+		MaxRetries: types.Int64Null(), RequestTimeout: types.StringValue("90s"), ReachabilityTimeout: types.StringValue("4s"),
 	}
 	cfg, tokens, d := m.engineConfig(ctx, "1.2.3")
 	if d.HasError() {
@@ -546,6 +546,7 @@ func TestEngineConfigFromProviderBlock(t *testing.T) {
 		{"site-c admin does not inherit the auth url", cfg.Sites["site-c"].Admin.AuthURL, ""},
 		{"max retries default", cfg.MaxRetries, defaultMaxRetries},
 		{"request timeout", cfg.RequestTimeout.String(), "1m30s"},
+		{"reachability timeout", cfg.ReachabilityTimeout.String(), "4s"},
 		{"CA bundle read", string(cfg.ArrayCACertPEM), "-----BEGIN CERTIFICATE-----\n"},
 		{"insecure default", cfg.ArrayInsecure, false},
 		{"token by normalized url", tokens["https://flasharray-a.example.com"], "T-a"},
@@ -583,6 +584,8 @@ func TestEngineConfigErrors(t *testing.T) {
 		{"defaults", func(*providerModel) {}, ""},
 		{"missing CA file", func(m *providerModel) { m.FlashArrayCAFile = types.StringValue("/nonexistent/ca.pem") }, "Cannot read flasharray_ca_file"},
 		{"bad timeout", func(m *providerModel) { m.RequestTimeout = types.StringValue("soon") }, "Invalid request_timeout"},
+		{"bad reachability timeout", func(m *providerModel) { m.ReachabilityTimeout = types.StringValue("-1s") }, "Invalid reachability_timeout"},
+		{"unknown reachability timeout", func(m *providerModel) { m.ReachabilityTimeout = types.StringUnknown() }, "not known at plan"},
 		{"unknown clouds.yaml", func(m *providerModel) { m.CloudsYAML = types.StringUnknown() }, "not known at plan"},
 	}
 	for _, tt := range tests {

@@ -591,11 +591,21 @@ func (r *replicationPolicyResource) ValidateConfig(ctx context.Context, req reso
 	if cfg.ReplicationInterval.IsNull() {
 		interval, fromDefault = defaultReplicationInterval, " (the default when replication_interval is not set)"
 	}
-	if rpo := cfg.RPOMinutes.ValueInt64(); rpo*60 < interval {
+	rpo := cfg.RPOMinutes.ValueInt64()
+	if rpo < 1 {
+		// Out of range: rpo_minutes' own validator says so.
+		return
+	}
+	if rpo*60 < interval {
+		advice := fmt.Sprintf("Set rpo_minutes to at least %d", (interval+59)/60)
+		if rpo*60 >= engine.MinReplicationInterval {
+			advice += fmt.Sprintf(", or replication_interval to at most %d", rpo*60)
+		} else {
+			advice += fmt.Sprintf(" (the shortest replication_interval is %d s)", engine.MinReplicationInterval)
+		}
 		resp.Diagnostics.AddAttributeError(path.Root("rpo_minutes"), "RPO shorter than the replication interval",
 			fmt.Sprintf("rpo_minutes = %d is shorter than the replication interval of %d s%s: snapshots would arrive too "+
-				"rarely to ever meet the RPO. Set rpo_minutes to at least %d, or replication_interval to at most %d.",
-				rpo, interval, fromDefault, (interval+59)/60, rpo*60))
+				"rarely to ever meet the RPO. %s.", rpo, interval, fromDefault, advice))
 	}
 }
 

@@ -79,6 +79,8 @@ type Site struct {
 	srv   *http.Server
 	ln    net.Listener
 	url   string
+	// refusing is the address of the port SetRefusing closed.
+	refusing string
 }
 
 // Backend models the volume driver behind Cinder's volume service: the
@@ -318,6 +320,12 @@ func (s *Site) StartOn(addr string) error {
 	if err != nil {
 		return fmt.Errorf("openstacksim: site %s: %w", s.opts.Name, err)
 	}
+	s.listen(ln)
+	return nil
+}
+
+// listen serves on ln; the caller holds srvMu.
+func (s *Site) listen(ln net.Listener) {
 	s.ln = ln
 	s.url = "http://" + ln.Addr().String()
 	s.srv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
@@ -331,7 +339,6 @@ func (s *Site) StartOn(addr string) error {
 	}
 	srv := s.srv
 	go func() { _ = srv.Serve(ln) }()
-	return nil
 }
 
 // Close stops the server and any pending asynchronous transition.
@@ -344,6 +351,34 @@ func (s *Site) Close() {
 	if s.srv != nil {
 		_ = s.srv.Close()
 	}
+}
+
+// SetRefusing closes the site's port, so that connections to it are
+// refused (a host that is up with its API service stopped), or opens it
+// again on the same address. The site's state is kept.
+func (s *Site) SetRefusing(refuse bool) error {
+	s.srvMu.Lock()
+	defer s.srvMu.Unlock()
+	if s.srv == nil {
+		return fmt.Errorf("openstacksim: site %s not started", s.opts.Name)
+	}
+	if refuse {
+		if s.refusing == "" {
+			s.refusing = s.ln.Addr().String()
+			_ = s.srv.Close()
+		}
+		return nil
+	}
+	if s.refusing == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", s.refusing)
+	if err != nil {
+		return fmt.Errorf("openstacksim: site %s: open %s again: %w", s.opts.Name, s.refusing, err)
+	}
+	s.refusing = ""
+	s.listen(ln)
+	return nil
 }
 
 // Name is the site's name.
