@@ -310,7 +310,16 @@ func (e *Engine) searchSites(id string) []string {
 		}
 	}
 	e.mu.Unlock()
-	for _, s := range e.knownSites() {
+	rest := e.knownSites()
+	if len(e.cfg.Sites) == 0 {
+		// Without a sites map the sites are the clouds.yaml entries named
+		// after them (the guide's Step 4): an apply that adds a member to
+		// an existing group reads nothing else that names its sites, so
+		// the entries are asked last, in order, until one holds the group.
+		names, _ := openstack.CloudNames(e.cfg.CloudsYAMLPath)
+		rest = append(rest, names...)
+	}
+	for _, s := range rest {
 		if !slices.Contains(out, s) {
 			out = append(out, s)
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/gophercloud/gophercloud/v2"
@@ -179,6 +180,29 @@ func fromCloudsYAML(name string, locations []string) (fields, string, error) {
 		Insecure:                    entry.Verify != nil && !*entry.Verify,
 	}, iface: first(entry.EndpointType, entry.Interface)}
 	return out, path, nil
+}
+
+// CloudNames lists the entries of the first clouds.yaml found (explicit,
+// else OS_CLIENT_CONFIG_FILE, else the standard locations), sorted; none
+// when there is no such file.
+func CloudNames(explicit string) ([]string, error) {
+	for _, p := range cloudsYAMLLocations(explicit, os.Getenv) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		var f cloudsFile
+		if err := yaml.Unmarshal(b, &f); err != nil {
+			return nil, fmt.Errorf("cannot parse %s: %v", p, err)
+		}
+		names := make([]string, 0, len(f.Clouds))
+		for n := range f.Clouds {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return names, nil
+	}
+	return nil, nil
 }
 
 // mergeEntry overlays the non-empty values of over (secure.yaml) on base.
