@@ -3,6 +3,8 @@ package openstacksim
 import (
 	"context"
 	"errors"
+	"slices"
+	"sort"
 	"testing"
 	"time"
 
@@ -280,6 +282,33 @@ func TestGophercloudFlavorsZonesQuotasLimits(t *testing.T) {
 	all, err := flavors.ExtractFlavors(pages)
 	if err != nil || len(all) != 1 || all[0].ID != id || all[0].Name != "m1.tiny" || all[0].RAM != 64 || all[0].Swap != 0 || !all[0].IsPublic {
 		t.Errorf("flavors %+v %v", all, err)
+	}
+	private := ts.AddFlavor(Flavor{Name: "private", RAM: 128, VCPUs: 1, IsPrivate: true})
+	_, aNova, _ := ts.services(ts.client("admin", "admin-password"))
+	for _, c := range []struct {
+		nova   *gophercloud.ServiceClient
+		access flavors.AccessType
+		want   []string
+	}{
+		{nova, flavors.AllAccess, []string{id}}, // a member sees the public ones only
+		{aNova, flavors.PublicAccess, []string{id}},
+		{aNova, flavors.PrivateAccess, []string{private}},
+		{aNova, flavors.AllAccess, []string{id, private}},
+	} {
+		pages, err := flavors.ListDetail(c.nova, flavors.ListOpts{AccessType: c.access}).AllPages(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, _ := flavors.ExtractFlavors(pages)
+		var got []string
+		for _, f := range list {
+			got = append(got, f.ID)
+		}
+		sort.Strings(got)
+		sort.Strings(c.want)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("flavors with is_public=%s: %v, want %v", c.access, got, c.want)
+		}
 	}
 	nova.Microversion = "2.61"
 	f, err := flavors.Get(ctx, nova, id).Extract()

@@ -438,9 +438,16 @@ func (s *Site) flavorView(n *novaRequest, f *Flavor, detail bool) map[string]any
 func (s *Site) listFlavors(n *novaRequest, detail bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// flavors.py _get_flavors: only an admin may ask for private flavors
+	// (is_public=false) or all of them (is_public=none, as
+	// terraform-provider-openstack sends); everyone else sees the public ones.
+	want := "true"
+	if n.admin {
+		want = strings.ToLower(n.r.URL.Query().Get("is_public"))
+	}
 	var flavors []*Flavor
 	for _, f := range s.st.Flavors {
-		if !f.IsPrivate || n.admin {
+		if want == "none" || (want == "false") == f.IsPrivate {
 			flavors = append(flavors, f)
 		}
 	}
