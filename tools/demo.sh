@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `make demo`: applies examples/demo (the guide's prod-web-app protection
 # group) with OpenTofu against the two-site simulator, shows the outputs,
-# destroys it again and stops the simulator.
+# destroys it again and stops the simulator. PROTECTOR_DEMO_CONFIG names
+# another configuration (examples/openstack-tier: VMs built by
+# terraform-provider-openstack, protected by the protected-tier module).
 #
 # Needs only Go: OpenTofu is built from the Go module proxy (cached), the
 # provider and protector-sim are built into bin/, and everything else lives
@@ -83,6 +85,30 @@ echo "flasharray-b: $TF_VAR_secondary_fa_url"
 # OpenTofu runs the provider just built (no registry, no `tofu init`).
 write_dev_overrides "$work/cli.tfrc" "$bin"
 export TF_CLI_CONFIG_FILE="$work/cli.tfrc"
+# A configuration that builds its VMs with terraform-provider-openstack
+# (examples/openstack-tier) needs `tofu init`, which dev_overrides do not
+# satisfy: both providers come from a local mirror instead, the protector
+# just built and terraform-provider-openstack at the version
+# tools/install-tools.sh builds and caches.
+install=get
+if grep -qs 'terraform-provider-openstack/openstack' "$config"/*.tf; then
+  step "installing terraform-provider-openstack (built once, cached)"
+  osp=$("$root/tools/install-tools.sh" openstack-provider)
+  echo "$osp"
+  platform=$(go env GOOS)_$(go env GOARCH)
+  osp_addr=registry.opentofu.org/terraform-provider-openstack/openstack
+  mkdir -p "$work/mirror/$osp_addr/${osp##*_v}/$platform" "$work/mirror/registry.opentofu.org/$provider_source/0.0.1/$platform"
+  ln -s "$osp" "$work/mirror/$osp_addr/${osp##*_v}/$platform/"
+  ln -s "$bin/terraform-provider-protector" "$work/mirror/registry.opentofu.org/$provider_source/0.0.1/$platform/"
+  cat >"$work/cli.tfrc" <<CONFIG
+provider_installation {
+  filesystem_mirror {
+    path    = "$work/mirror"
+  }
+}
+CONFIG
+  install=init
+fi
 mkdir "$work/tf"
 cp "$config"/*.tf "$work/tf/"
 # Configurations call modules as examples/ lays them out (../modules/<name>).
@@ -94,10 +120,10 @@ color=()
 [ -t 1 ] || color=(-no-color)
 tf() { "$tofu" -chdir="$work/tf" "$1" ${color[@]+"${color[@]}"} "${@:2}"; }
 
-step "tofu get: install the modules the configuration calls"
-tf get
+step "tofu $install: install the modules (and providers) the configuration calls"
+tf "$install"
 
-step "tofu apply: sites, protection group prod-web-app, replication policy, three members"
+step "tofu apply: $(basename "$config")"
 tf apply -auto-approve -input=false
 
 # The apply settled everything, the final metadata version included: the

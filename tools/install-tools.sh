@@ -8,6 +8,9 @@
 #   tools/install-tools.sh terraform     -> Terraform $TERRAFORM_VERSION (default 1.8.5)
 #   tools/install-tools.sh tfplugindocs  -> tfplugindocs at the version tools/go.mod pins
 #   tools/install-tools.sh goreleaser    -> goreleaser $GORELEASER_VERSION (default v2.16.0)
+#   tools/install-tools.sh openstack-provider
+#                                        -> terraform-provider-openstack $OPENSTACK_PROVIDER_VERSION
+#                                           (default v3.4.0), for the tests that compose both providers
 #   tools/install-tools.sh all           -> OpenTofu and tfplugindocs (prints both paths)
 set -euo pipefail
 
@@ -19,6 +22,8 @@ tofu_version=${TOFU_VERSION:-1.12.6}
 terraform_version=${TERRAFORM_VERSION:-1.8.5}
 # v2.18 and later need Go 1.27.1; v2.16.0 builds with Go 1.25 and 1.26.
 goreleaser_version=${GORELEASER_VERSION:-v2.16.0}
+# The terraform-provider-openstack release the composed acceptance tests use.
+openstack_provider_version=${OPENSTACK_PROVIDER_VERSION:-v3.4.0}
 
 tofu() {
   "$here/install-engine.sh" tofu "$tofu_version"
@@ -36,6 +41,21 @@ goreleaser() {
     # Outside this repository, so that neither go.mod is consulted.
     (cd "$(dirname "$out")" && GOBIN="$(dirname "$out")" GOFLAGS=-mod=mod CGO_ENABLED=0 \
       go install -trimpath "github.com/goreleaser/goreleaser/v2@$goreleaser_version")
+  fi
+  echo "$out"
+}
+
+openstack_provider() {
+  local v=${openstack_provider_version#v}
+  local out="$cache/terraform-provider-openstack-$openstack_provider_version/terraform-provider-openstack_v$v"
+  if [ ! -x "$out" ]; then
+    echo "building terraform-provider-openstack $openstack_provider_version (several minutes on 2 cores)..." >&2
+    mkdir -p "$(dirname "$out")"
+    # Outside this repository, so that neither go.mod is consulted.
+    (cd "$(dirname "$out")" && GOBIN="$(dirname "$out")/bin" GOFLAGS=-mod=mod CGO_ENABLED=0 \
+      go install -trimpath "github.com/terraform-provider-openstack/terraform-provider-openstack/v3@$openstack_provider_version")
+    mv "$(dirname "$out")/bin/terraform-provider-openstack" "$out"
+    rmdir "$(dirname "$out")/bin"
   fi
   echo "$out"
 }
@@ -59,6 +79,7 @@ case "${1:-all}" in
   terraform) terraform ;;
   tfplugindocs) tfplugindocs ;;
   goreleaser) goreleaser ;;
+  openstack-provider) openstack_provider ;;
   all) tofu; tfplugindocs ;;
-  *) echo "usage: $0 [tofu|terraform|tfplugindocs|goreleaser|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [tofu|terraform|tfplugindocs|goreleaser|openstack-provider|all]" >&2; exit 2 ;;
 esac

@@ -37,6 +37,10 @@ const (
 	// Group type with consistent_group_snapshot_enabled='<is> True'.
 	GroupTypeConsistency = "consistency-group"
 
+	// The flavor of both sites (as the real-OpenStack lane creates it).
+	FlavorTiny   = "m1.tiny"
+	FlavorTinyID = "5b8e2a3c-0f4d-4e6a-9c1b-7d2e8f3a4b5c"
+
 	// Backends (os-vol-host-attr:host).
 	HostA = "pure@backend-a#pool-a"
 	HostC = "pure@backend-c#pool-c" // the other backend of site-a

@@ -124,6 +124,8 @@ func seedSite(s *openstacksim.Site) {
 		s.AddVolumeType(name, specs[name])
 	}
 	s.AddGroupType(GroupTypeConsistency, map[string]string{"consistent_group_snapshot_enabled": "<is> True"})
+	// The flavor the real-OpenStack lane creates (tools/openstack/py/lane_fixtures.py).
+	s.AddFlavor(openstacksim.Flavor{ID: FlavorTinyID, Name: FlavorTiny, RAM: 64, VCPUs: 1, Disk: 0})
 }
 
 // seedSiteAWorkloads adds site-a's servers and their volumes, and the
@@ -191,8 +193,29 @@ func pureBackend(site *openstacksim.Site, arr *flasharraysim.Array, host string)
 		}
 		return out
 	}
+	sync := func(v openstacksim.Volume) bool {
+		vt, ok := site.VolumeType(v.TypeID)
+		return ok && strings.TrimSpace(vt.ExtraSpecs["replication_type"]) == "<in> sync"
+	}
 	return openstacksim.Backend{
 		Host: host,
+		// A volume created through Cinder gets its array volume, named
+		// and recorded as for the seeded ones.
+		OnVolumeCreate: func(v openstacksim.Volume) (map[string]string, error) {
+			name := ArrayVolumeName(v.ID, sync(v))
+			arr.AddVolume(name, int64(v.Size)<<30)
+			return map[string]string{"array_volume_name": name, "array_name": arr.Name()}, nil
+		},
+		OnVolumeDelete: func(v openstacksim.Volume) error {
+			name := v.Metadata["array_volume_name"]
+			if _, ok := arr.Volume(name); !ok {
+				return nil
+			}
+			return arr.DestroyVolume(name)
+		},
+		OnVolumeExtend: func(v openstacksim.Volume, newSize int) error {
+			return arr.ResizeVolume(v.Metadata["array_volume_name"], int64(newSize)<<30)
+		},
 		OnGroupCreate: func(g openstacksim.Group) error {
 			if name, ok := pgName(g); ok {
 				return arr.CreateProtectionGroup(name)

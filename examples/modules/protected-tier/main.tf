@@ -32,7 +32,8 @@ resource "protector_replication_policy" "this" {
 }
 
 resource "protector_member" "this" {
-  for_each = var.instance_ids
+  # Keyed by instance id (instance_ids) or by the name given (members).
+  for_each = merge({ for id in var.instance_ids : id => id }, var.members)
 
   protection_group_id = protector_protection_group.this.id
   instance_id         = each.value

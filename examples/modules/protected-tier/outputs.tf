@@ -39,7 +39,7 @@ output "member_ids" {
 }
 
 output "members" {
-  description = "The guide's member-list, by instance id: instance name, status and number of volumes protected."
+  description = "The guide's member-list, by instance id (or name, for members): instance name, status and number of volumes protected."
   value = {
     for id, m in protector_member.this : id => {
       name    = m.instance_name

@@ -41,6 +41,12 @@ variable "instance_ids" {
   default     = []
 }
 
+variable "members" {
+  description = "VMs of the tier by a name known at plan, each to its Nova instance id: for VMs created in the same run (by terraform-provider-openstack), whose ids are unknown until apply and so cannot key the members. Adding a name adds one member; a new id under a name replaces that member."
+  type        = map(string)
+  default     = {}
+}
+
 variable "pure_pg_name" {
   description = "Name of the Pure protection group (async) or pod (sync), as configured on the primary array. Default: the Pure Cinder driver's, consisgroup-<consistency group id>-cinder for async and cinder-pod for sync."
   type        = string

@@ -396,6 +396,32 @@ func (a *Array) RemoveProtectionGroupVolumes(group string, volumes ...string) er
 	return err.asError()
 }
 
+// DestroyVolume destroys a volume (pending eradication), as the driver
+// does on volume delete with pure_eradicate_on_delete false (its default).
+func (a *Array) DestroyVolume(name string) error {
+	worldMu.Lock()
+	defer worldMu.Unlock()
+	v := a.volume(name)
+	if v == nil {
+		return notExist(name, "Volume").asError()
+	}
+	v.Destroyed = true
+	return nil
+}
+
+// ResizeVolume sets a volume's provisioned size, as the driver does on
+// volume extend.
+func (a *Array) ResizeVolume(name string, provisioned int64) error {
+	worldMu.Lock()
+	defer worldMu.Unlock()
+	v := a.volume(name)
+	if v == nil || v.Destroyed {
+		return notExist(name, "Volume").asError()
+	}
+	v.Provisioned = provisioned
+	return nil
+}
+
 // DestroyProtectionGroup destroys a local group (pending eradication), as
 // the driver does on group delete.
 func (a *Array) DestroyProtectionGroup(name string) error {

@@ -133,6 +133,9 @@ func (s *Site) routeCinder(c *cinderRequest, p []string) {
 		c.notFound()
 		return
 	}
+	if s.routeCinderVolumeLifecycle(c, p) {
+		return
+	}
 	switch p[0] {
 	case "types":
 		switch {

@@ -23,6 +23,10 @@ func (s *Site) serve(w http.ResponseWriter, r *http.Request) {
 		s.serveCinder(w, r, strings.TrimPrefix(p, "/volume"))
 	case p == "/object-store" || strings.HasPrefix(p, "/object-store/"):
 		s.serveSwift(w, r, strings.TrimPrefix(p, "/object-store"))
+	case p == "/networking" || strings.HasPrefix(p, "/networking/"):
+		serveEmpty(w, r, strings.TrimPrefix(p, "/networking"))
+	case p == "/image" || strings.HasPrefix(p, "/image/"):
+		serveEmpty(w, r, strings.TrimPrefix(p, "/image"))
 	default:
 		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
 		w.WriteHeader(http.StatusNotFound)

@@ -353,7 +353,8 @@ func (s *Site) tokenBody(r *http.Request, t *Token, noCatalog bool) map[string]a
 }
 
 // catalog lists the site's services for a project: identity, compute,
-// volumev3 and block-storage (both Cinder v3), object-store.
+// volumev3 and block-storage (both Cinder v3), object-store, and network
+// and image (empty, see empty.go).
 func (s *Site) catalog(r *http.Request, projectID string) []any {
 	base := s.baseURL(r)
 	services := []struct{ typ, name, url string }{
@@ -362,6 +363,8 @@ func (s *Site) catalog(r *http.Request, projectID string) []any {
 		{"volumev3", "cinderv3", base + "/volume/v3/" + projectID},
 		{"block-storage", "cinder", base + "/volume/v3/" + projectID},
 		{"object-store", "swift", base + "/object-store/v1/AUTH_" + projectID},
+		{"network", "neutron", base + "/networking"},
+		{"image", "glance", base + "/image"},
 	}
 	out := make([]any, 0, len(services))
 	for _, svc := range services {

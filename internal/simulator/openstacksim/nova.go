@@ -68,6 +68,9 @@ func (s *Site) serveNova(w http.ResponseWriter, r *http.Request, rest string) {
 	if len(p) > 1 && p[0] == c.projectID {
 		p = p[1:]
 	}
+	if s.routeNovaBuild(n, p) {
+		return
+	}
 	m := r.Method
 	switch {
 	case len(p) == 1 && p[0] == "servers" && m == http.MethodGet:
@@ -143,23 +146,30 @@ func (s *Site) serverView(n *novaRequest, sv *Server) map[string]any {
 	taskState := any(nil)
 	if sv.Deleting {
 		taskState = "deleting"
+	} else if sv.Status == "BUILD" {
+		taskState = "spawning"
+	}
+	metadata := cloneMap(sv.Metadata)
+	flavor := s.st.Flavors[sv.FlavorID]
+	if flavor == nil {
+		flavor = &fallbackFlavor
 	}
 	m := map[string]any{
 		"id": sv.ID, "name": sv.Name, "status": sv.Status, "tenant_id": sv.Project,
-		"user_id": stableID("user-of", sv.Project), "metadata": map[string]string{},
+		"user_id": stableID("user-of", sv.Project), "metadata": metadata,
 		"hostId": stableID("host", sv.Project, sv.Host)[:28], "image": "",
 		"created": isoTimeZ(sv.CreatedAt), "updated": isoTimeZ(sv.CreatedAt),
 		"addresses": map[string]any{}, "accessIPv4": "", "accessIPv6": "",
 		"links": s.serverLinks(n.r, sv), "OS-DCF:diskConfig": "MANUAL", "progress": 0,
 		"OS-EXT-AZ:availability_zone": "nova", "config_drive": "", "key_name": nil,
 		"OS-SRV-USG:launched_at": isoTime(sv.CreatedAt), "OS-SRV-USG:terminated_at": nil,
-		"OS-EXT-STS:task_state": taskState, "OS-EXT-STS:vm_state": strings.ToLower(sv.Status),
+		"OS-EXT-STS:task_state": taskState, "OS-EXT-STS:vm_state": vmState(sv),
 		"OS-EXT-STS:power_state": 1, "os-extended-volumes:volumes_attached": attached,
 	}
 	if n.mv.atLeast("2.47") {
-		m["flavor"] = map[string]any{"vcpus": 1, "ram": 512, "disk": 0, "ephemeral": 0, "swap": 0, "original_name": "m1.small", "extra_specs": map[string]string{}}
+		m["flavor"] = map[string]any{"vcpus": flavor.VCPUs, "ram": flavor.RAM, "disk": flavor.Disk, "ephemeral": flavor.Ephemeral, "swap": flavor.Swap, "original_name": flavor.Name, "extra_specs": cloneMap(flavor.ExtraSpecs)}
 	} else {
-		m["flavor"] = map[string]any{"id": "2", "links": []any{map[string]any{"rel": "bookmark", "href": s.baseURL(n.r) + "/compute/flavors/2"}}}
+		m["flavor"] = map[string]any{"id": flavor.ID, "links": []any{map[string]any{"rel": "bookmark", "href": s.baseURL(n.r) + "/compute/flavors/" + flavor.ID}}}
 	}
 	if n.mv.atLeast("2.9") {
 		m["locked"] = false

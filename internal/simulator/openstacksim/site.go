@@ -1,7 +1,8 @@
 // Package openstacksim is one OpenStack site as an in-process HTTP server:
 // Keystone v3, Nova, Cinder v3 and Swift, path-based like devstack
 // (/identity/v3, /compute/v2.1, /volume/v3/{project_id},
-// /object-store/v1/AUTH_{project_id}).
+// /object-store/v1/AUTH_{project_id}), and network (/networking) and image
+// (/image) endpoints with nothing in them.
 //
 // It is a test instrument, so it copies the real services where a client
 // can tell the difference: status codes, JSON shapes and error bodies,
@@ -101,6 +102,16 @@ type Backend struct {
 	// OnGroupDelete runs while the group is "deleting". An error leaves the
 	// group in status "error".
 	OnGroupDelete func(g Group) error
+	// OnVolumeCreate runs while a volume created through the API is
+	// "creating"; the metadata it returns is added to the volume's (the
+	// Pure driver's array_volume_name). An error leaves it in "error".
+	OnVolumeCreate func(v Volume) (map[string]string, error)
+	// OnVolumeDelete runs while a volume is "deleting". An error leaves it
+	// in "error_deleting".
+	OnVolumeDelete func(v Volume) error
+	// OnVolumeExtend runs while a volume is "extending" to newSize GiB. An
+	// error leaves it in "error_extending".
+	OnVolumeExtend func(v Volume, newSize int) error
 }
 
 // State is the whole site, for out-of-band changes through Update (drift
@@ -114,6 +125,7 @@ type State struct {
 	GroupTypes  map[string]*GroupType
 	Volumes     map[string]*Volume
 	Servers     map[string]*Server
+	Flavors     map[string]*Flavor
 	Groups      map[string]*Group
 	// Containers are keyed "<account>/<container>" (account = project ID).
 	Containers map[string]*Container
@@ -208,6 +220,9 @@ type Server struct {
 	Host           string // compute host, admin-only
 	CreatedAt      time.Time
 	Deleting       bool
+	// FlavorID is the flavor booted with; empty shows m1.small (id "2").
+	FlavorID string
+	Metadata map[string]string
 }
 
 // Attachment is a volume attached to a server at a device.
@@ -285,6 +300,7 @@ func New(opts Options) *Site {
 			GroupTypes:  map[string]*GroupType{},
 			Volumes:     map[string]*Volume{},
 			Servers:     map[string]*Server{},
+			Flavors:     map[string]*Flavor{},
 			Groups:      map[string]*Group{},
 			Containers:  map[string]*Container{},
 		},

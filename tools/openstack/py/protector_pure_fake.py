@@ -12,6 +12,8 @@ driver records names only:
   - a volume is named volume-<id>-cinder on its array (cinder-pod::... for a
     sync type), written into the volume's metadata array_volume_name /
     array_name as the Pure driver does (Cinder 20+);
+  - a deleted volume's array volume is destroyed (pending eradication, as
+    with the Pure driver's default pure_eradicate_on_delete=False);
   - a group whose type has consistent_group_snapshot_enabled gets the
     protection group consisgroup-<group id>-cinder (in cinder-pod when a
     volume type is sync), whose members follow the group's volumes, and
@@ -82,6 +84,9 @@ class Array(object):
 
     def create_volume(self, name, size_bytes):
         self.request('POST', '/volumes', {'names': name}, {'provisioned': size_bytes})
+
+    def destroy_volume(self, name):
+        self.request('PATCH', '/volumes', {'names': name}, {'destroyed': True})
 
     def create_group(self, name):
         self.request('POST', '/protection-groups', {'names': name})
@@ -174,6 +179,17 @@ class ProtectorPureFakeDriver(fake_driver.FakeLoggingVolumeDriver):
         metadata.update({'array_volume_name': name,
                          'array_name': self.configuration.safe_get('protector_array') or ''})
         return {'provider_id': name, 'metadata': metadata}
+
+    def delete_volume(self, volume):
+        # As the Pure driver with pure_eradicate_on_delete false (its
+        # default): the array volume is destroyed, pending eradication.
+        array = self._array()
+        if array is not None and (volume.metadata or {}).get('array_volume_name'):
+            try:
+                array.destroy_volume(self._member_name(volume))
+            except ArrayError as e:
+                LOG.warning('destroy %s: %s', self._member_name(volume), e)
+        super(ProtectorPureFakeDriver, self).delete_volume(volume)
 
     # -- groups
 
