@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -26,7 +28,13 @@ func TestLoadGroupLooksWhereTheStateSays(t *testing.T) {
 		e.cfg.Sites = nil
 		return e
 	}
+	// No site configured and no clouds.yaml entry to try: nobody to ask.
 	e := fresh()
+	empty := filepath.Join(t.TempDir(), "clouds.yaml")
+	if err := os.WriteFile(empty, []byte("clouds: {}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.cfg.CloudsYAMLPath = empty
 	_, err = e.GetGroup(ctx, g.ID)
 	if err == nil || errors.Is(err, ErrNotFound) || !IsKind(err, KindInvalid) {
 		t.Fatalf("GetGroup with no site known: %v, want an invalid-request error that is not ErrNotFound", err)
@@ -36,6 +44,13 @@ func TestLoadGroupLooksWhereTheStateSays(t *testing.T) {
 	}
 	if _, ok := w.Site("site-a").Group(g.PrimaryConsistencyGroup); !ok {
 		t.Fatal("the consistency group is gone after a delete that asked nobody")
+	}
+
+	// Not told where, the clouds.yaml entries are asked in turn (the
+	// guide's Step 4: they are the sites).
+	e = fresh()
+	if got, err := e.GetGroup(ctx, g.ID); err != nil || got.PrimarySite != "site-a" {
+		t.Fatalf("GetGroup through the clouds.yaml entries = %+v, %v; want the group on site-a", got, err)
 	}
 
 	e.Locate(g.ID, "site-a", "site-b")
