@@ -25,8 +25,9 @@ type inspection struct {
 	volumes map[string]*openstack.Volume
 	// volumeType is the group's type on the primary site, resolved once.
 	volumeType *openstack.VolumeType
-	// servers are the ids of the project's servers; nil when not listed.
-	servers map[string]bool
+	// servers maps the ids of the project's servers to the volumes attached
+	// to them now; nil when not listed.
+	servers map[string][]string
 	// volumesErr is why the consistency group's volumes (inGroup) could
 	// not be listed.
 	volumesErr error
@@ -55,10 +56,12 @@ func (e *Engine) inspect(ctx context.Context, d *document, primary *openstack.Si
 		func() { _, cgErr = primary.Group(ctx, cg) },
 	}
 	if len(d.Members) > 0 {
-		// One listing tells every member whether its VM still exists.
+		// One listing tells every member whether its VM still exists and
+		// which volumes it has now (one attached since it became a member
+		// is drift): the detailed listing, not one request per member.
 		calls = append(calls, func() {
-			if ids, err := primary.ServerIDs(ctx); err == nil {
-				in.servers = ids
+			if servers, err := primary.ServerVolumes(ctx); err == nil {
+				in.servers = servers
 			}
 		})
 	}
@@ -366,7 +369,8 @@ func (e *Engine) reconcile(ctx context.Context, cur *document, primary, secondar
 }
 
 // memberDrift compares one member with the primary consistency group and
-// Nova. It costs one request: the instance.
+// Nova. With the group's inspection it costs no request but one per volume
+// that is not where it should be.
 func (e *Engine) memberDrift(ctx context.Context, d *document, s *openstack.Site, in *inspection, m *Member) {
 	m.Drift, m.Broken, m.Unchecked = nil, nil, nil
 	defer func() {
@@ -379,7 +383,11 @@ func (e *Engine) memberDrift(ctx context.Context, d *document, s *openstack.Site
 			m.Status = MemberProtected
 		}
 	}()
-	gone := in != nil && in.servers != nil && !in.servers[m.InstanceID]
+	attached, listed := []string(nil), false
+	if in != nil && in.servers != nil {
+		attached, listed = in.servers[m.InstanceID]
+	}
+	gone := in != nil && in.servers != nil && !listed
 	if in == nil || in.servers == nil {
 		_, err := s.Server(ctx, m.InstanceID)
 		gone = errors.Is(err, openstack.ErrNotFound)
@@ -415,6 +423,49 @@ func (e *Engine) memberDrift(ctx context.Context, d *document, s *openstack.Site
 		default:
 			m.Drift = append(m.Drift, fmt.Sprintf("volume %s of %s is no longer in the consistency group on %s", id, m.InstanceName, d.Group.PrimarySite))
 		}
+	}
+	for _, id := range unrecordedVolumes(m, attached) {
+		e.newVolumeDrift(ctx, d, s, in, m, id)
+	}
+}
+
+// unrecordedVolumes are the volumes attached to a member's instance that
+// the member does not record: attached after it became a member.
+func unrecordedVolumes(m *Member, attached []string) []string {
+	var out []string
+	for _, id := range attached {
+		if !slices.Contains(m.VolumeIDs, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// newVolumeDrift checks a volume attached to a member's instance after it
+// became a member, as adding the member checked its volumes: apply adds it
+// when it could join the consistency group, and cannot when it is of
+// another type or backend or in another group.
+func (e *Engine) newVolumeDrift(ctx context.Context, d *document, s *openstack.Site, in *inspection, m *Member, id string) {
+	unprotected := fmt.Sprintf("volume %s attached to %s is not protected: apply adds it to the consistency group", id, m.InstanceName)
+	if _, ok := in.inGroup[id]; ok {
+		m.Drift = append(m.Drift, unprotected)
+		return
+	}
+	v, err := s.Volume(ctx, id)
+	vt := in.volumeType
+	switch {
+	case errors.Is(err, openstack.ErrNotFound):
+		// Detached and deleted since the listing: nothing to protect.
+	case err != nil:
+		m.Unchecked = append(m.Unchecked, fmt.Sprintf("volume %s attached to %s could not be read on %s: %v", id, m.InstanceName, d.Group.PrimarySite, err))
+	case vt != nil && v.VolumeType != vt.Name && v.VolumeType != vt.ID:
+		m.Broken = append(m.Broken, fmt.Sprintf("volume %s attached to %s has type %q, not the group's type %q, so it cannot join the consistency group", id, m.InstanceName, v.VolumeType, vt.Name))
+	case v.GroupID != "" && v.GroupID != d.Group.PrimaryConsistencyGroup:
+		m.Broken = append(m.Broken, fmt.Sprintf("volume %s attached to %s belongs to another Cinder group (%s)", id, m.InstanceName, v.GroupID))
+	case v.HostVisible && d.Group.Backend != "" && backendOf(v.Host) != d.Group.Backend:
+		m.Broken = append(m.Broken, fmt.Sprintf("volume %s attached to %s is on backend %s, not the group's backend %s, so it cannot join the consistency group", id, m.InstanceName, backendOf(v.Host), d.Group.Backend))
+	default:
+		m.Drift = append(m.Drift, unprotected)
 	}
 }
 
@@ -515,20 +566,30 @@ func (e *Engine) RepairMember(ctx context.Context, groupID, memberID string) (*M
 		e.memberDrift(ctx, d, primary, in, m)
 		if len(m.Broken) > 0 {
 			return &Error{Kind: KindMismatch, Object: m.InstanceID, Detail: joinSorted(m.Broken),
-				Fix: "This cannot be repaired by an apply: migrate the volume back to the group's type, or remove the member from the configuration"}
+				Fix: "This cannot be repaired by an apply: migrate the volume back to the group's type (or, for a volume attached since, to the group's type and backend, or detach it), or remove the member from the configuration"}
 		}
-		var missing []string
+		var attached []string
+		if in.servers != nil {
+			// Volumes attached since it became a member join it.
+			attached = unrecordedVolumes(m, in.servers[m.InstanceID])
+		}
+		var missing, ids []string
 		var vols []*openstack.Volume
-		for _, id := range m.VolumeIDs {
-			if _, ok := in.inGroup[id]; !ok {
-				missing = append(missing, id)
-			}
+		for _, id := range append(slices.Clone(m.VolumeIDs), attached...) {
 			v, err := primary.Volume(ctx, id)
+			if errors.Is(err, openstack.ErrNotFound) && slices.Contains(attached, id) {
+				continue // detached and deleted since the listing
+			}
 			if err != nil {
 				return e.cloudError(primary.Name(), "read volume "+id, err)
 			}
+			if _, ok := in.inGroup[id]; !ok {
+				missing = append(missing, id)
+			}
+			ids = append(ids, id)
 			vols = append(vols, v)
 		}
+		m.VolumeIDs = ids
 		if len(missing) > 0 {
 			if err := e.changeGroupVolumes(ctx, primary, d.Group.PrimaryConsistencyGroup, missing, nil); err != nil {
 				return memberError(m.InstanceName, err)

@@ -32,12 +32,12 @@ type VolumeAttachment struct {
 	Device   string
 }
 
-// ServerIDs lists the ids of every server of the project, following
-// Nova's pages: one request answers "does this VM still exist" for many.
-// It uses the main credential, whose project owns the VMs. The short
-// listing (GET /servers: id, name, links) is enough, and a fraction of the
-// detailed one's size to send and decode.
-func (s *Site) ServerIDs(ctx context.Context) (map[string]bool, error) {
+// ServerVolumes lists the servers of the project with the ids of their
+// attached volumes (os-extended-volumes:volumes_attached), following
+// Nova's pages: one request answers, for many VMs, whether each still
+// exists and which volumes it has now. It uses the main credential, whose
+// project owns the VMs.
+func (s *Site) ServerVolumes(ctx context.Context) (map[string][]string, error) {
 	sc, err := s.main.serviceClient(ctx, serviceCompute)
 	if err != nil {
 		return nil, err
@@ -46,21 +46,28 @@ func (s *Site) ServerIDs(ctx context.Context) (map[string]bool, error) {
 	c.Microversion = novaMicroversion
 	type page struct {
 		Servers []struct {
-			ID string `json:"id"`
+			ID       string `json:"id"`
+			Attached []struct {
+				ID string `json:"id"`
+			} `json:"os-extended-volumes:volumes_attached"`
 		} `json:"servers"`
 		Links []gophercloud.Link `json:"servers_links"`
 	}
-	ids := map[string]bool{}
-	err = listPages(ctx, &c, c.ServiceURL("servers"), func(p *page) []gophercloud.Link {
+	out := map[string][]string{}
+	err = listPages(ctx, &c, c.ServiceURL("servers", "detail"), func(p *page) []gophercloud.Link {
 		for _, sv := range p.Servers {
-			ids[sv.ID] = true
+			ids := []string{}
+			for _, a := range sv.Attached {
+				ids = append(ids, a.ID)
+			}
+			out[sv.ID] = ids
 		}
 		return p.Links
 	})
 	if err != nil {
 		return nil, s.wrap("list servers", err)
 	}
-	return ids, nil
+	return out, nil
 }
 
 // Server reads a server, with the admin credential when configured so the

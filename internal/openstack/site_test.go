@@ -839,30 +839,30 @@ func TestListObjectsPaging(t *testing.T) {
 	}
 }
 
-// ServerIDs lists every server of the project in one listing.
-func TestServerIDs(t *testing.T) {
+// ServerVolumes lists every server of the project with its attached
+// volumes in one listing.
+func TestServerVolumes(t *testing.T) {
 	t.Parallel()
 	sim := startSim(t)
 	s := newSite(t, sim.testConfig())
 	ctx := testCtx(t)
-	var want []string
+	want := map[string][]string{}
 	for _, name := range []string{"vm-1", "vm-2", "vm-3"} {
-		want = append(want, sim.AddServer(openstacksim.Server{Name: name, Project: "demo"}))
+		want[sim.AddServer(openstacksim.Server{Name: name, Project: "demo"})] = []string{}
 	}
+	vol := sim.AddVolume(openstacksim.Volume{Name: "vm-4-boot", Project: "demo", Type: "replicated-ssd", Host: backendA})
+	want[sim.AddServer(openstacksim.Server{Name: "vm-4", Project: "demo", Volumes: []openstacksim.Attachment{{VolumeID: vol, Device: "/dev/vda"}}})] = []string{vol}
 	sim.Faults().ResetRequests()
-	ids, err := s.ServerIDs(ctx)
+	got, err := s.ServerVolumes(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range want {
-		if !ids[id] {
-			t.Fatalf("server %s missing from the listing %v", id, ids)
+	for id, vols := range want {
+		if v, ok := got[id]; !ok || !slices.Equal(v, vols) {
+			t.Fatalf("server %s lists volumes %v (listed %v), want %v", id, v, ok, vols)
 		}
 	}
 	if n := sim.Faults().Count("GET", "/servers"); n != 1 {
-		t.Fatalf("listing 3 servers took %d requests, want 1", n)
-	}
-	if n := sim.Faults().Count("GET", "/servers/detail"); n != 0 {
-		t.Fatalf("%d detailed listings, want the short one", n)
+		t.Fatalf("listing 4 servers took %d requests, want 1", n)
 	}
 }

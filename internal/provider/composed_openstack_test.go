@@ -222,13 +222,16 @@ func checkComposedProtected(w *accWorld, ids *composedIDs, volumes ...string) tf
 // protector protects the VM in the same configuration: the apply protects
 // both volumes and the next plan is empty. A new VM (replaced by
 // terraform-provider-openstack) replaces the member, which protects the
-// same volumes on the new VM. Destroying everything leaves no VM, volume
+// same volumes on the new VM. A third volume attached to it by
+// terraform-provider-openstack shows as member drift on the refresh after
+// that apply, and the next apply protects it. Destroying everything leaves no VM, volume
 // or consistency group on either site and no live protection group or
 // volume on the arrays.
 func TestAccComposed_openstackProviderVMs(t *testing.T) {
 	w := newPortableWorld(t)
 	external := withOpenStackProvider(t, w)
 	ids := &composedIDs{volumes: map[string]string{}, arrayVolumes: map[string]string{}}
+	var extra string
 	base := w.provider(providerOptions{arrayTokens: true}) + sitesHCL +
 		groupHCL("VMs built by terraform-provider-openstack", "async", simulator.TypeReplicatedSSD) + policyHCL(w, true, 300, 15)
 	tfresource.Test(t, tfresource.TestCase{
@@ -264,6 +267,22 @@ func TestAccComposed_openstackProviderVMs(t *testing.T) {
 					},
 				),
 			},
+			{
+				// A third volume attached by terraform-provider-openstack:
+				// the member, not changed by this apply, finds it on the
+				// refresh after it, so the plan is not empty.
+				Config:             base + composedVMHCL("v2", true),
+				Check:              capture("openstack_blockstorage_volume_v3.extra", "id", &extra),
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				// The apply protects it; the plan after it is empty.
+				Config: base + composedVMHCL("v2", true),
+				ConfigPlanChecks: driftPlan("protector_member.vm", func() string {
+					return "volume " + extra + " attached to composed-vm is not protected: apply adds it to the consistency group"
+				}),
+				Check: checkComposedProtected(w, ids, "boot", "data", "extra"),
+			},
 		},
 	})
 }
@@ -297,7 +316,7 @@ func checkComposedGone(w *accWorld, ids *composedIDs) func(*terraform.State) err
 				left = append(left, "array volume "+name)
 			}
 		}
-		if len(ids.vms) == 0 || len(ids.volumes) != 2 || ids.primaryCG == "" || ids.secondaryCG == "" {
+		if len(ids.vms) == 0 || len(ids.volumes) != 3 || ids.primaryCG == "" || ids.secondaryCG == "" {
 			return fmt.Errorf("the steps captured too little to check the destroy: %+v", *ids)
 		}
 		if len(left) > 0 {

@@ -454,3 +454,65 @@ func TestAccDrift_sameVersionDiverged(t *testing.T) {
 		},
 	})
 }
+
+// TestAccDrift_volumeAttachedLater: a volume attached to a member's VM
+// after it became a member (openstack server add volume) is drift; the
+// apply adds it to the consistency group and its Pure group, records it on
+// the member and in a metadata version pushed to site-b, and the plan after
+// it is empty. A volume of another type attached later fails the plan,
+// naming it and the fix.
+func TestAccDrift_volumeAttachedLater(t *testing.T) {
+	simulatorOnly(t, "attaches volumes to a VM behind the provider's back")
+	t.Parallel()
+	w := newAccWorld(t)
+	config := w.provider(providerOptions{arrayTokens: true}) + sitesHCL + groupHCL("Production web application tier", "async", simulator.TypeReplicatedSSD) +
+		policyHCL(w, true, 300, 15) + memberHCL("web1", simulator.WebServer1ID)
+	const memberAddr = "protector_member.web1"
+	var groupID, primaryCG, added string
+	a := w.Site(simulator.SiteA)
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{
+				Config: config,
+				Check: tfresource.ComposeTestCheckFunc(
+					capture(groupAddr, "id", &groupID),
+					capture(groupAddr, "primary_consistency_group_id", &primaryCG),
+					tfresource.TestCheckResourceAttr(memberAddr, "volumes_added", "2"),
+				),
+			},
+			{
+				PreConfig: func() { added = w.AttachNewVolume(simulator.WebServer1ID, simulator.TypeReplicatedSSD, 10) },
+				Config:    config,
+				ConfigPlanChecks: driftPlan(memberAddr, func() string {
+					return "volume " + added + " attached to web-server-1 is not protected: apply adds it to the consistency group"
+				}),
+				Check: tfresource.ComposeTestCheckFunc(
+					tfresource.TestCheckResourceAttr(memberAddr, "status", "protected"),
+					tfresource.TestCheckResourceAttr(memberAddr, "volumes_added", "3"),
+					func(s *terraform.State) error {
+						if got, err := attrOf(s, memberAddr, "volume_ids.2"); err != nil || got != added {
+							return fmt.Errorf("member volume_ids.2 = %q (%v), want %s", got, err, added)
+						}
+						if v, _ := a.Volume(added); v.GroupID != primaryCG {
+							return fmt.Errorf("volume %s is in group %q after the apply, want %s", added, v.GroupID, primaryCG)
+						}
+						pg, _ := w.Array(simulator.ArrayA).ProtectionGroup(simulator.ConsistencyGroupPGName(primaryCG))
+						if want := simulator.ArrayVolumeName(added, false); !slices.Contains(pg.Volumes, want) {
+							return fmt.Errorf("Pure group %s holds %v, want %s among them", pg.Name, pg.Volumes, want)
+						}
+						return nil
+					},
+					// group, policy, member, repair: each on both sites.
+					expectVersions(w, &groupID, "1,2,3,4", "1,2,3,4"),
+				),
+			},
+			{
+				PreConfig:   func() { w.AttachNewVolume(simulator.WebServer1ID, simulator.TypeStandard, 10) },
+				Config:      config,
+				PlanOnly:    true,
+				ExpectError: wrapped(`(?s)Member web-server-1 cannot be repaired.*volume [0-9a-f-]{36} attached to web-server-1 has type "standard".*or detach it`),
+			},
+		},
+	})
+}

@@ -115,7 +115,7 @@ func (r *memberResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				PlanModifiers:       keep,
 			},
 			"drift": driftAttribute("volumes of the instance that left the consistency group (repaired by putting them " +
-				"back), a deleted instance or a volume retyped away from the group's type (not repairable: the plan says so)"),
+				"back), volumes attached to it since it became a member (repaired by adding them), a deleted instance or a volume retyped away from the group's type (not repairable: the plan says so)"),
 		},
 		Blocks: map[string]schema.Block{
 			"timeouts": timeoutsBlock(ctx, "member", "adding the instance's volumes and the metadata write (and a drift repair)",
@@ -189,12 +189,17 @@ func (r *memberResource) planRepair(ctx context.Context, req resource.ModifyPlan
 	if len(m.Broken) > 0 {
 		resp.Diagnostics.AddError("Member "+m.InstanceName+" cannot be repaired",
 			strings.Join(m.Broken, "; ")+". An apply cannot bring this back: migrate the volume back to the group's volume "+
-				"type, or remove this protector_member from the configuration (its remaining volumes then leave the "+
-				"consistency group).")
+				"type (a volume attached since the instance became a member: migrate it to the group's type and backend, "+
+				"or detach it), or remove this protector_member from the configuration (its remaining volumes then leave "+
+				"the consistency group).")
 		return
 	}
 	plan.Drift = stringList(nil)
 	plan.Status = types.StringUnknown()
+	// The repair records the volumes attached since the instance became a
+	// member.
+	plan.VolumeIDs = types.ListUnknown(types.StringType)
+	plan.VolumesAdded = types.Int64Unknown()
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 

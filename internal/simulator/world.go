@@ -276,6 +276,23 @@ func (w *World) AddServers(n int) []string {
 	return ids
 }
 
+// AttachNewVolume creates a volume of type typ on site-a's host (with its
+// array volume on flasharray-a and the Pure driver's metadata) and attaches
+// it to the site-a server at the server's next free device, as
+// `openstack server add volume` would, out of the provider's sight. It
+// returns the volume's id.
+func (w *World) AttachNewVolume(serverID, typ string, size int) string {
+	site, arr := w.sites[SiteA], w.arrays[ArrayA]
+	id := site.AddVolume(openstacksim.Volume{Name: "attached-later", Project: Project, Type: typ, Host: HostA, Size: size})
+	arrayName := ArrayVolumeName(id, typ == TypeReplicatedSync)
+	arr.AddVolume(arrayName, int64(size)<<30)
+	site.Update(func(st *openstacksim.State) {
+		st.Volumes[id].Metadata = map[string]string{"array_volume_name": arrayName, "array_name": arr.Name()}
+	})
+	site.AttachVolume(serverID, id)
+	return id
+}
+
 // SetLatency delays every request of both sites and both arrays by d, as a
 // WAN round trip would.
 func (w *World) SetLatency(d time.Duration) {

@@ -288,6 +288,21 @@ func (s *Site) AddServer(sv Server) (id string) {
 	return n.ID
 }
 
+// AttachVolume attaches a volume to a server at its next free device, as
+// a completed os-volume_attachments create leaves them (the volume in-use).
+func (s *Site) AttachVolume(serverID, volumeID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sv, v := s.st.Servers[serverID], s.st.Volumes[volumeID]
+	if sv == nil || v == nil {
+		panic(fmt.Sprintf("openstacksim: AttachVolume: unknown server %s or volume %s", serverID, volumeID))
+	}
+	a := Attachment{VolumeID: volumeID, Device: nextDevice(sv), AttachmentID: newUUID(), BDMUUID: newUUID()}
+	sv.Volumes = append(sv.Volumes, a)
+	v.Status = "in-use"
+	v.Attachments = append(v.Attachments, VolumeAttachment{ID: a.AttachmentID, ServerID: serverID, Device: a.Device, AttachedAt: s.nextTime()})
+}
+
 // Volume returns a copy of a volume.
 func (s *Site) Volume(id string) (Volume, bool) {
 	s.mu.Lock()
