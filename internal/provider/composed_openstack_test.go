@@ -228,6 +228,12 @@ func checkComposedProtected(w *accWorld, ids *composedIDs, volumes ...string) tf
 // or consistency group on either site and no live protection group or
 // volume on the arrays.
 func TestAccComposed_openstackProviderVMs(t *testing.T) {
+	// Real Nova refuses to boot from a volume that is not bootable ("Block
+	// Device ... is not bootable"), and terraform-provider-openstack can
+	// make a bootable volume only from a Glance image, which the lane has
+	// not: until the test gets a bootable source there (issue 15), it runs
+	// on the simulator alone.
+	simulatorOnly(t, "its boot volume is made without an image, which real Nova does not boot from")
 	w := newPortableWorld(t)
 	external := withOpenStackProvider(t, w)
 	ids := &composedIDs{volumes: map[string]string{}, arrayVolumes: map[string]string{}}
