@@ -22,7 +22,7 @@ func (e *Engine) CreateGroup(ctx context.Context, spec GroupSpec) (*Group, error
 	if _, err := e.checkGroup(ctx, spec, true); err != nil {
 		return nil, err
 	}
-	if err := e.CheckOrphans(ctx, spec); err != nil {
+	if err := e.checkOrphans(ctx, spec); err != nil {
 		return nil, err
 	}
 	primary, _ := e.site(spec.PrimarySite)

@@ -17,14 +17,14 @@ type orphan struct {
 	site, id, status, groupID string
 }
 
-// CheckOrphans refuses a new group whose name already has consistency
+// checkOrphans refuses a new group whose name already has consistency
 // groups on either site that belong to a protection group with no metadata
 // on either site (metadata lost). Creating it would make a second group
 // beside them and strand the first: its volumes stay in the old consistency
 // groups, so adding the VMs again fails. The consistency groups of a create
 // this provider left half-made (the name record names their group, which
 // has no metadata yet) are not orphans: that create resumes with them.
-func (e *Engine) CheckOrphans(ctx context.Context, spec GroupSpec) error {
+func (e *Engine) checkOrphans(ctx context.Context, spec GroupSpec) error {
 	sites := []string{spec.PrimarySite, spec.SecondarySite}
 	found := make([][]orphan, len(sites))
 	errs := make([]error, len(sites))

@@ -18,7 +18,7 @@ func TestCheckOrphans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.CheckOrphans(ctx, guideGroup()); err != nil {
+	if err := e.checkOrphans(ctx, guideGroup()); err != nil {
 		t.Fatalf("a live group's consistency groups were taken for orphans: %v", err)
 	}
 	for _, site := range []string{"site-a", "site-b"} {
@@ -26,16 +26,16 @@ func TestCheckOrphans(t *testing.T) {
 			w.Site(site).DeleteObject(container, name)
 		}
 	}
-	if err := e.CheckOrphans(ctx, guideGroup()); err != nil {
+	if err := e.checkOrphans(ctx, guideGroup()); err != nil {
 		t.Fatalf("a name record with no metadata (a create to resume) was refused: %v", err)
 	}
 	for _, site := range []string{"site-a", "site-b"} {
 		w.Site(site).DeleteObject(container, nameObject(guideGroup().Name))
 	}
-	err = e.CheckOrphans(ctx, guideGroup())
+	err = e.checkOrphans(ctx, guideGroup())
 	if !IsKind(err, KindOrphaned) || !strings.Contains(err.Error(), g.PrimaryConsistencyGroup+" on site-a") ||
 		!strings.Contains(err.Error(), g.SecondaryConsistencyGroup+" on site-b") {
-		t.Fatalf("CheckOrphans after the metadata was lost = %v, want both consistency groups named", err)
+		t.Fatalf("checkOrphans after the metadata was lost = %v, want both consistency groups named", err)
 	}
 	e.forget(g.ID)
 	if _, err := e.CreateGroup(ctx, guideGroup()); !IsKind(err, KindOrphaned) {

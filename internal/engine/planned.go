@@ -53,8 +53,12 @@ const maxGeneration = 10000
 // the name's generation (one more than the last group of that name had,
 // counted across deletions, so that a replaced group never gets its
 // predecessor's id). A create that failed half-way keeps its id: the next
-// apply resumes it.
+// apply resumes it. A name whose lost group's consistency groups remain is
+// refused (checkOrphans).
 func (e *Engine) PlanGroup(ctx context.Context, spec GroupSpec) (string, error) {
+	if err := e.checkOrphans(ctx, spec); err != nil {
+		return "", err
+	}
 	s, err := e.site(spec.PrimarySite)
 	if err != nil {
 		return "", err

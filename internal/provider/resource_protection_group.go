@@ -241,12 +241,6 @@ func (r *protectionGroupResource) ModifyPlan(ctx context.Context, req resource.M
 		addEngineError(&resp.Diagnostics, "check protection group "+plan.Name.ValueString(), err)
 		return
 	}
-	if isCreate(req) {
-		if err := r.data.engine.CheckOrphans(ctx, plan.spec()); err != nil {
-			addEngineError(&resp.Diagnostics, "check protection group "+plan.Name.ValueString(), err)
-			return
-		}
-	}
 	addWarnings(&resp.Diagnostics, "Protection group check not complete", warnings)
 	if isCreate(req) {
 		r.planID(ctx, &plan, resp)
