@@ -4,6 +4,9 @@
 # destroys it again and stops the simulator. PROTECTOR_DEMO_CONFIG names
 # another configuration (examples/openstack-tier: VMs built by
 # terraform-provider-openstack, protected by the protected-tier module).
+# PROTECTOR_DEMO_LANE names the folder of the real-OpenStack lane's
+# fixtures (make openstack-up: build/openstack/acc): the configuration then
+# runs against those two real sites, only the FlashArrays simulated.
 #
 # Needs only Go: OpenTofu is built from the Go module proxy (cached), the
 # provider and protector-sim are built into bin/, and everything else lives
@@ -52,9 +55,13 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-step "starting protector-sim -dir $work/sim"
+sim_args=(-dir "$work/sim")
+if [ -n "${PROTECTOR_DEMO_LANE:-}" ]; then
+  sim_args+=(-lane "$(cd "$PROTECTOR_DEMO_LANE" && pwd)")
+fi
+step "starting protector-sim ${sim_args[*]}"
 mkdir -p "$work/sim"
-"$bin/protector-sim" -dir "$work/sim" >"$work/protector-sim.log" 2>&1 &
+"$bin/protector-sim" "${sim_args[@]}" >"$work/protector-sim.log" 2>&1 &
 sim_pid=$!
 for ((i = 0; i < ready_timeout * 10; i++)); do
   [ -f "$work/sim/ready" ] && break

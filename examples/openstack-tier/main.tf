@@ -1,8 +1,10 @@
 # One configuration that builds a tier of VMs and protects it: the
 # terraform-provider-openstack builds, on site-a, VMs without networks, each
-# booted from a volume of the replicated type with a data volume attached;
-# examples/modules/protected-tier protects them. `make demo` runs it against
-# the two-site simulator with PROTECTOR_DEMO_CONFIG=examples/openstack-tier.
+# booted from a clone of a golden image volume of the replicated type, with
+# a data volume attached; examples/modules/protected-tier protects them.
+# `make demo` runs it against the two-site simulator with
+# PROTECTOR_DEMO_CONFIG=examples/openstack-tier (and against the two real
+# sites of tools/openstack with PROTECTOR_DEMO_LANE as well).
 
 terraform {
   required_providers {
@@ -54,12 +56,20 @@ data "openstack_compute_flavor_v2" "tiny" {
   name = "m1.tiny"
 }
 
+# The bootable volume the boot volumes are cloned from: an image kept in
+# Cinder, of the group's volume type (booting from a Glance image works as
+# well: image_id instead of source_vol_id).
+data "openstack_blockstorage_volume_v3" "golden" {
+  name = var.golden_image_volume
+}
+
 # Every volume of a protected VM uses the group's volume type.
 resource "openstack_blockstorage_volume_v3" "boot" {
-  count       = var.vm_count
-  name        = "app-${count.index + 1}-boot"
-  size        = 1
-  volume_type = "replicated-ssd"
+  count         = var.vm_count
+  name          = "app-${count.index + 1}-boot"
+  size          = data.openstack_blockstorage_volume_v3.golden.size
+  volume_type   = "replicated-ssd"
+  source_vol_id = data.openstack_blockstorage_volume_v3.golden.id
 }
 
 resource "openstack_blockstorage_volume_v3" "data" {

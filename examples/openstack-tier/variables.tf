@@ -32,3 +32,9 @@ variable "vm_count" {
   type        = number
   default     = 2
 }
+
+variable "golden_image_volume" {
+  description = "Name of the bootable volume on site-a that boot volumes are cloned from."
+  type        = string
+  default     = "golden-image"
+}

@@ -74,9 +74,10 @@ func withOpenStackProvider(t *testing.T, w *accWorld) map[string]tfresource.Exte
 }
 
 // composedVMHCL is a VM built by terraform-provider-openstack on site-a:
-// booted from one volume of the group's type, with no network, a second
-// volume attached (and a third when extra); userData changes force a new
-// VM. The member protects it by id.
+// booted from a clone of the golden image (a bootable volume of the
+// group's type: the sites have no Glance images), with no network, a
+// second volume attached (and a third when extra); userData changes force
+// a new VM. The member protects it by id.
 func composedVMHCL(userData string, extra bool) string {
 	s := `
 provider "openstack" {
@@ -87,10 +88,15 @@ data "openstack_compute_flavor_v2" "tiny" {
   name = "m1.tiny"
 }
 
+data "openstack_blockstorage_volume_v3" "golden" {
+  name = "` + simulator.GoldenImageVolumeName + `"
+}
+
 resource "openstack_blockstorage_volume_v3" "boot" {
-  name        = "composed-boot"
-  size        = 1
-  volume_type = "replicated-ssd"
+  name          = "composed-boot"
+  size          = data.openstack_blockstorage_volume_v3.golden.size
+  volume_type   = "replicated-ssd"
+  source_vol_id = data.openstack_blockstorage_volume_v3.golden.id
 }
 
 resource "openstack_blockstorage_volume_v3" "data" {
@@ -228,12 +234,6 @@ func checkComposedProtected(w *accWorld, ids *composedIDs, volumes ...string) tf
 // or consistency group on either site and no live protection group or
 // volume on the arrays.
 func TestAccComposed_openstackProviderVMs(t *testing.T) {
-	// Real Nova refuses to boot from a volume that is not bootable ("Block
-	// Device ... is not bootable"), and terraform-provider-openstack can
-	// make a bootable volume only from a Glance image, which the lane has
-	// not: until the test gets a bootable source there (issue 15), it runs
-	// on the simulator alone.
-	simulatorOnly(t, "its boot volume is made without an image, which real Nova does not boot from")
 	w := newPortableWorld(t)
 	external := withOpenStackProvider(t, w)
 	ids := &composedIDs{volumes: map[string]string{}, arrayVolumes: map[string]string{}}

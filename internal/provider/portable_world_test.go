@@ -2,15 +2,11 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"testing"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/protector-dr/terraform-provider-protector/internal/openstack"
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
@@ -82,27 +78,8 @@ func simulatorFixtures() accFixtures {
 	}
 }
 
-// laneFixtures is fixtures.json of tools/openstack/py/lane_fixtures.py.
-type laneFixtures struct {
-	ArraysFile string `json:"arrays_file"`
-	Sites      map[string]struct {
-		AuthURL string `json:"auth_url"`
-		Region  string `json:"region"`
-		Array   string `json:"array"`
-	} `json:"sites"`
-	Servers map[string]struct {
-		ID      string `json:"id"`
-		Volumes []struct {
-			ID              string `json:"id"`
-			SizeGiB         int64  `json:"size_gib"`
-			ArrayName       string `json:"array_name"`
-			ArrayVolumeName string `json:"array_volume_name"`
-			Device          string `json:"device"`
-		} `json:"volumes"`
-	} `json:"servers"`
-}
-
-func (lf *laneFixtures) accFixtures(t *testing.T) accFixtures {
+// laneAccFixtures are the fixture servers the real lane made.
+func laneAccFixtures(t *testing.T, lf *simulator.LaneFixtures) accFixtures {
 	server := func(name string) accServer {
 		s, ok := lf.Servers[name]
 		if !ok {
@@ -225,19 +202,27 @@ func newPortableWorld(t *testing.T) *accWorld {
 		t.Skip("acceptance test: set TF_ACC=1 (see DESIGN.md, Toolchain facts)")
 	}
 	dir := os.Getenv(envRealClouds)
-	var lf laneFixtures
-	b, err := os.ReadFile(filepath.Join(dir, "fixtures.json"))
-	if err == nil {
-		err = json.Unmarshal(b, &lf)
-	}
+	lf, err := simulator.ReadLaneFixtures(filepath.Join(dir, "fixtures.json"))
 	if err != nil {
-		t.Fatalf("%s: read fixtures.json: %v", envRealClouds, err)
+		t.Fatalf("%s: %v", envRealClouds, err)
 	}
 	tmp := t.TempDir()
 	w := &accWorld{t: t, cloudsYAML: filepath.Join(tmp, "clouds.yaml"), caFile: filepath.Join(tmp, "flasharray-ca.pem"),
-		fx: lf.accFixtures(t), arrays: map[string]*flasharraysim.Array{}, views: map[string]siteView{}, lane: &lf}
-	w.startLaneArrays(t)
-	if err := writeLaneCloudsYAML(filepath.Join(dir, "clouds.yaml"), w.cloudsYAML, os.Getenv(envRealRole) == "admin"); err != nil {
+		fx: laneAccFixtures(t, lf), arrays: map[string]*flasharraysim.Array{}, views: map[string]siteView{}, lane: lf}
+	arrays, err := simulator.StartLaneArrays(lf, "127.0.0.1:0", "127.0.0.1:0", w.caFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As in the simulator lane: every request the arrays saw (here the
+	// provider's and the Cinder driver's) follows their OpenAPI spec.
+	t.Cleanup(func() {
+		if err := arrays.SpecError(); err != nil {
+			t.Error(err)
+		}
+		arrays.Close()
+	})
+	w.arrays[simulator.ArrayA], w.arrays[simulator.ArrayB] = arrays.A, arrays.B
+	if err := simulator.WriteLaneCloudsYAML(filepath.Join(dir, "clouds.yaml"), w.cloudsYAML, os.Getenv(envRealRole) == "admin"); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{simulator.SiteA, simulator.SiteB} {
@@ -249,92 +234,6 @@ func newPortableWorld(t *testing.T) *accWorld {
 		w.views[name] = &realSite{t: t, name: name, client: c}
 	}
 	return w
-}
-
-// startLaneArrays starts both FlashArrays as simulator.Start does, with the
-// array volumes the Cinder driver of the real sites named for the fixture
-// volumes, and tells that driver where the arrays are (it then creates and
-// fills the consistency groups' protection groups, as the Pure driver does).
-func (w *accWorld) startLaneArrays(t *testing.T) {
-	a := flasharraysim.New(flasharraysim.Options{Name: simulator.ArrayA, APITokens: []string{simulator.ArrayAToken}})
-	b := flasharraysim.New(flasharraysim.Options{Name: simulator.ArrayB, APITokens: []string{simulator.ArrayBToken}})
-	w.arrays[simulator.ArrayA], w.arrays[simulator.ArrayB] = a, b
-	for _, arr := range []*flasharraysim.Array{a, b} {
-		if err := arr.StartOn("127.0.0.1:0"); err != nil {
-			t.Fatalf("start %s: %v", arr.Name(), err)
-		}
-		t.Cleanup(arr.Close)
-		// As in the simulator lane: every request the arrays saw (here
-		// the provider's and the Cinder driver's) follows their OpenAPI spec.
-		t.Cleanup(func() {
-			if err := arr.SpecError(); err != nil {
-				t.Error(err)
-			}
-		})
-	}
-	flasharraysim.Connect(a, b)
-	a.AddPod(simulator.CinderPod, b)
-	for _, s := range w.lane.Servers {
-		for _, v := range s.Volumes {
-			if arr := w.arrays[v.ArrayName]; arr != nil && v.ArrayVolumeName != "" {
-				arr.AddVolume(v.ArrayVolumeName, v.SizeGiB<<30)
-			}
-		}
-	}
-	if err := os.WriteFile(w.caFile, append(append([]byte{}, a.CACertPEM()...), b.CACertPEM()...), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	type arrayEntry struct {
-		URL      string `json:"url"`
-		APIToken string `json:"api_token"`
-		CAFile   string `json:"ca_file"`
-	}
-	entries := map[string]arrayEntry{
-		simulator.ArrayA: {a.URL(), simulator.ArrayAToken, w.caFile},
-		simulator.ArrayB: {b.URL(), simulator.ArrayBToken, w.caFile},
-	}
-	data, _ := json.Marshal(entries)
-	if w.lane.ArraysFile == "" {
-		t.Fatalf("%s: fixtures.json names no arrays_file", envRealClouds)
-	}
-	if err := os.WriteFile(w.lane.ArraysFile, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.Remove(w.lane.ArraysFile) })
-}
-
-// writeLaneCloudsYAML writes the clouds.yaml of one test: site-a and site-b
-// for the role under test, site-a-admin and site-b-admin for the admin.
-func writeLaneCloudsYAML(from, to string, admin bool) error {
-	b, err := os.ReadFile(from)
-	if err != nil {
-		return err
-	}
-	var doc struct {
-		Clouds map[string]any `yaml:"clouds"`
-	}
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return fmt.Errorf("%s: %w", from, err)
-	}
-	out := map[string]any{}
-	for _, site := range []string{simulator.SiteA, simulator.SiteB} {
-		main := site + "-member"
-		if admin {
-			main = site + "-admin"
-		}
-		for name, entry := range map[string]string{site: main, site + "-admin": site + "-admin"} {
-			e, ok := doc.Clouds[entry]
-			if !ok {
-				return fmt.Errorf("%s has no cloud %s", from, entry)
-			}
-			out[name] = e
-		}
-	}
-	b, err = yaml.Marshal(map[string]any{"clouds": out})
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(to, b, 0o600)
 }
 
 // view returns what a test may read of a site, in either lane.

@@ -88,7 +88,7 @@ type accWorld struct {
 	fx     accFixtures
 	arrays map[string]*flasharraysim.Array // real lane: the in-process arrays
 	views  map[string]siteView             // real lane: the real sites
-	lane   *laneFixtures                   // real lane: fixtures.json
+	lane   *simulator.LaneFixtures         // real lane: fixtures.json
 
 	// arraysAtStart is arrayGroups before the test made anything.
 	arraysAtStart string

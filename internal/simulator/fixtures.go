@@ -87,6 +87,15 @@ const (
 	AOnlyBootVolumeID        = "aa000000-0000-4000-8000-000000000701"
 )
 
+// The golden image of site-a: a bootable, available volume of the
+// replicated type, in no server, that new VMs' boot volumes are cloned
+// from (the sites have no Glance images). The lane makes one too.
+const (
+	GoldenImageVolumeID   = "aa000000-0000-4000-8000-000000000901"
+	GoldenImageVolumeName = "golden-image"
+	GoldenImageSizeGiB    = 1
+)
+
 // fixtureServer is one server of site-a with its volumes, boot first.
 type fixtureServer struct {
 	id, name string

@@ -135,6 +135,13 @@ func seedSiteAWorkloads(s *openstacksim.Site, arr *flasharraysim.Array) {
 	for _, sv := range siteAServers {
 		addServer(s, arr, sv)
 	}
+	arrayName := ArrayVolumeName(GoldenImageVolumeID, false)
+	arr.AddVolume(arrayName, GoldenImageSizeGiB<<30)
+	s.AddVolume(openstacksim.Volume{
+		ID: GoldenImageVolumeID, Name: GoldenImageVolumeName, Project: Project, Type: TypeReplicatedSSD, Host: HostA,
+		Size: GoldenImageSizeGiB, Bootable: true,
+		Metadata: map[string]string{"array_volume_name": arrayName, "array_name": arr.Name()},
+	})
 }
 
 // addServer adds one site-a server with its volumes (boot first) and their

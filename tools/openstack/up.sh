@@ -86,7 +86,17 @@ start_mariadb() {
 start_rabbitmq() {
   local R=$OS_DIR/rabbitmq
   mkdir -p "$R"/{mnesia,log,home}
+  # RabbitMQ reads each RABBITMQ_<X> setting from <X> when the prefixed
+  # variable is unset (rabbit_env's get_prefixed_env_var, for
+  # rabbitmq-env.conf): a LOGS or NODENAME of the calling shell would be
+  # taken as its log file or node name. Every such name is cleared and the
+  # ones the lane needs are set with the prefix.
   cat >"$R/env.sh" <<EOT
+unset ADVANCED_CONFIG_FILE ALLOW_INPUT BASE CONFIG_FILE CONFIG_FILES CONF_ENV_FILE DBG DEFAULT_PASS \
+  DEFAULT_USER DEFAULT_VHOST DIST_PORT ENABLED_PLUGINS ENABLED_PLUGINS_FILE ERLANG_COOKIE FEATURE_FLAGS \
+  FEATURE_FLAGS_FILE KEEP_PID_FILE_ON_EXIT LOG LOGS LOG_BASE LOG_FF_REGISTRY MNESIA_BASE MNESIA_DIR \
+  MOTD_FILE NODENAME NODE_IP_ADDRESS NODE_PORT PID_FILE PLUGINS_DIR PLUGINS_EXPAND_DIR PRODUCT_NAME \
+  PRODUCT_VERSION QUORUM_DIR STREAM_DIR UPGRADE_LOG USE_LONGNAME SERVER_ERL_ARGS CTL_ERL_ARGS
 export HOME=$R/home RABBITMQ_NODENAME=lane@localhost RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
 export RABBITMQ_NODE_PORT=$MQ_PORT RABBITMQ_DIST_PORT=25672 RABBITMQ_MNESIA_BASE=$R/mnesia
 export RABBITMQ_LOG_BASE=$R/log RABBITMQ_PID_FILE=$R/rabbit.pid RABBITMQ_ENABLED_PLUGINS_FILE=$R/enabled_plugins
@@ -140,6 +150,11 @@ log_file = $D/log/keystone.log
 connection = $DB/keystone_$id?charset=utf8
 [token]
 provider = fernet
+[identity]
+# bcrypt's default 12 rounds cost ~0.25 s of CPU per password login, and
+# every OpenTofu run logs in several times: on 2 cores Keystone took most
+# of the lane's time. 4 is bcrypt's minimum (a throw-away loopback cloud).
+password_hash_rounds = 4
 [fernet_tokens]
 key_repository = $D/fernet-keys
 [fernet_receipts]

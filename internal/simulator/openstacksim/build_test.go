@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -172,16 +173,54 @@ func TestGophercloudVolumeLifecycle(t *testing.T) {
 	}
 }
 
-// A server booted from a volume with networks "none" (2.37), a second
-// volume attached and detached through os-volume_attachments, then the
-// server deleted, with Cinder's statuses along the way.
+// A server booted from a clone of a bootable volume with networks "none"
+// (2.37), a second volume attached and detached through
+// os-volume_attachments, then the server deleted, with Cinder's statuses
+// along the way.
 func TestGophercloudBootFromVolumeAndAttach(t *testing.T) {
 	ts := newTestSite(t)
 	ts.slowTransitions()
 	flavor := ts.AddFlavor(Flavor{Name: "m1.tiny", RAM: 64, VCPUs: 1, ExtraSpecs: map[string]string{"hw:cpu_policy": "shared"}})
 	ctx := context.Background()
 	cinder, nova, _ := ts.services(ts.client("demo", "demo-password"))
-	boot, data := ts.free[0], ts.free[1]
+	data := ts.free[1]
+	blank := []servers.BlockDevice{{UUID: ts.free[0], SourceType: servers.SourceVolume, DestinationType: servers.DestinationVolume, BootIndex: 0}}
+	nova.Microversion = "2.37"
+	_, err := servers.Create(ctx, nova, servers.CreateOpts{Name: "vm-0", FlavorRef: flavor, Networks: "none", BlockDevice: blank}, nil).Extract()
+	if errCode(err) != 400 || !strings.Contains(err.Error(), "Block Device "+ts.free[0]+" is not bootable.") {
+		t.Errorf("boot from a blank volume: %v", err)
+	}
+	nova.Microversion = ""
+
+	// A clone of the seeded server's (in-use, bootable) boot volume: its
+	// type and size unless given, bootable once made.
+	for _, bad := range []struct {
+		opts volumes.CreateOpts
+		code int
+	}{
+		{volumes.CreateOpts{SourceVolID: "missing"}, 404},
+		{volumes.CreateOpts{SourceVolID: ts.bootVol, VolumeType: "standard"}, 400},
+	} {
+		if _, err := volumes.Create(ctx, cinder, bad.opts, nil).Extract(); errCode(err) != bad.code {
+			t.Errorf("clone %+v: %v, want %d", bad.opts, err, bad.code)
+		}
+	}
+	src, _ := ts.Volume(ts.bootVol)
+	if _, err := volumes.Create(ctx, cinder, volumes.CreateOpts{SourceVolID: ts.bootVol, Size: src.Size - 1}, nil).Extract(); src.Size > 1 && errCode(err) != 400 {
+		t.Errorf("clone smaller than its source: %v", err)
+	}
+	clone, err := volumes.Create(ctx, cinder, volumes.CreateOpts{Name: "boot", SourceVolID: ts.bootVol}, nil).Extract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if clone.Status != "creating" || clone.VolumeType != "replicated-ssd" || clone.Size != src.Size || clone.SourceVolID != ts.bootVol || clone.Bootable != "false" {
+		t.Errorf("clone %+v", clone)
+	}
+	ts.waitVolume(clone.ID, "available")
+	if got, err := volumes.Get(ctx, cinder, clone.ID).Extract(); err != nil || got.Bootable != "true" {
+		t.Errorf("made clone %+v %v", got, err)
+	}
+	boot := clone.ID
 	bdm := []servers.BlockDevice{{UUID: boot, SourceType: servers.SourceVolume, DestinationType: servers.DestinationVolume, BootIndex: 0}}
 	opts := servers.CreateOpts{Name: "vm-1", FlavorRef: flavor, Networks: "none", BlockDevice: bdm}
 

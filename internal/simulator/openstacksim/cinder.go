@@ -369,7 +369,7 @@ func (s *Site) volumeView(c *cinderRequest, v *Volume) map[string]any {
 		"id": v.ID, "status": v.Status, "size": v.Size, "availability_zone": "nova",
 		"created_at": isoTime(v.CreatedAt), "updated_at": isoTime(v.CreatedAt),
 		"attachments": attachments, "name": nilIfEmpty(v.Name), "description": nilIfEmpty(v.Description),
-		"volume_type": v.Type, "snapshot_id": nil, "source_volid": nil,
+		"volume_type": v.Type, "snapshot_id": nil, "source_volid": nilIfEmpty(v.SourceVolID),
 		"metadata": cloneMap(v.Metadata), "user_id": stableID("user-of", v.Project),
 		"links": []any{
 			map[string]any{"rel": "self", "href": self},

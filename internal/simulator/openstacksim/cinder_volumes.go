@@ -46,7 +46,10 @@ func (s *Site) routeCinderVolumeLifecycle(c *cinderRequest, p []string) bool {
 
 // createVolume is POST /volumes: 202 with the volume "creating"; the
 // backend (the Pure driver) makes it, then it is "available" ("error"
-// when the backend fails). Only blank volumes: no source, image or backup.
+// when the backend fails). Blank volumes and clones of a volume
+// (source_volid, volume/flows/api/create_volume.py): the clone takes the
+// source's type, size and backend unless given, and its bootable flag
+// once made (the manager copies it); no snapshot, image or backup.
 func (s *Site) createVolume(c *cinderRequest) {
 	var body struct {
 		Volume *struct {
@@ -67,11 +70,11 @@ func (s *Site) createVolume(c *cinderRequest) {
 		return
 	}
 	in := body.Volume
-	if in.SnapshotID != "" || in.SourceVolID != "" || in.ImageRef != "" || in.BackupID != "" {
-		c.fault(501, "openstacksim: volumes from a snapshot, volume, image or backup are not simulated")
+	if in.SnapshotID != "" || in.ImageRef != "" || in.BackupID != "" {
+		c.fault(501, "openstacksim: volumes from a snapshot, image or backup are not simulated")
 		return
 	}
-	if in.Size == nil || *in.Size < 1 {
+	if in.Size != nil && *in.Size < 1 || in.Size == nil && in.SourceVolID == "" {
 		c.fault(400, "Invalid input received: Volume size must be an integer and greater than 0")
 		return
 	}
@@ -80,8 +83,25 @@ func (s *Site) createVolume(c *cinderRequest) {
 		return
 	}
 	s.mu.Lock()
+	var src *Volume
+	if in.SourceVolID != "" {
+		src = s.st.Volumes[in.SourceVolID]
+		if !c.visibleVolume(src) {
+			s.mu.Unlock()
+			c.fault(404, "Volume %s could not be found.", in.SourceVolID)
+			return
+		}
+		if src.Status != "available" && src.Status != "in-use" {
+			s.mu.Unlock()
+			c.fault(400, "Invalid volume: Originating source volume status must be one of 'available, in-use' values")
+			return
+		}
+	}
 	ref := in.VolumeType
-	if ref == "" {
+	switch {
+	case ref == "" && src != nil:
+		ref = src.TypeID
+	case ref == "":
 		ref = "__DEFAULT__"
 	}
 	vt := s.volumeTypeRef(ref)
@@ -90,11 +110,35 @@ func (s *Site) createVolume(c *cinderRequest) {
 		c.fault(404, "Volume type with name %s could not be found.", ref)
 		return
 	}
+	size, host := 0, s.groupHost()
+	if in.Size != nil {
+		size = *in.Size
+	}
+	if src != nil {
+		// volume/api.py refuses a type the source cannot be retyped to;
+		// the simulator's types all differ in their specs.
+		if vt.ID != src.TypeID {
+			s.mu.Unlock()
+			c.fault(400, "Invalid input received: Invalid volume_type provided: %s (requested type is not compatible; either match source volume, or omit type argument).", vt.ID)
+			return
+		}
+		if size == 0 {
+			size = src.Size
+		}
+		if size < src.Size {
+			s.mu.Unlock()
+			c.fault(400, "Invalid input received: Volume size '%d'GB cannot be smaller than original volume size  %dGB. They must be >= original volume size.", size, src.Size)
+			return
+		}
+		host = src.Host
+	}
 	v := &Volume{
 		ID: newUUID(), Name: in.Name, Description: in.Description, Project: c.projectID,
-		Type: vt.Name, TypeID: vt.ID, Host: s.groupHost(), Size: *in.Size, Status: "creating",
+		Type: vt.Name, TypeID: vt.ID, Host: host, Size: size, Status: "creating",
 		Metadata: cloneMap(in.Metadata), ReplicationStatus: "disabled", CreatedAt: s.nextTime(),
+		SourceVolID: in.SourceVolID,
 	}
+	bootable := src != nil && src.Bootable
 	if isTrue(vt.ExtraSpecs["replication_enabled"]) {
 		v.ReplicationStatus = "enabled"
 	}
@@ -123,6 +167,7 @@ func (s *Site) createVolume(c *cinderRequest) {
 		for k, val := range meta {
 			v.Metadata[k] = val
 		}
+		v.Bootable = bootable
 		v.Status = "available"
 	})
 }

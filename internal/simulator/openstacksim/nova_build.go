@@ -196,6 +196,12 @@ func (s *Site) createServer(n *novaRequest) {
 			return
 		}
 		if bdm.BootIndex != nil && *bdm.BootIndex == 0 {
+			// compute/api.py _get_bdm_image_metadata: the root volume
+			// must be bootable.
+			if !v.Bootable {
+				n.fault(400, "Block Device %s is not bootable.", v.ID)
+				return
+			}
 			bootOK = true
 		}
 		dev := bdm.DeviceName

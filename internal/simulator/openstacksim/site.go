@@ -190,6 +190,7 @@ type Volume struct {
 	Host        string // host@backend#pool, admin-only in the API
 	Size        int    // GiB
 	Bootable    bool
+	SourceVolID string // the volume it was cloned from
 	Status      string // default "available"; "in-use" once attached
 	Metadata    map[string]string
 	GroupID     string

@@ -55,6 +55,8 @@ SERVERS = [
     ('sync-server', [('replicated-sync', 1, None), ('replicated-sync', 2, None)]),
     ('a-only-server', [('replicated-a-only', 1, None)]),
 ]
+# The bootable volume new VMs are cloned from (create_golden_image).
+GOLDEN_IMAGE = 'golden-image'
 
 
 def log(*args):
@@ -257,6 +259,20 @@ def create_servers(site):
     return out
 
 
+def create_golden_image(site):
+    """The golden image: a bootable volume of the replicated type in no
+    server, that tests (and people trying the lane by hand) clone new VMs'
+    boot volumes from, the sites having no Glance images. Same name as the
+    simulator's (simulator.GoldenImageVolumeName)."""
+    cinder = api(sess(site, DEMO_USER, DEMO_PASSWORD, PROJECT), site, 'volumev3', '3.13')
+    body = {'name': GOLDEN_IMAGE, 'size': 1, 'volume_type': 'replicated-ssd'}
+    vid = cinder.post('/volumes', json={'volume': body}).json()['volume']['id']
+    wait_for('volume %s' % vid, lambda: cinder.get('/volumes/' + vid).json()['volume']['status'], ('available',))
+    cinder.post('/volumes/%s/action' % vid, json={'os-set_bootable': {'bootable': True}})
+    log(site, GOLDEN_IMAGE, vid)
+    return vid
+
+
 def clouds_yaml(path):
     lines = ['clouds:']
     for site, s in SITES.items():
@@ -285,6 +301,7 @@ def create(out_dir):
         fixtures['sites'][site] = {'auth_url': auth_url(site), 'region': s['region'], 'array': s['array'],
                                    'volume_types': create_types(site)}
     fixtures['servers'] = create_servers('site-a')
+    fixtures['golden_image'] = create_golden_image('site-a')
     with open(os.path.join(out_dir, 'fixtures.json'), 'w') as f:
         json.dump(fixtures, f, indent=2, sort_keys=True)
     clouds_yaml(os.path.join(out_dir, 'clouds.yaml'))
@@ -295,8 +312,15 @@ def create(out_dir):
 
 def reset(_):
     """Removes what a run may leave behind in project demo on both sites
-    (consistency groups, the protector container), so that each run starts
-    from the fixtures alone: a failed test must not fail the next run."""
+    (consistency groups, servers and volumes that are not fixtures, the
+    protector container), so that each run starts from the fixtures alone:
+    a failed test must not fail the next run."""
+    with open(os.path.join(OS_DIR, 'acc', 'fixtures.json')) as f:
+        fixtures = json.load(f)
+    keep = {fixtures['golden_image']}
+    for sv in fixtures['servers'].values():
+        keep.add(sv['id'])
+        keep.update(v['id'] for v in sv['volumes'])
     for site in SITES:
         admin = sess(site, 'admin', ADMIN_PASSWORD, PROJECT)
         cinder = adapter.Adapter(admin, service_type='volumev3', region_name=SITES[site]['region'],
@@ -312,6 +336,22 @@ def reset(_):
                      lambda: cinder.get('/groups/' + g['id']).json().get('group', {}).get('status', 'deleted'),
                      ('deleted',))
             log(site, 'removed leftover group', g['name'], g['id'])
+        nova = adapter.Adapter(admin, service_type='compute', region_name=SITES[site]['region'],
+                               interface='public', default_microversion='2.1', raise_exc=False)
+        left = [sv for sv in nova.get('/servers').json().get('servers', []) if sv['id'] not in keep]
+        for sv in left:
+            nova.delete('/servers/' + sv['id'])
+        for sv in left:
+            wait_for('server %s deleted' % sv['id'],
+                     lambda: nova.get('/servers/' + sv['id']).status_code, (404,), timeout=180)
+            log(site, 'removed leftover server', sv['name'], sv['id'])
+        for v in cinder.get('/volumes/detail').json().get('volumes', []):
+            if v['id'] in keep:
+                continue
+            cinder.delete('/volumes/' + v['id'])
+            wait_for('volume %s deleted' % v['id'],
+                     lambda: cinder.get('/volumes/' + v['id']).status_code, (404,), timeout=180)
+            log(site, 'removed leftover volume', v['name'], v['id'])
         swift = adapter.Adapter(admin, service_type='object-store', region_name=SITES[site]['region'],
                                 interface='public', raise_exc=False)
         r = swift.get('/protector', params={'format': 'json'})

@@ -180,6 +180,13 @@ class ProtectorPureFakeDriver(fake_driver.FakeLoggingVolumeDriver):
                          'array_name': self.configuration.safe_get('protector_array') or ''})
         return {'provider_id': name, 'metadata': metadata}
 
+    def create_cloned_volume(self, volume, src_vref):
+        # The Pure driver copies the source on the array (POST /volumes
+        # with a source); the arrays here hold no data, so a new array
+        # volume of the clone's size stands for the copy. Cinder copies the
+        # bootable flag itself.
+        return self.create_volume(volume)
+
     def delete_volume(self, volume):
         # As the Pure driver with pure_eradicate_on_delete false (its
         # default): the array volume is destroyed, pending eradication.
