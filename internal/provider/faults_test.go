@@ -73,7 +73,7 @@ func expectConsistencyGroups(w *accWorld) func(*terraform.State) error {
 func expectVersions(w *accWorld, groupID *string, siteA, siteB string) func(*terraform.State) error {
 	return func(*terraform.State) error {
 		for site, want := range map[string]string{simulator.SiteA: siteA, simulator.SiteB: siteB} {
-			if got := strings.Join(metadataVersions(w.Site(site), *groupID), ","); got != want {
+			if got := strings.Join(metadataVersions(w.view(site), *groupID), ","); got != want {
 				return fmt.Errorf("site %s: metadata versions [%s], want [%s]", site, got, want)
 			}
 		}

@@ -153,7 +153,8 @@ func (r *realSite) Volume(id string) (openstacksim.Volume, bool) {
 		}
 		return openstacksim.Volume{}, false
 	}
-	return openstacksim.Volume{ID: v.ID, Name: v.Name, Type: v.VolumeType, GroupID: v.GroupID, Host: v.Host, Size: v.Size}, true
+	return openstacksim.Volume{ID: v.ID, Name: v.Name, Type: v.VolumeType, GroupID: v.GroupID, Host: v.Host, Size: v.Size,
+		Status: v.Status, Bootable: v.Bootable, Metadata: v.Metadata}, true
 }
 
 func (r *realSite) Server(id string) (openstacksim.Server, bool) {
@@ -242,6 +243,17 @@ func (w *accWorld) view(name string) siteView {
 		return w.World.Site(name)
 	}
 	return w.views[name]
+}
+
+// Site returns a simulated site (the embedded World's): simulator-only
+// helpers use it. In the real lane there is none, and a portable test that
+// reaches one fails here, by name, instead of panicking the whole run.
+func (w *accWorld) Site(name string) *openstacksim.Site {
+	w.t.Helper()
+	if w.World == nil {
+		w.t.Fatalf("the real-OpenStack lane has no simulated %s: read it through w.view, or mark the step simulatorOnly", name)
+	}
+	return w.World.Site(name)
 }
 
 // Array returns a FlashArray of either lane.

@@ -161,8 +161,12 @@ key_repository = $D/fernet-keys
 key_repository = $D/fernet-keys
 [credential]
 key_repository = $D/credential-keys
+# Token validations (every new token, by every service) and catalogs are
+# cached in the Keystone process: uncached, one validation took 1.6-3.3 s
+# on the busy 2-core machine.
 [cache]
-enabled = false
+enabled = true
+backend = dogpile.cache.memory
 EOT
 
   cat >"$D/placement.conf" <<EOT
