@@ -27,10 +27,11 @@ const (
 	// openStackProviderVersion is the release tools/install-tools.sh builds.
 	openStackProviderVersion = "3.4.0"
 	openStackProviderSource  = "terraform-provider-openstack/openstack"
-	// openStackProviderCache is where tools/install-tools.sh caches it.
-	openStackProviderCache = "/root/.cache/terraform-provider-protector/terraform-provider-openstack-v" + openStackProviderVersion +
-		"/terraform-provider-openstack_v" + openStackProviderVersion
 )
+
+// openStackProviderCache is where tools/install-tools.sh caches it.
+var openStackProviderCache = toolsCache("terraform-provider-openstack-v" + openStackProviderVersion +
+	"/terraform-provider-openstack_v" + openStackProviderVersion)
 
 // withOpenStackProvider makes terraform-provider-openstack installable by
 // the engine's init, as the release smoke test installs a provider: a

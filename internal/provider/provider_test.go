@@ -33,8 +33,23 @@ var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServe
 	"protector": providerserver.NewProtocol6WithError(New("test")()),
 }
 
+// toolsCache is where tools/install-tools.sh caches the tools it builds
+// (the same variables, in the same order).
+func toolsCache(rel string) string {
+	dir := os.Getenv("PROTECTOR_TOOLS_CACHE")
+	if dir == "" {
+		base := os.Getenv("XDG_CACHE_HOME")
+		if base == "" {
+			home, _ := os.UserHomeDir()
+			base = filepath.Join(home, ".cache")
+		}
+		dir = filepath.Join(base, "terraform-provider-protector")
+	}
+	return filepath.Join(dir, rel)
+}
+
 // tofuCache is where the project's make target builds OpenTofu.
-const tofuCache = "/root/.cache/terraform-provider-protector/tofu-1.12.6/tofu"
+var tofuCache = toolsCache("tofu-1.12.6/tofu")
 
 // TestMain fills in the OpenTofu settings of DESIGN.md "Toolchain facts"
 // when TF_ACC is set and they are not, so that `TF_ACC=1 go test` works on
