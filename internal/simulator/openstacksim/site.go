@@ -127,6 +127,9 @@ type State struct {
 	Servers     map[string]*Server
 	Flavors     map[string]*Flavor
 	Groups      map[string]*Group
+	// VolumeServices are the cinder-volume services, by host@backend
+	// (cinder_services.go).
+	VolumeServices map[string]*VolumeService
 	// Containers are keyed "<account>/<container>" (account = project ID).
 	Containers map[string]*Container
 }
@@ -293,17 +296,18 @@ func New(opts Options) *Site {
 		opts:   opts,
 		faults: fault.New(),
 		st: &State{
-			Projects:    map[string]*Project{},
-			Users:       map[string]*User{},
-			AppCreds:    map[string]*ApplicationCredential{},
-			Tokens:      map[string]*Token{},
-			VolumeTypes: map[string]*VolumeType{},
-			GroupTypes:  map[string]*GroupType{},
-			Volumes:     map[string]*Volume{},
-			Servers:     map[string]*Server{},
-			Flavors:     map[string]*Flavor{},
-			Groups:      map[string]*Group{},
-			Containers:  map[string]*Container{},
+			Projects:       map[string]*Project{},
+			Users:          map[string]*User{},
+			AppCreds:       map[string]*ApplicationCredential{},
+			Tokens:         map[string]*Token{},
+			VolumeTypes:    map[string]*VolumeType{},
+			GroupTypes:     map[string]*GroupType{},
+			Volumes:        map[string]*Volume{},
+			Servers:        map[string]*Server{},
+			Flavors:        map[string]*Flavor{},
+			Groups:         map[string]*Group{},
+			VolumeServices: map[string]*VolumeService{},
+			Containers:     map[string]*Container{},
 		},
 	}
 	// Every Cinder deployment has this type since Train.
