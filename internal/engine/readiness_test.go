@@ -222,13 +222,7 @@ func TestReadinessWithoutAdminWarns(t *testing.T) {
 func TestReadinessSyncPod(t *testing.T) {
 	ctx := context.Background()
 	w, e := testWorld(t, true)
-	registerSites(t, e)
-	spec := guideGroup()
-	spec.Name, spec.ReplicationType, spec.VolumeType = "prod-db", ReplicationSync, "replicated-sync"
-	g, err := e.CreateGroup(ctx, spec)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := createSyncGroup(t, e)
 	r := readiness(t, e, g.ID)
 	expectBlocker(t, r, CheckReplicationPolicy, "site-a", "no replication policy")
 	a, b := arrayEndpoints(w)

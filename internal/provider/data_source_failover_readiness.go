@@ -54,14 +54,14 @@ func (d *failoverReadinessDataSource) Schema(_ context.Context, _ datasource.Sch
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Could the protection group fail over now? Every precondition the guide names before a failover, and what " +
-			"bringing the group up on the target site needs, read from both sites and both FlashArrays at every refresh:\n\n" +
-			"* both sites hold the same newest metadata, version and content (sync status `SYNCED`);\n" +
-			"* every member is protected, each of its volumes in the consistency group and in the Pure protection group on the primary array;\n" +
-			"* async: the newest snapshot replicated to the secondary array is within the RPO; sync: the pod is online on both arrays;\n" +
-			"* the connection between the two arrays is connected;\n" +
-			"* on the target site: the consistency group exists and is available, the group's volume type exists and is eligible, " +
-			"every member VM's flavor (read live from the primary's Nova) exists by name, the project's quotas have room for the " +
-			"group's instances, cores, RAM, volumes and gigabytes, and a Cinder backend of the volume type is up.\n\n" +
+			"bringing the group up on the target site needs, read from both sites and both FlashArrays at every refresh. Both " +
+			"sites hold the same newest metadata, version and content (sync status `SYNCED`). Every member is protected, each " +
+			"of its volumes in the consistency group and in the Pure protection group on the primary array. Async: the newest " +
+			"snapshot replicated to the secondary array is within the RPO; sync: the pod is online on both arrays. The " +
+			"connection between the two arrays is connected. On the target site the consistency group exists and is " +
+			"available, the group's volume type exists and is eligible, every member VM's flavor (read live from the " +
+			"primary's Nova) exists by name, the project's quotas have room for the group's instances, cores, RAM, volumes " +
+			"and gigabytes, and a Cinder backend of the volume type is up.\n\n" +
 			"A check that needs an admin credential the site lacks (the volume type's `replication_type`, the backend) is a warning " +
 			"naming it, never a silent pass; so are the networks, which cannot be checked until resource mappings exist. A site " +
 			"that does not answer within the provider's `reachability_timeout` is a blocker naming it.\n\n" +

@@ -16,7 +16,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/protector-dr/terraform-provider-protector/internal/flasharray"
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator/flasharraysim"
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator/openstacksim"
@@ -241,16 +240,7 @@ func TestAccFailoverReadiness_rpo(t *testing.T) {
 			{Config: readinessConfig(w, providerOptions{admin: true}, 15), Check: tfresource.ComposeTestCheckFunc(
 				expectReadiness(true, ""), capture(groupAddr, "primary_consistency_group_id", &primaryCG))},
 			{
-				PreConfig: func() {
-					c, err := flasharray.New(flasharray.Config{URL: w.arrayURL(simulator.ArrayA), APIToken: simulator.ArrayAToken,
-						CACertPEM: w.Array(simulator.ArrayA).CACertPEM()})
-					if err != nil {
-						t.Fatal(err)
-					}
-					if _, err := c.CreateProtectionGroupSnapshot(context.Background(), simulator.ConsistencyGroupPGName(primaryCG), true); err != nil {
-						t.Fatal(err)
-					}
-				},
+				PreConfig:    func() { snapshotNow(t, w, primaryCG) },
 				RefreshState: true,
 				Check:        expectReadiness(false, "rpo_met", "flasharray-b", "RPO of protection group prod-web-app is not met", "RPO is 15m0s"),
 			},
