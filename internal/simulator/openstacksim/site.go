@@ -227,6 +227,12 @@ type Server struct {
 	// FlavorID is the flavor booted with; empty shows m1.small (id "2").
 	FlavorID string
 	Metadata map[string]string
+	// Tags are the server's tags (shown from microversion 2.26).
+	Tags []string
+	// KeyName is the key pair booted with; empty shows null.
+	KeyName string
+	// AvailabilityZone is OS-EXT-AZ:availability_zone; empty shows "nova".
+	AvailabilityZone string
 }
 
 // Attachment is a volume attached to a server at a device.
