@@ -140,8 +140,9 @@ func (spec GroupSpec) validate() error {
 
 // instanceVolumes are the volumes of one instance as a member check sees them.
 type instanceVolumes struct {
-	server  *openstack.Server
-	volumes []*openstack.Volume
+	server      *openstack.Server
+	attachments []openstack.VolumeAttachment
+	volumes     []*openstack.Volume
 	backend string // host@backend shared by all volumes; "" when not visible
 }
 
@@ -172,7 +173,7 @@ func (e *Engine) checkInstance(ctx context.Context, d *document, s *openstack.Si
 	if err != nil {
 		return nil, nil, e.cloudError(site, "read volume type "+d.Group.VolumeType, err)
 	}
-	out := &instanceVolumes{server: server}
+	out := &instanceVolumes{server: server, attachments: attachments}
 	var mismatched []string
 	backends := map[string][]string{}
 	hostHidden := false

@@ -262,7 +262,7 @@ func (e *Engine) readinessOfSource(ctx context.Context, d *document, primary *op
 			"Apply the configuration: it recreates a deleted consistency group and puts the members' volumes back")
 	}
 	for i := range d.Members {
-		m := d.Members[i] // a copy: the document is shared
+		m := d.Members[i].api() // a copy: the document is shared
 		e.memberDrift(ctx, d, primary, in, &m)
 		var problems []string
 		problems = append(problems, m.Drift...)

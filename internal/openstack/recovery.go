@@ -3,6 +3,7 @@ package openstack
 import (
 	"context"
 
+	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack/blockstorage/v3/schedulerstats"
 	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/flavors"
 	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/servers"
@@ -16,12 +17,106 @@ import (
 // may since have been deleted.
 const flavorMicroversion = "2.47"
 
-// Flavor is a Nova flavor as a recovery needs it.
+// Flavor is a Nova flavor as a recovery needs it. ExtraSpecs are the
+// embedded flavor's (2.47+; a server's view shows them to users the
+// policy os_compute_api:os-flavor-extra-specs:index lets see them);
+// Flavors leaves them empty.
 type Flavor struct {
-	Name  string
-	VCPUs int
-	RAM   int // MiB
-	Disk  int // GiB
+	Name       string
+	VCPUs      int
+	RAM        int // MiB
+	Disk       int // GiB
+	ExtraSpecs map[string]string
+}
+
+// ServerDetails is a server as a recovery needs to rebuild it, from the
+// server view at 2.47 (embedded flavor; tags from 2.26).
+type ServerDetails struct {
+	ID               string
+	Name             string
+	Flavor           Flavor
+	AvailabilityZone string
+	KeyName          string
+	Metadata         map[string]string
+	Tags             []string
+	// VolumeIDs are os-extended-volumes:volumes_attached, in Nova's order.
+	VolumeIDs []string
+}
+
+// serverView is the JSON of a server at flavorMicroversion.
+type serverView struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Flavor struct {
+		OriginalName string            `json:"original_name"`
+		VCPUs        int               `json:"vcpus"`
+		RAM          int               `json:"ram"`
+		Disk         int               `json:"disk"`
+		ExtraSpecs   map[string]string `json:"extra_specs"`
+	} `json:"flavor"`
+	AvailabilityZone string            `json:"OS-EXT-AZ:availability_zone"`
+	KeyName          *string           `json:"key_name"`
+	Metadata         map[string]string `json:"metadata"`
+	Tags             []string          `json:"tags"`
+	Attached         []struct {
+		ID string `json:"id"`
+	} `json:"os-extended-volumes:volumes_attached"`
+}
+
+func (v *serverView) details() *ServerDetails {
+	out := &ServerDetails{ID: v.ID, Name: v.Name, AvailabilityZone: v.AvailabilityZone, Metadata: v.Metadata, Tags: v.Tags,
+		Flavor: Flavor{Name: v.Flavor.OriginalName, VCPUs: v.Flavor.VCPUs, RAM: v.Flavor.RAM, Disk: v.Flavor.Disk, ExtraSpecs: v.Flavor.ExtraSpecs}}
+	if v.KeyName != nil {
+		out.KeyName = *v.KeyName
+	}
+	for _, a := range v.Attached {
+		out.VolumeIDs = append(out.VolumeIDs, a.ID)
+	}
+	return out
+}
+
+// ServerDetails reads a server at 2.47 with the main credential, whose
+// project owns the VM. ErrNotFound when the server does not exist.
+func (s *Site) ServerDetails(ctx context.Context, id string) (*ServerDetails, error) {
+	sc, err := s.main.serviceClient(ctx, serviceCompute)
+	if err != nil {
+		return nil, err
+	}
+	c := *sc
+	c.Microversion = flavorMicroversion
+	// ExtractInto unwraps "server".
+	var v serverView
+	if err := servers.Get(ctx, &c, id).ExtractInto(&v); err != nil {
+		return nil, s.wrap("read server "+id, err)
+	}
+	return v.details(), nil
+}
+
+// ServersDetails lists the project's servers at 2.47, following Nova's
+// pages: one request answers, for many VMs, whether each still exists,
+// which volumes it has and what a recovery would rebuild.
+func (s *Site) ServersDetails(ctx context.Context) (map[string]*ServerDetails, error) {
+	sc, err := s.main.serviceClient(ctx, serviceCompute)
+	if err != nil {
+		return nil, err
+	}
+	c := *sc
+	c.Microversion = flavorMicroversion
+	type page struct {
+		Servers []serverView       `json:"servers"`
+		Links   []gophercloud.Link `json:"servers_links"`
+	}
+	out := map[string]*ServerDetails{}
+	err = listPages(ctx, &c, c.ServiceURL("servers", "detail"), func(p *page) []gophercloud.Link {
+		for i := range p.Servers {
+			out[p.Servers[i].ID] = p.Servers[i].details()
+		}
+		return p.Links
+	})
+	if err != nil {
+		return nil, s.wrap("list servers", err)
+	}
+	return out, nil
 }
 
 // ServerFlavor reads the flavor a server was booted with (the embedded
@@ -34,19 +129,12 @@ func (s *Site) ServerFlavor(ctx context.Context, id string) (*Flavor, error) {
 	}
 	c := *sc
 	c.Microversion = flavorMicroversion
-	var body struct {
-		Flavor struct {
-			OriginalName string `json:"original_name"`
-			VCPUs        int    `json:"vcpus"`
-			RAM          int    `json:"ram"`
-			Disk         int    `json:"disk"`
-		} `json:"flavor"`
-	}
-	if err := servers.Get(ctx, &c, id).ExtractInto(&body); err != nil {
+	// ExtractInto unwraps "server".
+	var v serverView
+	if err := servers.Get(ctx, &c, id).ExtractInto(&v); err != nil {
 		return nil, s.wrap("read the flavor of server "+id, err)
 	}
-	f := body.Flavor
-	return &Flavor{Name: f.OriginalName, VCPUs: f.VCPUs, RAM: f.RAM, Disk: f.Disk}, nil
+	return &v.details().Flavor, nil
 }
 
 // Flavors lists the flavors the main credential's project may boot: the
