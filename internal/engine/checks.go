@@ -93,6 +93,7 @@ func (e *Engine) checkGroup(ctx context.Context, spec GroupSpec, registered bool
 		return nil, err
 	}
 	var warnings []string
+	var sites []*openstack.Site
 	for i, name := range []string{spec.PrimarySite, spec.SecondarySite} {
 		s, err := e.reachable(ctx, name)
 		if err != nil {
@@ -118,8 +119,13 @@ func (e *Engine) checkGroup(ctx context.Context, spec GroupSpec, registered bool
 		if warn != "" {
 			warnings = append(warnings, warn)
 		}
+		sites = append(sites, s)
 	}
-	return warnings, nil
+	warn, err := e.checkMappings(ctx, sites[0], sites[1], spec.Mappings)
+	if err != nil {
+		return nil, err
+	}
+	return append(warnings, warn...), nil
 }
 
 func (spec GroupSpec) validate() error {
@@ -143,7 +149,7 @@ type instanceVolumes struct {
 	server      *openstack.Server
 	attachments []openstack.VolumeAttachment
 	volumes     []*openstack.Volume
-	backend string // host@backend shared by all volumes; "" when not visible
+	backend     string // host@backend shared by all volumes; "" when not visible
 }
 
 // checkInstance discovers every volume attached to an instance (boot volume

@@ -87,6 +87,8 @@ func (e *Engine) CreateGroup(ctx context.Context, spec GroupSpec) (*Group, error
 			PrimaryConsistencyGroup:   pending.PrimaryConsistencyGroup,
 			SecondaryConsistencyGroup: pending.SecondaryConsistencyGroup,
 			CreatedAt:                 now,
+			NetworkMappings:           emptyToNil(spec.Mappings.Networks),
+			FlavorMappings:            emptyToNil(spec.Mappings.Flavors),
 		},
 	}
 	if err := writeDocument(ctx, primary, d); err != nil {

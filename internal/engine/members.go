@@ -43,7 +43,7 @@ type memberChange struct {
 	// Set while a batch is made.
 	iv       *instanceVolumes
 	recovery *recoveryRecord
-	active bool
+	active   bool
 }
 
 // changeMembers queues a change for its group and returns once a change of

@@ -97,14 +97,14 @@ func membersOf(d *document) []Member {
 type document struct {
 	// Format is the document's format version (formatVersion); 0 in
 	// documents of format 1, which had no such field.
-	Format     int           `json:"format_version,omitempty"`
-	Version    int           `json:"version"`
-	Checksum   string        `json:"checksum"`
-	ModifiedAt time.Time     `json:"modified_at"`
-	ModifiedBy string        `json:"modified_by_site"`
-	Group      groupRecord   `json:"group"`
+	Format     int            `json:"format_version,omitempty"`
+	Version    int            `json:"version"`
+	Checksum   string         `json:"checksum"`
+	ModifiedAt time.Time      `json:"modified_at"`
+	ModifiedBy string         `json:"modified_by_site"`
+	Group      groupRecord    `json:"group"`
 	Members    []memberRecord `json:"members"`
-	Policy     *PolicyRecord `json:"policy,omitempty"`
+	Policy     *PolicyRecord  `json:"policy,omitempty"`
 
 	// contentHash is the MD5 of the bytes this document was read from
 	// (Swift's ETag); empty for a document not read from a site.

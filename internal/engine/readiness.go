@@ -171,8 +171,6 @@ func (e *Engine) FailoverReadiness(ctx context.Context, groupID, target string) 
 		f.warn(CheckMembersPresent, r.Source, fmt.Sprintf("protection group %s has no members: a failover would recover no VM", d.Group.Name),
 			"Add the VMs that must fail over together (protector_member)")
 	}
-	f.warn(CheckNetworks, r.Target, fmt.Sprintf("the networks of the members on %s cannot be checked yet: a network on %s is chosen by a resource mapping, and resource mappings do not exist yet", r.Target, r.Target),
-		fmt.Sprintf("Make sure the networks the recovered VMs need exist on %s; this check comes with resource mappings", r.Target))
 
 	var calls []func()
 	if sourceUp && primary != nil {
@@ -223,7 +221,7 @@ func checksNeeding(source bool) []string {
 	if source {
 		return []string{CheckMetadataIdentical, CheckMembersProtected, CheckConsistencyGroup, CheckFlavors, CheckQuota}
 	}
-	return []string{CheckMetadataIdentical, CheckConsistencyGroup, CheckTargetVolumeType, CheckFlavors, CheckQuota, CheckTargetBackend}
+	return []string{CheckMetadataIdentical, CheckConsistencyGroup, CheckTargetVolumeType, CheckFlavors, CheckQuota, CheckTargetBackend, CheckNetworks}
 }
 
 func sortFindings(list []ReadinessFinding) {
@@ -407,6 +405,7 @@ func (e *Engine) readinessOfTarget(ctx context.Context, d *document, primary *op
 			vt = t
 		},
 		func() { e.flavorsAndQuota(ctx, d, primary, tgt, f) },
+		func() { e.networksFinding(ctx, d, tgt, f) },
 	)
 	e.backendFinding(ctx, d, tgt, vt, f)
 }
@@ -432,8 +431,25 @@ func (e *Engine) flavorsAndQuota(ctx context.Context, d *document, primary, tgt 
 		func() { flavors, fErr = tgt.Flavors(ctx) },
 		func() { limits, lErr = tgt.ProjectLimits(ctx) },
 	}
+	// A member's recovery description has its flavor and volume sizes:
+	// what the target needs is known with the primary gone. Members
+	// recorded before descriptions existed are read live.
+	recorded := map[string]bool{}
+	for _, m := range d.Members {
+		if r := m.Recovery; r != nil {
+			recorded[m.InstanceID] = true
+			byMember[m.InstanceID] = &openstack.Flavor{Name: r.Flavor.Name, VCPUs: r.Flavor.VCPUs, RAM: r.Flavor.RAM, Disk: r.Flavor.Disk}
+			for _, b := range r.BlockDevices {
+				need["volumes"]++
+				need["gigabytes"] += b.Size
+			}
+		}
+	}
 	if primary != nil {
 		for _, m := range d.Members {
+			if recorded[m.InstanceID] {
+				continue
+			}
 			calls = append(calls, func() {
 				fl, err := primary.ServerFlavor(ctx, m.InstanceID)
 				mu.Lock()
@@ -466,20 +482,32 @@ func (e *Engine) flavorsAndQuota(ctx context.Context, d *document, primary, tgt 
 	}
 	if fErr != nil {
 		f.blockErr(CheckFlavors, target, e.cloudError(target, "list flavors", fErr))
-	} else if primary != nil {
+	} else {
 		have := map[string]bool{}
 		for _, fl := range flavors {
 			have[fl.Name] = true
 		}
 		missing := map[string][]string{}
 		for _, m := range d.Members {
-			if fl := byMember[m.InstanceID]; fl != nil && !have[fl.Name] {
-				missing[fl.Name] = append(missing[fl.Name], m.InstanceName)
+			fl := byMember[m.InstanceID]
+			if fl == nil || have[mappedFlavor(d, fl.Name)] {
+				continue
 			}
+			how := fmt.Sprintf("read live from %s's Nova", source)
+			if recorded[m.InstanceID] {
+				how = "recorded in the member's recovery description"
+			}
+			missing[fl.Name] = append(missing[fl.Name], fmt.Sprintf("%s (%s)", m.InstanceName, how))
 		}
 		for _, name := range slices.Sorted(maps.Keys(missing)) {
-			f.block(CheckFlavors, target, fmt.Sprintf("flavor %s of %s is not on %s (read live from %s's Nova)", name, strings.Join(missing[name], ", "), target, source),
-				fmt.Sprintf("Create flavor %s on %s with the same vCPUs, RAM and disk (openstack flavor create), or give the project access to it", name, target))
+			to := mappedFlavor(d, name)
+			if to != name {
+				f.block(CheckFlavors, target, fmt.Sprintf("flavor %s of %s is mapped to %s, which is not on %s", name, strings.Join(missing[name], ", "), to, target),
+					fmt.Sprintf("Create flavor %s on %s (openstack flavor create), or map %s to a flavor %s has (flavor_mappings)", to, target, name, target))
+				continue
+			}
+			f.block(CheckFlavors, target, fmt.Sprintf("flavor %s of %s is not on %s", name, strings.Join(missing[name], ", "), target),
+				fmt.Sprintf("Create flavor %s on %s with the same vCPUs, RAM and disk (openstack flavor create), give the project access to it, or map it to a flavor %s has (flavor_mappings)", name, target, target))
 		}
 	}
 	if lErr != nil {
@@ -508,6 +536,77 @@ func (e *Engine) flavorsAndQuota(ctx context.Context, d *document, primary, tgt 
 		f.block(CheckQuota, target, fmt.Sprintf("the project's %s quota on %s is %d%s with %d%s in use, and the group's members need %d%s more",
 			q.name, target, q.max, q.unit, q.used, q.unit, n, q.unit),
 			fmt.Sprintf("Raise the quota on %s (openstack quota set %s %d <project>) or free %s there", target, q.tool, q.used+n, q.name))
+	}
+}
+
+// networksFinding checks that each network the members' recovery
+// descriptions record has its counterpart on the target (through the
+// network mappings, else by the same name), and every mapping's target
+// exists there. Without descriptions that record networks, or without
+// Neutron on the target, it is a warning saying what was not checked.
+func (e *Engine) networksFinding(ctx context.Context, d *document, tgt *openstack.Site, f *readinessFindings) {
+	target := tgt.Name()
+	type use struct {
+		member string
+		port   portRecord
+	}
+	var uses []use
+	notes := map[string]bool{}
+	for _, m := range d.Members {
+		if m.Recovery == nil {
+			notes["members recorded before recovery descriptions existed"] = true
+			continue
+		}
+		if m.Recovery.NetworksNote != "" {
+			notes[m.Recovery.NetworksNote] = true
+		}
+		for _, p := range m.Recovery.Ports {
+			uses = append(uses, use{m.InstanceName, p})
+		}
+	}
+	if len(uses) == 0 && len(d.Group.NetworkMappings) == 0 {
+		if len(d.Members) > 0 {
+			f.warn(CheckNetworks, target, fmt.Sprintf("no member's recovery description records networks on %s (%s), so no network was checked on %s", d.Group.PrimarySite, strings.Join(slices.Sorted(maps.Keys(notes)), "; "), target),
+				fmt.Sprintf("If the recovered VMs need networks, make sure they exist on %s and map them (network_mappings)", target))
+		}
+		return
+	}
+	nets, err := tgt.Networks(ctx)
+	if errors.Is(err, openstack.ErrNoNetworkService) {
+		f.warn(CheckNetworks, target, fmt.Sprintf("the networks of the members cannot be checked: %s has no network service (Neutron)", target),
+			fmt.Sprintf("Make sure the networks the recovered VMs need exist on %s", target))
+		return
+	}
+	if err != nil {
+		f.blockErr(CheckNetworks, target, e.cloudError(target, "list networks", err))
+		return
+	}
+	have := map[string]bool{}
+	for _, n := range nets {
+		have[n.Name], have[n.ID] = true, true
+	}
+	problems := map[string]bool{}
+	for _, u := range uses {
+		to, mapped := mappedNetwork(d, u.port)
+		switch {
+		case have[to]:
+		case mapped:
+			from := u.port.NetworkName
+			if from == "" {
+				from = u.port.NetworkID
+			}
+			problems[fmt.Sprintf("network %s of %s is mapped to %s, which is not on %s", from, u.member, to, target)] = true
+		default:
+			problems[fmt.Sprintf("network %s of %s has no mapping and %s has no network of that name", to, u.member, target)] = true
+		}
+	}
+	for from, to := range d.Group.NetworkMappings {
+		if !have[to] {
+			problems[fmt.Sprintf("network mapping %s -> %s: %s has no network %s", from, to, target, to)] = true
+		}
+	}
+	for _, p := range slices.Sorted(maps.Keys(problems)) {
+		f.block(CheckNetworks, target, p, fmt.Sprintf("Map each network of the members to a network of %s (network_mappings), or create it there", target))
 	}
 }
 

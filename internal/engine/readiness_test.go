@@ -86,7 +86,7 @@ func TestReadinessBlockers(t *testing.T) {
 	if r.Source != "site-a" || r.Target != "site-b" || r.GroupName != "prod-web-app" {
 		t.Errorf("direction %s -> %s of %s", r.Source, r.Target, r.GroupName)
 	}
-	if got := findings(r.Warnings, CheckNetworks); len(got) != 1 || !strings.Contains(got[0], "resource mappings") {
+	if got := findings(r.Warnings, CheckNetworks); len(got) != 1 || !strings.Contains(got[0], "no ports found") {
 		t.Errorf("network warning %q", got)
 	}
 	if len(r.Warnings) != 1 {
