@@ -123,18 +123,11 @@ func (s *Site) ServersDetails(ctx context.Context) (map[string]*ServerDetails, e
 // copy of 2.47+), with the main credential, whose project owns the VM.
 // ErrNotFound when the server does not exist.
 func (s *Site) ServerFlavor(ctx context.Context, id string) (*Flavor, error) {
-	sc, err := s.main.serviceClient(ctx, serviceCompute)
+	d, err := s.ServerDetails(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	c := *sc
-	c.Microversion = flavorMicroversion
-	// ExtractInto unwraps "server".
-	var v serverView
-	if err := servers.Get(ctx, &c, id).ExtractInto(&v); err != nil {
-		return nil, s.wrap("read the flavor of server "+id, err)
-	}
-	return &v.details().Flavor, nil
+	return &d.Flavor, nil
 }
 
 // Flavors lists the flavors the main credential's project may boot: the

@@ -59,11 +59,13 @@ func (d *failoverReadinessDataSource) Schema(_ context.Context, _ datasource.Sch
 			"of its volumes in the consistency group and in the Pure protection group on the primary array. Async: the newest " +
 			"snapshot replicated to the secondary array is within the RPO; sync: the pod is online on both arrays. The " +
 			"connection between the two arrays is connected. On the target site the consistency group exists and is " +
-			"available, the group's volume type exists and is eligible, every member VM's flavor (read live from the " +
-			"primary's Nova) exists by name, the project's quotas have room for the group's instances, cores, RAM, volumes " +
+			"available, the group's volume type exists and is eligible, every member VM's flavor (from its recovery " +
+			"description in the metadata, so this works while the primary is down) exists by name or through the group's " +
+			"`flavor_mappings`, every network the descriptions record exists through `network_mappings` (or by name), the project's quotas have room for the group's instances, cores, RAM, volumes " +
 			"and gigabytes, and a Cinder backend of the volume type is up.\n\n" +
 			"A check that needs an admin credential the site lacks (the volume type's `replication_type`, the backend) is a warning " +
-			"naming it, never a silent pass; so are the networks, which cannot be checked until resource mappings exist. A site " +
+			"naming it, never a silent pass; so are the networks when no description records any or the target has no network " +
+			"service (Neutron). A site " +
 			"that does not answer within the provider's `reachability_timeout` is a blocker naming it.\n\n" +
 			"Readings change with time, which is why this is a data source: use it in a `check` block to warn on every plan, or " +
 			"in a scheduled job that fails on blockers (see the drift detection in CI guide).",
