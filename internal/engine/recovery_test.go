@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator/fault"
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator/openstacksim"
 )
 
@@ -191,5 +192,36 @@ func TestMetadataFormatVersions(t *testing.T) {
 	b, _ = json.Marshal(newer)
 	if _, err := decodeDocument(b); !isDamaged(err) || !strings.Contains(err.Error(), "upgrade the provider") {
 		t.Errorf("a newer format: %v", err)
+	}
+}
+
+// Without Neutron on the secondary, a network mapping cannot be checked:
+// a warning at plan (not a refusal), and readiness warns instead of
+// blocking.
+func TestNetworkMappingsWithoutNeutron(t *testing.T) {
+	ctx := context.Background()
+	w, e := testWorld(t, true)
+	w.Site("site-b").Faults().Add(fault.Rule{Method: "GET", PathContains: "/networking/v2.0/networks", Status: 404,
+		Body: `{"NeutronError": {"type": "HTTPNotFound", "message": "The resource could not be found."}}`})
+	registerSites(t, e)
+	spec := guideGroup()
+	spec.Mappings.Networks = map[string]string{"prod-net": "dr-net"}
+	warnings, err := e.CheckGroup(ctx, spec)
+	if err != nil || !strings.Contains(strings.Join(warnings, "\n"), "network mapping prod-net -> dr-net cannot be checked: site-b has no network service (Neutron)") {
+		t.Fatalf("warnings %q, error %v", warnings, err)
+	}
+	g, err := e.CreateGroup(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.AddMember(ctx, MemberSpec{GroupID: g.ID, InstanceID: simulator.WebServer1ID}); err != nil {
+		t.Fatal(err)
+	}
+	r := readiness(t, e, g.ID)
+	if got := findings(r.Warnings, CheckNetworks); len(got) != 1 || !strings.Contains(got[0], "site-b has no network service (Neutron)") {
+		t.Errorf("network warnings %q", got)
+	}
+	if got := findings(r.Blockers, CheckNetworks); len(got) != 0 {
+		t.Errorf("network blockers %q", got)
 	}
 }
