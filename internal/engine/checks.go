@@ -93,6 +93,7 @@ func (e *Engine) checkGroup(ctx context.Context, spec GroupSpec, registered bool
 		return nil, err
 	}
 	var warnings []string
+	var sites []*openstack.Site
 	for i, name := range []string{spec.PrimarySite, spec.SecondarySite} {
 		s, err := e.reachable(ctx, name)
 		if err != nil {
@@ -118,8 +119,13 @@ func (e *Engine) checkGroup(ctx context.Context, spec GroupSpec, registered bool
 		if warn != "" {
 			warnings = append(warnings, warn)
 		}
+		sites = append(sites, s)
 	}
-	return warnings, nil
+	warn, err := e.checkMappings(ctx, sites[0], sites[1], spec.Mappings)
+	if err != nil {
+		return nil, err
+	}
+	return append(warnings, warn...), nil
 }
 
 func (spec GroupSpec) validate() error {
@@ -140,9 +146,10 @@ func (spec GroupSpec) validate() error {
 
 // instanceVolumes are the volumes of one instance as a member check sees them.
 type instanceVolumes struct {
-	server  *openstack.Server
-	volumes []*openstack.Volume
-	backend string // host@backend shared by all volumes; "" when not visible
+	server      *openstack.Server
+	attachments []openstack.VolumeAttachment
+	volumes     []*openstack.Volume
+	backend     string // host@backend shared by all volumes; "" when not visible
 }
 
 // checkInstance discovers every volume attached to an instance (boot volume
@@ -172,7 +179,7 @@ func (e *Engine) checkInstance(ctx context.Context, d *document, s *openstack.Si
 	if err != nil {
 		return nil, nil, e.cloudError(site, "read volume type "+d.Group.VolumeType, err)
 	}
-	out := &instanceVolumes{server: server}
+	out := &instanceVolumes{server: server, attachments: attachments}
 	var mismatched []string
 	backends := map[string][]string{}
 	hostHidden := false

@@ -28,6 +28,10 @@ type inspection struct {
 	// servers maps the ids of the project's servers to the volumes attached
 	// to them now; nil when not listed.
 	servers map[string][]string
+	// details are the same listing's servers as a recovery description
+	// reads them (flavor, zone, key pair, metadata, tags); nil when not
+	// listed.
+	details map[string]*openstack.ServerDetails
 	// volumesErr is why the consistency group's volumes (inGroup) could
 	// not be listed.
 	volumesErr error
@@ -60,8 +64,12 @@ func (e *Engine) inspect(ctx context.Context, d *document, primary *openstack.Si
 		// which volumes it has now (one attached since it became a member
 		// is drift): the detailed listing, not one request per member.
 		calls = append(calls, func() {
-			if servers, err := primary.ServerVolumes(ctx); err == nil {
-				in.servers = servers
+			if details, err := primary.ServersDetails(ctx); err == nil {
+				in.details = details
+				in.servers = make(map[string][]string, len(details))
+				for id, sv := range details {
+					in.servers[id] = append([]string{}, sv.VolumeIDs...)
+				}
 			}
 		})
 	}
@@ -397,6 +405,8 @@ func (e *Engine) memberDrift(ctx context.Context, d *document, s *openstack.Site
 	}
 	if gone {
 		m.Broken = append(m.Broken, fmt.Sprintf("instance %s (%s) no longer exists on %s", m.InstanceName, m.InstanceID, d.Group.PrimarySite))
+	} else if in != nil && in.details != nil {
+		m.Drift = append(m.Drift, recoveryDrift(m, in.details[m.InstanceID], in.volumes)...)
 	}
 	if in == nil || in.inGroup == nil {
 		if in != nil && in.volumesErr != nil {
@@ -558,11 +568,13 @@ func (e *Engine) syncForce(ctx context.Context, id string) (*Group, error) {
 // the Pure group) back.
 func (e *Engine) RepairMember(ctx context.Context, groupID, memberID string) (*Member, *Group, error) {
 	d, err := e.modify(ctx, groupID, func(d *document, primary, _ *openstack.Site) error {
-		_, m := d.member(memberID)
-		if m == nil {
+		_, rec := d.member(memberID)
+		if rec == nil {
 			return ErrNotFound
 		}
 		in := e.inspect(ctx, d, primary)
+		view := rec.api()
+		m := &view
 		e.memberDrift(ctx, d, primary, in, m)
 		if len(m.Broken) > 0 {
 			return &Error{Kind: KindMismatch, Object: m.InstanceID, Detail: joinSorted(m.Broken),
@@ -589,7 +601,7 @@ func (e *Engine) RepairMember(ctx context.Context, groupID, memberID string) (*M
 			ids = append(ids, id)
 			vols = append(vols, v)
 		}
-		m.VolumeIDs = ids
+		rec.VolumeIDs = ids
 		if len(missing) > 0 {
 			if err := e.changeGroupVolumes(ctx, primary, d.Group.PrimaryConsistencyGroup, missing, nil); err != nil {
 				return memberError(m.InstanceName, err)
@@ -600,13 +612,49 @@ func (e *Engine) RepairMember(ctx context.Context, groupID, memberID string) (*M
 				return err
 			}
 		}
-		m.Drift, m.Status = nil, MemberProtected
+		// What the VM is now is what the secondary will rebuild.
+		recovery, err := e.redescribe(ctx, primary, rec.InstanceID, vols)
+		if err != nil {
+			return err
+		}
+		rec.Recovery, rec.Status = recovery, MemberProtected
 		return nil
 	})
 	if err != nil {
 		return nil, nil, err
 	}
 	return e.GetMember(ctx, d.Group.ID, memberID)
+}
+
+// redescribe reads a member's recovery description anew, with volumes
+// already read (others attached are read here).
+func (e *Engine) redescribe(ctx context.Context, s *openstack.Site, instanceID string, vols []*openstack.Volume) (*recoveryRecord, error) {
+	var (
+		server *openstack.Server
+		atts   []openstack.VolumeAttachment
+		sErr   error
+		aErr   error
+	)
+	parallel(
+		func() { server, sErr = s.Server(ctx, instanceID) },
+		func() { atts, aErr = s.ServerVolumeAttachments(ctx, instanceID) },
+	)
+	if sErr != nil {
+		return nil, e.cloudError(s.Name(), "read instance "+instanceID, sErr)
+	}
+	if aErr != nil {
+		return nil, e.cloudError(s.Name(), "list the volumes of instance "+instanceID, aErr)
+	}
+	for _, a := range atts {
+		if !slices.ContainsFunc(vols, func(v *openstack.Volume) bool { return v.ID == a.VolumeID }) {
+			v, err := s.Volume(ctx, a.VolumeID)
+			if err != nil {
+				return nil, e.cloudError(s.Name(), "read volume "+a.VolumeID, err)
+			}
+			vols = append(vols, v)
+		}
+	}
+	return e.describeInstance(ctx, s, server, atts, vols)
 }
 
 func joinSorted(list []string) string {

@@ -332,6 +332,13 @@ func (e *Engine) searchSites(id string) []string {
 // group and none failed to answer: a group nobody could be asked about is
 // an error, so that a refresh never drops it from the state.
 func (e *Engine) loadGroup(ctx context.Context, id string) (*document, *openstack.Site, error) {
+	return e.loadGroupFrom(ctx, id, nil)
+}
+
+// loadGroupFrom is loadGroup that does not ask the sites in skip (sites a
+// reachability check found silent): a read that must answer within seconds
+// does not wait for them again.
+func (e *Engine) loadGroupFrom(ctx context.Context, id string, skip map[string]bool) (*document, *openstack.Site, error) {
 	e.mu.Lock()
 	primary := e.groupSites[id]
 	e.mu.Unlock()
@@ -343,6 +350,9 @@ func (e *Engine) loadGroup(ctx context.Context, id string) (*document, *openstac
 	}
 	var lastErr error
 	for _, name := range names {
+		if skip[name] {
+			continue
+		}
 		s, err := e.site(name)
 		if err != nil {
 			lastErr = err
@@ -361,7 +371,7 @@ func (e *Engine) loadGroup(ctx context.Context, id string) (*document, *openstac
 			}
 			continue
 		}
-		if d.Group.PrimarySite != name {
+		if d.Group.PrimarySite != name && !skip[d.Group.PrimarySite] {
 			ps, perr := e.site(d.Group.PrimarySite)
 			if perr == nil {
 				if pd, rerr := readDocument(ctx, ps, id); rerr == nil {

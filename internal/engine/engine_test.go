@@ -414,16 +414,24 @@ func faultRule(method, path string, n int) fault.Rule {
 		Body: `{"badRequest": {"code": 400, "message": "Injected failure."}}`}
 }
 
-func TestSyncGroupBindsThePod(t *testing.T) {
-	ctx := context.Background()
-	w, e := testWorld(t, true)
+// createSyncGroup registers both sites and creates prod-db, a sync group
+// of replicated-sync.
+func createSyncGroup(t *testing.T, e *Engine) *Group {
+	t.Helper()
 	registerSites(t, e)
 	spec := guideGroup()
 	spec.Name, spec.ReplicationType, spec.VolumeType = "prod-db", ReplicationSync, "replicated-sync"
-	g, err := e.CreateGroup(ctx, spec)
+	g, err := e.CreateGroup(context.Background(), spec)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return g
+}
+
+func TestSyncGroupBindsThePod(t *testing.T) {
+	ctx := context.Background()
+	w, e := testWorld(t, true)
+	g := createSyncGroup(t, e)
 	a, b := arrayEndpoints(w)
 	if _, err := e.CreatePolicy(ctx, PolicySpec{GroupID: g.ID, Primary: a, Secondary: b, ReplicationInterval: 300}); !IsKind(err, KindInvalid) {
 		t.Fatalf("interval on a sync policy: %v, want %q", err, KindInvalid)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/protector-dr/terraform-provider-protector/internal/openstack"
@@ -73,7 +74,7 @@ func (e *Engine) CreateGroup(ctx context.Context, spec GroupSpec) (*Group, error
 		Version:    1,
 		ModifiedAt: now,
 		ModifiedBy: spec.PrimarySite,
-		Members:    []Member{},
+		Members:    []memberRecord{},
 		Group: groupRecord{
 			ID:                        id,
 			Name:                      spec.Name,
@@ -86,6 +87,8 @@ func (e *Engine) CreateGroup(ctx context.Context, spec GroupSpec) (*Group, error
 			PrimaryConsistencyGroup:   pending.PrimaryConsistencyGroup,
 			SecondaryConsistencyGroup: pending.SecondaryConsistencyGroup,
 			CreatedAt:                 now,
+			NetworkMappings:           emptyToNil(spec.Mappings.Networks),
+			FlavorMappings:            emptyToNil(spec.Mappings.Flavors),
 		},
 	}
 	if err := writeDocument(ctx, primary, d); err != nil {
@@ -237,7 +240,8 @@ func groupOf(d *document) *Group {
 		MetadataVersion:           d.Version,
 		CreatedAt:                 d.Group.CreatedAt,
 		UpdatedAt:                 d.ModifiedAt,
-		Members:                   append([]Member(nil), d.Members...),
+		Members:                   membersOf(d),
+		Mappings:                  ResourceMappings{Networks: maps.Clone(d.Group.NetworkMappings), Flavors: maps.Clone(d.Group.FlavorMappings)},
 		Policy:                    d.Policy,
 		Sync:                      SyncStatus{LocalVersion: d.Version},
 	}

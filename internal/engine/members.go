@@ -41,8 +41,9 @@ type memberChange struct {
 	err    error
 
 	// Set while a batch is made.
-	iv     *instanceVolumes
-	active bool
+	iv       *instanceVolumes
+	recovery *recoveryRecord
+	active   bool
 }
 
 // changeMembers queues a change for its group and returns once a change of
@@ -81,7 +82,7 @@ func (e *Engine) applyMemberChanges(ctx context.Context, groupID string, batch [
 	}()
 	if err := e.modifyMembers(ctx, groupID, batch); errors.Is(err, errSplit) {
 		for _, c := range batch {
-			c.err, c.iv, c.active = nil, nil, false
+			c.err, c.iv, c.recovery, c.active = nil, nil, nil, false
 			_ = e.modifyMembers(ctx, groupID, []*memberChange{c})
 		}
 	}
@@ -124,7 +125,11 @@ func (e *Engine) editMembers(ctx context.Context, d *document, primary *openstac
 	for _, c := range batch {
 		if c.add != nil {
 			if _, m := d.member(c.add.InstanceID); m == nil {
-				reads = append(reads, func() { c.iv, _, c.err = e.checkInstance(ctx, d, primary, c.add.InstanceID) })
+				reads = append(reads, func() {
+					if c.iv, _, c.err = e.checkInstance(ctx, d, primary, c.add.InstanceID); c.err == nil {
+						c.recovery, c.err = e.describeInstance(ctx, primary, c.iv.server, c.iv.attachments, c.iv.volumes)
+					}
+				})
 			}
 			continue
 		}
@@ -171,7 +176,7 @@ func (e *Engine) editMembers(ctx context.Context, d *document, primary *openstac
 			d.Members = append(d.Members[:i], d.Members[i+1:]...)
 		} else {
 			if _, m := d.member(c.add.InstanceID); m != nil {
-				c.member = *m
+				c.member = m.api()
 				continue
 			}
 			iv := c.iv
@@ -191,9 +196,10 @@ func (e *Engine) editMembers(ctx context.Context, d *document, primary *openstac
 			if d.Group.Backend == "" {
 				d.Group.Backend = iv.backend
 			}
-			c.member = Member{ID: newID("member-"), InstanceID: c.add.InstanceID, InstanceName: iv.server.Name,
-				Status: MemberProtected, VolumeIDs: ids, AddedAt: e.now()}
-			d.Members = append(d.Members, c.member)
+			rec := memberRecord{ID: newID("member-"), InstanceID: c.add.InstanceID, InstanceName: iv.server.Name,
+				Status: MemberProtected, VolumeIDs: ids, AddedAt: e.now(), Recovery: c.recovery}
+			d.Members = append(d.Members, rec)
+			c.member = rec.api()
 		}
 		c.active = true
 		steps = append(steps, d.clone())

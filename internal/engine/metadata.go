@@ -51,17 +51,60 @@ type groupRecord struct {
 	SecondaryConsistencyGroup string    `json:"secondary_consistency_group_id"`
 	Backend                   string    `json:"backend,omitempty"`
 	CreatedAt                 time.Time `json:"created_at"`
+	// NetworkMappings and FlavorMappings map a primary-site network (name
+	// or id) and flavor (name) to the secondary site's (format 2).
+	NetworkMappings map[string]string `json:"network_mappings,omitempty"`
+	FlavorMappings  map[string]string `json:"flavor_mappings,omitempty"`
+}
+
+// formatVersion is the format of the metadata documents this engine
+// writes: 1 (no format_version field) has no recovery descriptions or
+// resource mappings; 2 adds them. A reader takes every format up to its
+// own and refuses a newer one, which a newer provider wrote.
+const formatVersion = 2
+
+// memberRecord is a member as the metadata document stores it; Member is
+// the engine's view of it.
+type memberRecord struct {
+	ID           string    `json:"id"`
+	InstanceID   string    `json:"instance_id"`
+	InstanceName string    `json:"instance_name"`
+	Status       string    `json:"status"`
+	VolumeIDs    []string  `json:"volume_ids"`
+	Error        string    `json:"error,omitempty"`
+	AddedAt      time.Time `json:"added_at"`
+	// Recovery is what the secondary needs to bring the VM up (format 2);
+	// nil in documents written before it existed.
+	Recovery *recoveryRecord `json:"recovery,omitempty"`
+}
+
+// api is the engine's view of a stored member.
+func (r *memberRecord) api() Member {
+	return Member{ID: r.ID, InstanceID: r.InstanceID, InstanceName: r.InstanceName, Status: r.Status,
+		VolumeIDs: slices.Clone(r.VolumeIDs), Error: r.Error, AddedAt: r.AddedAt, Recovery: r.Recovery.api()}
+}
+
+// membersOf is the engine's view of a document's members.
+func membersOf(d *document) []Member {
+	out := make([]Member, 0, len(d.Members))
+	for i := range d.Members {
+		out = append(out, d.Members[i].api())
+	}
+	return out
 }
 
 // document is one version of a group's metadata, identical on both sites.
 type document struct {
-	Version    int           `json:"version"`
-	Checksum   string        `json:"checksum"`
-	ModifiedAt time.Time     `json:"modified_at"`
-	ModifiedBy string        `json:"modified_by_site"`
-	Group      groupRecord   `json:"group"`
-	Members    []Member      `json:"members"`
-	Policy     *PolicyRecord `json:"policy,omitempty"`
+	// Format is the document's format version (formatVersion); 0 in
+	// documents of format 1, which had no such field.
+	Format     int            `json:"format_version,omitempty"`
+	Version    int            `json:"version"`
+	Checksum   string         `json:"checksum"`
+	ModifiedAt time.Time      `json:"modified_at"`
+	ModifiedBy string         `json:"modified_by_site"`
+	Group      groupRecord    `json:"group"`
+	Members    []memberRecord `json:"members"`
+	Policy     *PolicyRecord  `json:"policy,omitempty"`
 
 	// contentHash is the MD5 of the bytes this document was read from
 	// (Swift's ETag); empty for a document not read from a site.
@@ -118,7 +161,7 @@ func (d *document) clone() *document {
 	return &c
 }
 
-func (d *document) member(idOrInstance string) (int, *Member) {
+func (d *document) member(idOrInstance string) (int, *memberRecord) {
 	for i := range d.Members {
 		if d.Members[i].ID == idOrInstance || d.Members[i].InstanceID == idOrInstance {
 			return i, &d.Members[i]
@@ -134,6 +177,9 @@ func decodeDocument(b []byte) (*document, error) {
 	}
 	if d.Version < 1 || d.Group.ID == "" {
 		return nil, &damagedError{errors.New("decode metadata: document has no version or group id")}
+	}
+	if d.Format > formatVersion {
+		return nil, &damagedError{fmt.Errorf("metadata version %d of group %s has format %d, newer than this provider reads (%d): upgrade the provider", d.Version, d.Group.ID, d.Format, formatVersion)}
 	}
 	if want := d.checksum(); d.Checksum != want {
 		return nil, &damagedError{fmt.Errorf("metadata version %d of group %s: checksum %s does not match content (%s)", d.Version, d.Group.ID, d.Checksum, want)}
@@ -256,6 +302,7 @@ func readVersion(ctx context.Context, s *openstack.Site, id string, v int) (*doc
 
 // writeDocument stores a version that must not exist yet on the site.
 func writeDocument(ctx context.Context, s *openstack.Site, d *document) error {
+	d.Format = formatVersion
 	d.Checksum = d.checksum()
 	b, err := json.MarshalIndent(d, "", "  ")
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 func FuzzDecodeDocument(f *testing.F) {
 	d := &document{Version: 3, ModifiedAt: time.Unix(1700000000, 0).UTC(), ModifiedBy: "site-a",
 		Group:   groupRecord{ID: "pg-1", Name: "prod-web-app", PrimarySite: "site-a", SecondarySite: "site-b", ReplicationType: "async"},
-		Members: []Member{{ID: "member-1", InstanceID: "i-1", VolumeIDs: []string{"v1", "v2"}}}}
+		Members: []memberRecord{{ID: "member-1", InstanceID: "i-1", VolumeIDs: []string{"v1", "v2"}}}}
 	d.Checksum = d.checksum()
 	valid, _ := json.Marshal(d)
 	f.Add(valid)

@@ -148,7 +148,7 @@ func (e *Engine) plannedDocument(id string) *document {
 	if p == nil {
 		return nil
 	}
-	return &document{Version: 0, Members: []Member{}, Group: groupRecord{
+	return &document{Version: 0, Members: []memberRecord{}, Group: groupRecord{
 		ID: id, Name: p.spec.Name, Description: p.spec.Description,
 		PrimarySite: p.spec.PrimarySite, SecondarySite: p.spec.SecondarySite,
 		ReplicationType: p.spec.ReplicationType, VolumeType: p.spec.VolumeType,

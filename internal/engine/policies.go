@@ -864,13 +864,17 @@ func (e *Engine) GetPolicy(ctx context.Context, groupID string, primary, seconda
 		if err != nil {
 			return nil, e.arrayError(a.primaryURL, "read pod "+p.PureGroupName, err)
 		}
+		// Online on both arrays: ActiveCluster takes the pod offline on
+		// one side when the arrays lose each other.
+		online := map[string]bool{}
 		for _, pa := range pod.Arrays {
-			if pa.Name == a.secondaryName && pa.Status == "online" {
-				p.PodStretched = true
-			}
+			online[pa.Name] = pa.Status == "online"
 		}
-		if !p.PodStretched {
-			p.Drift = append(p.Drift, fmt.Sprintf("pod %s is not online on %s", p.PureGroupName, a.secondaryName))
+		p.PodStretched = online[a.primaryName] && online[a.secondaryName]
+		for _, name := range []string{a.primaryName, a.secondaryName} {
+			if !online[name] {
+				p.Drift = append(p.Drift, fmt.Sprintf("pod %s is not online on %s", p.PureGroupName, name))
+			}
 		}
 		for _, v := range vols {
 			if !strings.HasPrefix(arrayVolumeName(v), p.PureGroupName+"::") {

@@ -254,7 +254,7 @@ func (e *Engine) Members(ctx context.Context, id string) ([]Member, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append([]Member{}, d.Members...), nil
+	return membersOf(d), nil
 }
 
 // SiteStatusUnreachable is the status of a configured site that could not be

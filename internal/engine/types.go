@@ -131,6 +131,16 @@ type GroupSpec struct {
 	SecondarySite   string
 	ReplicationType string
 	VolumeType      string
+	Mappings        ResourceMappings
+}
+
+// ResourceMappings map objects of the primary site to the secondary
+// site's, where they are not the same objects: networks (by name or id to
+// a name or id on the secondary) and flavors (by name to a name). An
+// object not mapped is looked for on the secondary under its own name.
+type ResourceMappings struct {
+	Networks map[string]string
+	Flavors  map[string]string
 }
 
 // Group is a protection group as its newest metadata describes it.
@@ -149,6 +159,7 @@ type Group struct {
 	// Backend is the Cinder backend (host@backend) the members' volumes
 	// share, set by the first member.
 	Backend         string
+	Mappings        ResourceMappings
 	MetadataVersion int
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
@@ -274,20 +285,24 @@ type MemberSpec struct {
 	InstanceID string
 }
 
-// Member is one protected VM.
+// Member is one protected VM. The metadata stores it as a memberRecord.
 type Member struct {
-	ID           string    `json:"id"`
-	InstanceID   string    `json:"instance_id"`
-	InstanceName string    `json:"instance_name"`
-	Status       string    `json:"status"`
-	VolumeIDs    []string  `json:"volume_ids"`
-	Error        string    `json:"error,omitempty"`
-	AddedAt      time.Time `json:"added_at"`
+	ID           string
+	InstanceID   string
+	InstanceName string
+	Status       string
+	VolumeIDs    []string
+	Error        string
+	AddedAt      time.Time
+	// Recovery is what the secondary needs to bring the VM up, as read
+	// when the member was added or last repaired; nil when the metadata
+	// was written before recovery descriptions existed.
+	Recovery *RecoveryDescription
 	// Drift lists what an apply repairs (RepairMember); Broken what it
 	// cannot (a deleted instance, a retyped volume). Neither is stored.
-	Drift  []string `json:"-"`
-	Broken []string `json:"-"`
+	Drift  []string
+	Broken []string
 	// Unchecked lists the checks the last read could not make (the site
 	// did not answer): no drift found there is not proof of none.
-	Unchecked []string `json:"-"`
+	Unchecked []string
 }

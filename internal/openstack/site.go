@@ -300,6 +300,7 @@ const (
 	serviceCompute = "compute"
 	serviceVolume  = "block-storage"
 	serviceObject  = "object-store"
+	serviceNetwork = "network"
 )
 
 // serviceClient returns the (cached) service client of a kind. Callers set
@@ -323,11 +324,16 @@ func (ss *session) serviceClient(ctx context.Context, kind string) (*gophercloud
 		sc, err = gcopenstack.NewBlockStorageV3(pc, eo)
 	case serviceObject:
 		sc, err = gcopenstack.NewObjectStorageV1(pc, eo)
+	case serviceNetwork:
+		sc, err = gcopenstack.NewNetworkV2(pc, eo)
 	default:
 		return nil, fmt.Errorf("openstack: unknown service kind %q", kind)
 	}
 	if err != nil {
 		var nf *gophercloud.ErrEndpointNotFound
+		if errors.As(err, &nf) && kind == serviceNetwork {
+			return nil, ErrNoNetworkService
+		}
 		if errors.As(err, &nf) {
 			region := eo.Region
 			if region == "" {

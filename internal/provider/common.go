@@ -174,6 +174,34 @@ func stringList(values []string) types.List {
 	return types.ListValueMust(types.StringType, elems)
 }
 
+// stringMap is a map attribute of strings, null when empty: an optional
+// map the configuration leaves out reads back as null.
+func stringMap(m map[string]string) types.Map {
+	if len(m) == 0 {
+		return types.MapNull(types.StringType)
+	}
+	elems := make(map[string]attr.Value, len(m))
+	for k, v := range m {
+		elems[k] = types.StringValue(v)
+	}
+	return types.MapValueMust(types.StringType, elems)
+}
+
+// goStringMap is a known map attribute of strings as a Go map; nil when
+// null or unknown.
+func goStringMap(m types.Map) map[string]string {
+	if m.IsNull() || m.IsUnknown() {
+		return nil
+	}
+	out := make(map[string]string, len(m.Elements()))
+	for k, v := range m.Elements() {
+		if s, ok := v.(types.String); ok && !s.IsNull() && !s.IsUnknown() {
+			out[k] = s.ValueString()
+		}
+	}
+	return out
+}
+
 // driftAttribute describes the drift list both resources carry.
 func driftAttribute(what string) schema.ListAttribute {
 	return schema.ListAttribute{

@@ -63,6 +63,8 @@ func TestAccDataSources_group(t *testing.T) {
 		return knownvalue.ObjectExact(map[string]knownvalue.Check{
 			"id": knownvalue.StringRegexp(regexp.MustCompile(`^member-`)), "instance_id": knownvalue.StringExact(instanceID),
 			"instance_name": knownvalue.StringExact(name), "status": knownvalue.StringExact("protected"), "volumes": knownvalue.Int64Exact(volumes),
+			// The recovery description has a block device per volume.
+			"recovery": knownvalue.ObjectPartial(map[string]knownvalue.Check{"block_devices": knownvalue.ListSizeExact(int(volumes))}),
 		})
 	}
 	var groupID, primaryCG, secondaryCG string

@@ -502,5 +502,5 @@ func (p *protectorProvider) Resources(_ context.Context) []func() resource.Resou
 }
 
 func (p *protectorProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{NewSyncStatusDataSource, NewSyncLogDataSource, NewConsistencyGroupDataSource, NewMembersDataSource, NewSitesDataSource, NewVolumeTypesDataSource}
+	return []func() datasource.DataSource{NewSyncStatusDataSource, NewSyncLogDataSource, NewConsistencyGroupDataSource, NewMembersDataSource, NewSitesDataSource, NewVolumeTypesDataSource, NewFailoverReadinessDataSource}
 }

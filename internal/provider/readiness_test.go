@@ -44,17 +44,8 @@ data "protector_sync_status" "web" {
 				},
 			},
 			{
-				PreConfig: func() {
-					c, err := flasharray.New(flasharray.Config{URL: w.arrayURL(simulator.ArrayA), APIToken: simulator.ArrayAToken,
-						CACertPEM: w.Array(simulator.ArrayA).CACertPEM()})
-					if err != nil {
-						t.Fatal(err)
-					}
-					if _, err := c.CreateProtectionGroupSnapshot(context.Background(), simulator.ConsistencyGroupPGName(primaryCG), true); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config: config,
+				PreConfig: func() { snapshotNow(t, w, primaryCG) },
+				Config:    config,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(syncStatusAddr, tfjsonpath.New("rpo_compliant"), knownvalue.Bool(false)),
 					statecheck.ExpectKnownValue(syncStatusAddr, tfjsonpath.New("replication_lag_seconds"), knownvalue.Int64Func(func(v int64) error {
@@ -69,4 +60,19 @@ data "protector_sync_status" "web" {
 			},
 		},
 	})
+}
+
+// snapshotNow takes a snapshot of the Pure driver's protection group of a
+// consistency group on flasharray-a and replicates it, through the array's
+// API.
+func snapshotNow(t *testing.T, w *accWorld, primaryCG string) {
+	t.Helper()
+	c, err := flasharray.New(flasharray.Config{URL: w.arrayURL(simulator.ArrayA), APIToken: simulator.ArrayAToken,
+		CACertPEM: w.Array(simulator.ArrayA).CACertPEM()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateProtectionGroupSnapshot(context.Background(), simulator.ConsistencyGroupPGName(primaryCG), true); err != nil {
+		t.Fatal(err)
+	}
 }

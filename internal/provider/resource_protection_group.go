@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -49,6 +50,8 @@ type protectionGroupModel struct {
 	CreatedAt                   types.String `tfsdk:"created_at"`
 	SyncStatus                  types.String `tfsdk:"sync_status"`
 	Drift                       types.List   `tfsdk:"drift"`
+	NetworkMappings             types.Map    `tfsdk:"network_mappings"`
+	FlavorMappings              types.Map    `tfsdk:"flavor_mappings"`
 
 	// Timeouts bound the long operations (the `timeouts` block).
 	Timeouts timeouts.Value `tfsdk:"timeouts"`
@@ -96,6 +99,25 @@ func (r *protectionGroupResource) Schema(ctx context.Context, _ resource.SchemaR
 				Computed:            true,
 				Default:             stringdefault.StaticString(""),
 				MarkdownDescription: "Informational label, stored in the metadata. Updates in place (and writes the next metadata version on both sites).",
+			},
+			"network_mappings": schema.MapAttribute{
+				Optional:    true,
+				ElementType: types.StringType,
+				Validators:  []validator.Map{mapvalidator.SizeAtLeast(1), mapvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1))},
+				MarkdownDescription: "Resource mappings of networks: each key is a network of the primary site (name or id), its value " +
+					"the network of the secondary site (name or id) that a recovered VM attaches to instead. A network not mapped is " +
+					"looked for on the secondary under its own name. Kept in the metadata on both sites; checked at plan: a target " +
+					"that does not exist on the secondary is refused, and a site without a network service (Neutron) is a warning. " +
+					"Updates in place (the next metadata version).",
+			},
+			"flavor_mappings": schema.MapAttribute{
+				Optional:    true,
+				ElementType: types.StringType,
+				Validators:  []validator.Map{mapvalidator.SizeAtLeast(1), mapvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1))},
+				MarkdownDescription: "Resource mappings of flavors, where the names differ: each key is a flavor name of the primary " +
+					"site, its value the flavor name on the secondary that a recovered VM boots with. A flavor not mapped is looked " +
+					"for under its own name. Kept in the metadata; checked at plan: a target flavor that does not exist on the " +
+					"secondary is refused. `protector_failover_readiness` checks the members' flavors through it.",
 			},
 			"primary_site": schema.StringAttribute{
 				Required: true,
@@ -233,7 +255,7 @@ func (r *protectionGroupResource) ModifyPlan(ctx context.Context, req resource.M
 			return
 		}
 	}
-	if !known(plan.Name, plan.Description, plan.PrimarySite, plan.SecondarySite, plan.ReplicationType, plan.VolumeType) {
+	if !known(plan.Name, plan.Description, plan.PrimarySite, plan.SecondarySite, plan.ReplicationType, plan.VolumeType, plan.NetworkMappings, plan.FlavorMappings) {
 		return
 	}
 	warnings, err := r.data.engine.CheckGroup(ctx, plan.spec())
@@ -343,9 +365,16 @@ func (r *protectionGroupResource) Update(ctx context.Context, req resource.Updat
 			return
 		}
 	}
-	if !plan.Description.Equal(state.Description) || g == nil {
+	mappingsChanged := !plan.NetworkMappings.Equal(state.NetworkMappings) || !plan.FlavorMappings.Equal(state.FlavorMappings)
+	if !plan.Description.Equal(state.Description) || (g == nil && !mappingsChanged) {
 		if g, err = r.data.engine.UpdateGroupDescription(ctx, id, plan.Description.ValueString()); err != nil {
 			addOperationError(ctx, &resp.Diagnostics, "update", limit, "update protection group "+state.Name.ValueString(), err)
+			return
+		}
+	}
+	if mappingsChanged {
+		if g, err = r.data.engine.UpdateGroupMappings(ctx, id, plan.spec().Mappings); err != nil {
+			addOperationError(ctx, &resp.Diagnostics, "update", limit, "update the resource mappings of protection group "+state.Name.ValueString(), err)
 			return
 		}
 	}
@@ -423,6 +452,7 @@ func (m *protectionGroupModel) spec() engine.GroupSpec {
 		SecondarySite:   m.SecondarySite.ValueString(),
 		ReplicationType: m.ReplicationType.ValueString(),
 		VolumeType:      m.VolumeType.ValueString(),
+		Mappings:        engine.ResourceMappings{Networks: goStringMap(m.NetworkMappings), Flavors: goStringMap(m.FlavorMappings)},
 	}
 }
 
@@ -430,7 +460,8 @@ func (m *protectionGroupModel) spec() engine.GroupSpec {
 func (m *protectionGroupModel) sameConfig(o protectionGroupModel) bool {
 	return m.Name.Equal(o.Name) && m.Description.Equal(o.Description) &&
 		m.PrimarySite.Equal(o.PrimarySite) && m.SecondarySite.Equal(o.SecondarySite) &&
-		m.ReplicationType.Equal(o.ReplicationType) && m.VolumeType.Equal(o.VolumeType)
+		m.ReplicationType.Equal(o.ReplicationType) && m.VolumeType.Equal(o.VolumeType) &&
+		m.NetworkMappings.Equal(o.NetworkMappings) && m.FlavorMappings.Equal(o.FlavorMappings)
 }
 
 func (m *protectionGroupModel) fill(g *engine.Group) {
@@ -448,4 +479,6 @@ func (m *protectionGroupModel) fill(g *engine.Group) {
 	m.CreatedAt = timeString(g.CreatedAt)
 	m.SyncStatus = types.StringValue(g.Sync.Status)
 	m.Drift = stringList(g.Drift)
+	m.NetworkMappings = stringMap(g.Mappings.Networks)
+	m.FlavorMappings = stringMap(g.Mappings.Flavors)
 }

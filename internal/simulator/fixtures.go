@@ -46,6 +46,10 @@ const (
 	HostC = "pure@backend-c#pool-c" // the other backend of site-a
 	HostB = "pure@backend-b#pool-b"
 
+	// PureBackendName is the volume_backend_name of the Pure backends,
+	// which replicated-ssd selects.
+	PureBackendName = "pure"
+
 	// The Pure driver's sync pod.
 	CinderPod = "cinder-pod"
 )
@@ -162,7 +166,7 @@ func ConsistencyGroupPGName(groupID string) string {
 
 func volumeTypeSpecs(site string) map[string]map[string]string {
 	specs := map[string]map[string]string{
-		TypeReplicatedSSD:  {"replication_enabled": "<is> True", "replication_type": "<in> async", "volume_backend_name": "pure"},
+		TypeReplicatedSSD:  {"replication_enabled": "<is> True", "replication_type": "<in> async", "volume_backend_name": PureBackendName},
 		TypeReplicatedSync: {"replication_enabled": "<is> True", "replication_type": "<in> sync"},
 		TypeStandard:       {},
 	}

@@ -126,6 +126,16 @@ func seedSite(s *openstacksim.Site) {
 	s.AddGroupType(GroupTypeConsistency, map[string]string{"consistent_group_snapshot_enabled": "<is> True"})
 	// The flavor the real-OpenStack lane creates (tools/openstack/py/lane_fixtures.py).
 	s.AddFlavor(openstacksim.Flavor{ID: FlavorTinyID, Name: FlavorTiny, RAM: 64, VCPUs: 1, Disk: 0})
+	// The cinder-volume services of the Pure backends, which the scheduler
+	// reports pools of while they are up (os-services, get_pools).
+	hosts := []string{HostB}
+	if s.Name() == SiteA {
+		hosts = []string{HostA, HostC}
+	}
+	for _, h := range hosts {
+		host, pool, _ := strings.Cut(h, "#")
+		s.AddVolumeService(openstacksim.VolumeService{Host: host, BackendName: PureBackendName, Pools: []string{pool}})
+	}
 }
 
 // seedSiteAWorkloads adds site-a's servers and their volumes, and the
@@ -163,7 +173,8 @@ func addServer(s *openstacksim.Site, arr *flasharraysim.Array, sv fixtureServer)
 		})
 		atts = append(atts, openstacksim.Attachment{VolumeID: fv.id, Device: "/dev/vd" + string(rune('a'+i))})
 	}
-	s.AddServer(openstacksim.Server{ID: sv.id, Name: sv.name, Project: Project, Volumes: atts, RootDeviceName: "/dev/vda"})
+	// Booted with the flavor both sites have, as the real lane's servers.
+	s.AddServer(openstacksim.Server{ID: sv.id, Name: sv.name, Project: Project, Volumes: atts, RootDeviceName: "/dev/vda", FlavorID: FlavorTinyID})
 }
 
 // pureBackend models the Pure Cinder driver on one backend: a group whose

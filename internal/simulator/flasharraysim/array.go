@@ -214,6 +214,21 @@ func ConnectType(a, b *Array, typ string) {
 	b.st.Connections[a.opts.Name] = &ConnectionState{Name: a.opts.Name, ID: a.st.ID, Status: "connected", Type: typ, peer: a}
 }
 
+// SetConnectionStatus sets the status of the connection between two
+// arrays, both ways: connecting or partially_connected when the
+// replication network between them fails, connected when it is back. Async
+// snapshots do not replicate, and a stretched pod is offline on the other
+// array, while it is not connected.
+func SetConnectionStatus(a, b *Array, status string) {
+	worldMu.Lock()
+	defer worldMu.Unlock()
+	for _, c := range []*ConnectionState{a.st.Connections[b.opts.Name], b.st.Connections[a.opts.Name]} {
+		if c != nil {
+			c.Status = status
+		}
+	}
+}
+
 // ExpireSessions invalidates every session token: the next call gets 401.
 func (a *Array) ExpireSessions() {
 	worldMu.Lock()

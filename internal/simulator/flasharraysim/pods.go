@@ -1,9 +1,14 @@
 package flasharraysim
 
 // podArrayStatus is an array's status in a pod: offline while that array
-// is down, resyncing until its resync ends, else online.
+// is down or, seen from another array of the pod, while the connection to
+// it is not connected (ActiveCluster keeps the pod online on one side
+// only); resyncing until its resync ends, else online.
 func (a *Array) podArrayStatus(pa *PodArrayState) string {
 	if pa.array != nil && pa.array.faults.Down() {
+		return "offline"
+	}
+	if c := a.st.Connections[pa.Name]; pa.Name != a.opts.Name && c != nil && c.Status != "connected" {
 		return "offline"
 	}
 	if a.now().Before(pa.ResyncUntil) {

@@ -343,6 +343,8 @@ func (s *Site) Server(id string) (Server, bool) {
 	}
 	c := *sv
 	c.Volumes = slices.Clone(sv.Volumes)
+	c.Metadata = cloneMap(sv.Metadata)
+	c.Tags = slices.Clone(sv.Tags)
 	return c, true
 }
 

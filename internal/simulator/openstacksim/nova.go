@@ -161,7 +161,7 @@ func (s *Site) serverView(n *novaRequest, sv *Server) map[string]any {
 		"created": isoTimeZ(sv.CreatedAt), "updated": isoTimeZ(sv.CreatedAt),
 		"addresses": map[string]any{}, "accessIPv4": "", "accessIPv6": "",
 		"links": s.serverLinks(n.r, sv), "OS-DCF:diskConfig": "MANUAL", "progress": 0,
-		"OS-EXT-AZ:availability_zone": "nova", "config_drive": "", "key_name": nil,
+		"OS-EXT-AZ:availability_zone": availabilityZone(sv), "config_drive": "", "key_name": keyName(sv),
 		"OS-SRV-USG:launched_at": isoTime(sv.CreatedAt), "OS-SRV-USG:terminated_at": nil,
 		"OS-EXT-STS:task_state": taskState, "OS-EXT-STS:vm_state": vmState(sv),
 		"OS-EXT-STS:power_state": 1, "os-extended-volumes:volumes_attached": attached,
@@ -178,7 +178,7 @@ func (s *Site) serverView(n *novaRequest, sv *Server) map[string]any {
 		m["description"] = nil
 	}
 	if n.mv.atLeast("2.26") {
-		m["tags"] = []string{}
+		m["tags"] = append([]string{}, sv.Tags...)
 	}
 	if n.mv.atLeast("2.63") {
 		m["trusted_image_certificates"] = nil
@@ -207,6 +207,24 @@ func (s *Site) serverView(n *novaRequest, sv *Server) map[string]any {
 		m["OS-EXT-SRV-ATTR:hostname"] = sv.Name
 	}
 	return m
+}
+
+// availabilityZone is the zone a server shows: Nova's default zone when
+// the fixture named none.
+func availabilityZone(sv *Server) string {
+	if sv.AvailabilityZone == "" {
+		return "nova"
+	}
+	return sv.AvailabilityZone
+}
+
+// keyName is key_name as Nova shows it: null for a server booted without
+// a key pair.
+func keyName(sv *Server) any {
+	if sv.KeyName == "" {
+		return nil
+	}
+	return sv.KeyName
 }
 
 func (s *Site) showServer(n *novaRequest, id string) {

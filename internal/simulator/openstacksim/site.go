@@ -127,6 +127,9 @@ type State struct {
 	Servers     map[string]*Server
 	Flavors     map[string]*Flavor
 	Groups      map[string]*Group
+	// VolumeServices are the cinder-volume services, by host@backend
+	// (cinder_services.go).
+	VolumeServices map[string]*VolumeService
 	// Containers are keyed "<account>/<container>" (account = project ID).
 	Containers map[string]*Container
 }
@@ -224,6 +227,12 @@ type Server struct {
 	// FlavorID is the flavor booted with; empty shows m1.small (id "2").
 	FlavorID string
 	Metadata map[string]string
+	// Tags are the server's tags (shown from microversion 2.26).
+	Tags []string
+	// KeyName is the key pair booted with; empty shows null.
+	KeyName string
+	// AvailabilityZone is OS-EXT-AZ:availability_zone; empty shows "nova".
+	AvailabilityZone string
 }
 
 // Attachment is a volume attached to a server at a device.
@@ -293,17 +302,18 @@ func New(opts Options) *Site {
 		opts:   opts,
 		faults: fault.New(),
 		st: &State{
-			Projects:    map[string]*Project{},
-			Users:       map[string]*User{},
-			AppCreds:    map[string]*ApplicationCredential{},
-			Tokens:      map[string]*Token{},
-			VolumeTypes: map[string]*VolumeType{},
-			GroupTypes:  map[string]*GroupType{},
-			Volumes:     map[string]*Volume{},
-			Servers:     map[string]*Server{},
-			Flavors:     map[string]*Flavor{},
-			Groups:      map[string]*Group{},
-			Containers:  map[string]*Container{},
+			Projects:       map[string]*Project{},
+			Users:          map[string]*User{},
+			AppCreds:       map[string]*ApplicationCredential{},
+			Tokens:         map[string]*Token{},
+			VolumeTypes:    map[string]*VolumeType{},
+			GroupTypes:     map[string]*GroupType{},
+			Volumes:        map[string]*Volume{},
+			Servers:        map[string]*Server{},
+			Flavors:        map[string]*Flavor{},
+			Groups:         map[string]*Group{},
+			VolumeServices: map[string]*VolumeService{},
+			Containers:     map[string]*Container{},
 		},
 	}
 	// Every Cinder deployment has this type since Train.

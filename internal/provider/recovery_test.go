@@ -1,0 +1,219 @@
+package provider
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator/openstacksim"
+)
+
+// groupMappingsHCL is groupHCL's group (async, replicated-ssd) with
+// resource mapping arguments (HCL lines) added.
+func groupMappingsHCL(mappings string) string {
+	g := groupHCL("web", "async", simulator.TypeReplicatedSSD)
+	return strings.Replace(g, "  volume_type ", mappings+"\n  volume_type ", 1)
+}
+
+// storedRecovery is the part of a stored member's record these tests read
+// (the metadata format guide).
+type storedRecovery struct {
+	Format  int `json:"format_version"`
+	Members []struct {
+		InstanceID string `json:"instance_id"`
+		Recovery   *struct {
+			Flavor struct {
+				Name  string `json:"name"`
+				VCPUs int    `json:"vcpus"`
+			} `json:"flavor"`
+			BlockDevices []struct {
+				BootIndex       int    `json:"boot_index"`
+				VolumeID        string `json:"volume_id"`
+				ArrayVolumeName string `json:"array_volume_name"`
+			} `json:"block_devices"`
+			Tags         []string `json:"tags"`
+			NetworksNote string   `json:"networks_note"`
+		} `json:"recovery"`
+	} `json:"members"`
+	Group struct {
+		FlavorMappings map[string]string `json:"flavor_mappings"`
+	} `json:"group"`
+}
+
+// expectStoredRecovery checks the newest metadata on both sites through
+// the simulator's object store: format 2, and web-server-1's description
+// with flavor and tags as given.
+func expectStoredRecovery(w *accWorld, groupID *string, flavor string, tags ...string) func(*terraform.State) error {
+	return func(*terraform.State) error {
+		for _, site := range []string{simulator.SiteA, simulator.SiteB} {
+			name, b := newestVersion(w.Site(site), *groupID)
+			var d storedRecovery
+			if err := json.Unmarshal(b, &d); err != nil {
+				return fmt.Errorf("%s %s: %v", site, name, err)
+			}
+			if d.Format != 2 || len(d.Members) != 1 || d.Members[0].Recovery == nil {
+				return fmt.Errorf("%s %s: format %d, members %+v: want format 2 and web-server-1's recovery description", site, name, d.Format, d.Members)
+			}
+			r := d.Members[0].Recovery
+			if r.Flavor.Name != flavor || strings.Join(r.Tags, ",") != strings.Join(tags, ",") {
+				return fmt.Errorf("%s %s: flavor %s tags %v, want %s %v", site, name, r.Flavor.Name, r.Tags, flavor, tags)
+			}
+			if len(r.BlockDevices) != 2 || r.BlockDevices[0].BootIndex != 0 || r.BlockDevices[0].VolumeID != simulator.WebServer1BootVolumeID ||
+				r.BlockDevices[0].ArrayVolumeName != simulator.ArrayVolumeName(simulator.WebServer1BootVolumeID, false) {
+				return fmt.Errorf("%s %s: block devices %+v", site, name, r.BlockDevices)
+			}
+			if r.NetworksNote != "no ports found" {
+				return fmt.Errorf("%s %s: networks note %q", site, name, r.NetworksNote)
+			}
+		}
+		return nil
+	}
+}
+
+const membersDataHCL = `
+data "protector_members" "web" {
+  protection_group_id = protector_protection_group.web.id
+  depends_on          = [protector_member.web1]
+}
+`
+
+// TestAccMember_recoveryDescription: adding a member records its recovery
+// description in the metadata on both sites (and protector_members shows
+// it); the VM resized and retagged behind the provider's back is member
+// drift naming both changes, and the apply writes a new version with the
+// new description, after which the plan is empty.
+func TestAccMember_recoveryDescription(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	config := w.provider(providerOptions{}) + sitesHCL + groupHCL("web", "async", simulator.TypeReplicatedSSD) +
+		memberHCL("web1", simulator.WebServer1ID) + membersDataHCL
+	const memberAddr = "protector_member.web1"
+	var groupID string
+	a := w.Site(simulator.SiteA)
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{
+				Config: config,
+				Check: tfresource.ComposeTestCheckFunc(
+					capture(groupAddr, "id", &groupID),
+					expectStoredRecovery(w, &groupID, simulator.FlavorTiny),
+					expectVersions(w, &groupID, "1,2", "1,2"),
+					tfresource.TestCheckResourceAttr("data.protector_members.web", "members.0.recovery.flavor.name", simulator.FlavorTiny),
+					tfresource.TestCheckResourceAttr("data.protector_members.web", "members.0.recovery.block_devices.0.device_name", "/dev/vda"),
+					tfresource.TestCheckResourceAttr("data.protector_members.web", "members.0.recovery.networks_note", "no ports found"),
+				),
+			},
+			{
+				PreConfig: func() {
+					a.AddFlavor(openstacksim.Flavor{Name: "m1.large", VCPUs: 4, RAM: 8192, Disk: 80})
+					if !a.ResizeServer(simulator.WebServer1ID, "m1.large") || !a.SetServerTags(simulator.WebServer1ID, "db", "tier-1") {
+						t.Fatal("could not change web-server-1")
+					}
+				},
+				Config: config,
+				ConfigPlanChecks: driftPlan(memberAddr, func() string {
+					return "the flavor of instance web-server-1 changed from m1.tiny (1 vCPUs, 64 MiB RAM, 0 GiB disk) to m1.large (4 vCPUs, 8192 MiB RAM, 80 GiB disk), resized"
+				}),
+				Check: tfresource.ComposeTestCheckFunc(
+					expectStoredRecovery(w, &groupID, "m1.large", "db", "tier-1"),
+					expectVersions(w, &groupID, "1,2,3", "1,2,3"),
+					tfresource.TestCheckResourceAttr(memberAddr, "status", "protected"),
+				),
+			},
+			{
+				PreConfig: func() { a.SetServerTags(simulator.WebServer1ID, "db") },
+				Config:    config,
+				ConfigPlanChecks: driftPlan(memberAddr, func() string {
+					return "the tags of instance web-server-1 changed from [db, tier-1] to [db]"
+				}),
+				Check: tfresource.ComposeTestCheckFunc(
+					expectStoredRecovery(w, &groupID, "m1.large", "db"),
+					expectVersions(w, &groupID, "1,2,3,4", "1,2,3,4"),
+				),
+			},
+		},
+	})
+}
+
+// TestAccProtectionGroup_mappings: a flavor mapping whose target does not
+// exist on the secondary is refused at plan, before any change; one that
+// exists is recorded in the metadata on both sites, and removing it is a
+// change of its own.
+func TestAccProtectionGroup_mappings(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	base := w.provider(providerOptions{}) + sitesHCL
+	var groupID string
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{
+				Config: base + groupHCL("web", "async", simulator.TypeReplicatedSSD),
+				Check:  tfresource.ComposeTestCheckFunc(capture(groupAddr, "id", &groupID), expectVersions(w, &groupID, "1", "1")),
+			},
+			{
+				Config:      base + groupMappingsHCL(`  flavor_mappings  = { "m1.tiny" = "dr.tiny" }`),
+				PlanOnly:    true,
+				ExpectError: wrapped(`flavor dr.tiny, the target of the mapping of m1.tiny, does not exist on site-b`),
+			},
+			{
+				PreConfig: func() {
+					if got := strings.Join(metadataVersions(w.Site(simulator.SiteA), groupID), ","); got != "1" {
+						t.Errorf("the refused plan changed the metadata: versions [%s]", got)
+					}
+					w.Site(simulator.SiteB).AddFlavor(openstacksim.Flavor{Name: "dr.tiny", VCPUs: 1, RAM: 64})
+				},
+				Config: base + groupMappingsHCL(`  flavor_mappings  = { "m1.tiny" = "dr.tiny" }`),
+				Check: tfresource.ComposeTestCheckFunc(
+					tfresource.TestCheckResourceAttr(groupAddr, "flavor_mappings.m1.tiny", "dr.tiny"),
+					expectVersions(w, &groupID, "1,2", "1,2"),
+					func(*terraform.State) error {
+						for _, site := range []string{simulator.SiteA, simulator.SiteB} {
+							_, b := newestVersion(w.Site(site), groupID)
+							var d storedRecovery
+							if err := json.Unmarshal(b, &d); err != nil || d.Group.FlavorMappings["m1.tiny"] != "dr.tiny" {
+								return fmt.Errorf("%s: flavor mappings %v (%v)", site, d.Group.FlavorMappings, err)
+							}
+						}
+						return nil
+					},
+				),
+			},
+			{
+				Config: base + groupHCL("web", "async", simulator.TypeReplicatedSSD),
+				Check: tfresource.ComposeTestCheckFunc(
+					tfresource.TestCheckNoResourceAttr(groupAddr, "flavor_mappings.%"),
+					expectVersions(w, &groupID, "1,2,3", "1,2,3"),
+				),
+			},
+		},
+	})
+}
+
+// TestAccFailoverReadiness_flavorMapped: the target has the members'
+// flavor only under another name; readiness blocks on it, and is ready
+// once a flavor mapping names it (read from the recorded description).
+func TestAccFailoverReadiness_flavorMapped(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	siteB := w.Site(simulator.SiteB)
+	siteB.Update(func(st *openstacksim.State) { delete(st.Flavors, simulator.FlavorTinyID) })
+	siteB.AddFlavor(openstacksim.Flavor{Name: "dr.tiny", VCPUs: 1, RAM: 64})
+	resources := func(mappings string) string {
+		o := providerOptions{arrayTokens: true}
+		return w.provider(o) + sitesHCL + groupMappingsHCL(mappings) + policyHCL(w, false, 300, 15) + memberHCL("web1", simulator.WebServer1ID)
+	}
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{Config: resources("") + readinessHCL, Check: expectReadiness(false, "flavors_present", "site-b", simulator.FlavorTiny, "not on site-b")},
+			{Config: resources(`  flavor_mappings  = { "m1.tiny" = "dr.tiny" }`) + readinessHCL, Check: expectReadiness(true, "")},
+		},
+	})
+}
