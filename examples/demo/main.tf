@@ -84,3 +84,12 @@ module "prod_web_app" {
   replication_interval = 300
   rpo_minutes          = 15
 }
+
+# Could prod-web-app fail over to site-b now? Every precondition the guide
+# names, read on every plan (see the drift detection in CI guide for a
+# scheduled job that fails on blockers).
+data "protector_failover_readiness" "prod_web_app" {
+  protection_group_id = module.prod_web_app.protection_group_id
+
+  depends_on = [module.prod_web_app]
+}

@@ -32,3 +32,13 @@ output "members" {
     }
   }
 }
+
+output "failover_readiness" {
+  description = "Could the group fail over to site-b now: blockers make ready false; warnings name what could not be checked."
+  value = {
+    target   = data.protector_failover_readiness.prod_web_app.target_site
+    ready    = data.protector_failover_readiness.prod_web_app.ready
+    blockers = [for b in data.protector_failover_readiness.prod_web_app.blockers : "${b.check} (${b.site}): ${b.message}"]
+    warnings = [for w in data.protector_failover_readiness.prod_web_app.warnings : "${w.check} (${w.site}): ${w.message}"]
+  }
+}
