@@ -36,8 +36,13 @@ type storedRecovery struct {
 				VolumeID        string `json:"volume_id"`
 				ArrayVolumeName string `json:"array_volume_name"`
 			} `json:"block_devices"`
-			Tags         []string `json:"tags"`
-			NetworksNote string   `json:"networks_note"`
+			Tags  []string `json:"tags"`
+			Ports []struct {
+				NetworkName    string   `json:"network_name"`
+				FixedIPs       []string `json:"fixed_ips"`
+				SecurityGroups []string `json:"security_groups"`
+			} `json:"ports"`
+			NetworksNote string `json:"networks_note"`
 		} `json:"recovery"`
 	} `json:"members"`
 	Group struct {
@@ -214,6 +219,63 @@ func TestAccFailoverReadiness_flavorMapped(t *testing.T) {
 		Steps: []tfresource.TestStep{
 			{Config: resources("") + readinessHCL, Check: expectReadiness(false, "flavors_present", "site-b", simulator.FlavorTiny, "not on site-b")},
 			{Config: resources(`  flavor_mappings  = { "m1.tiny" = "dr.tiny" }`) + readinessHCL, Check: expectReadiness(true, "")},
+		},
+	})
+}
+
+// TestAccFailoverReadiness_networkMapped: web-server-1 has a port on
+// prod-net on site-a, which its member records (network, fixed IP,
+// security group) in the metadata on both sites. site-b has dr-net only:
+// readiness blocks on the network; a mapping to a network site-b does not
+// have is refused at plan; mapping prod-net to dr-net makes it ready.
+func TestAccFailoverReadiness_networkMapped(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	prod := w.Site(simulator.SiteA).AddNetwork(openstacksim.Network{Name: "prod-net", Project: simulator.Project})
+	w.Site(simulator.SiteA).AddPort(openstacksim.Port{NetworkID: prod, DeviceID: simulator.WebServer1ID,
+		FixedIPs: []string{"10.0.0.5"}, SecurityGroups: []string{"sg-web"}})
+	w.Site(simulator.SiteB).AddNetwork(openstacksim.Network{Name: "dr-net", Project: simulator.Project})
+	resources := func(mappings string) string {
+		o := providerOptions{arrayTokens: true}
+		return w.provider(o) + sitesHCL + groupMappingsHCL(mappings) + policyHCL(w, false, 300, 15) + memberHCL("web1", simulator.WebServer1ID)
+	}
+	var groupID string
+	storedPort := func(*terraform.State) error {
+		for _, site := range []string{simulator.SiteA, simulator.SiteB} {
+			name, b := newestVersion(w.Site(site), groupID)
+			var d storedRecovery
+			if err := json.Unmarshal(b, &d); err != nil {
+				return fmt.Errorf("%s %s: %v", site, name, err)
+			}
+			if len(d.Members) != 1 || d.Members[0].Recovery == nil || len(d.Members[0].Recovery.Ports) != 1 {
+				return fmt.Errorf("%s %s: members %+v, want web-server-1 with one port", site, name, d.Members)
+			}
+			p := d.Members[0].Recovery.Ports[0]
+			if p.NetworkName != "prod-net" || strings.Join(p.FixedIPs, ",") != "10.0.0.5" || strings.Join(p.SecurityGroups, ",") != "sg-web" {
+				return fmt.Errorf("%s %s: port %+v", site, name, p)
+			}
+		}
+		return nil
+	}
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{
+				Config: resources("") + readinessHCL,
+				Check: tfresource.ComposeTestCheckFunc(
+					capture(groupAddr, "id", &groupID), storedPort,
+					expectReadiness(false, "networks_mapped", "network prod-net of web-server-1 has no mapping", "site-b"),
+				),
+			},
+			{
+				Config:      resources(`  network_mappings = { "prod-net" = "dr-lan" }`) + readinessHCL,
+				PlanOnly:    true,
+				ExpectError: wrapped(`network dr-lan, the target of the mapping of prod-net, does not exist on site-b`),
+			},
+			{
+				Config: resources(`  network_mappings = { "prod-net" = "dr-net" }`) + readinessHCL,
+				Check:  tfresource.ComposeTestCheckFunc(storedPort, expectReadiness(true, "")),
+			},
 		},
 	})
 }

@@ -24,7 +24,7 @@ func (s *Site) serve(w http.ResponseWriter, r *http.Request) {
 	case p == "/object-store" || strings.HasPrefix(p, "/object-store/"):
 		s.serveSwift(w, r, strings.TrimPrefix(p, "/object-store"))
 	case p == "/networking" || strings.HasPrefix(p, "/networking/"):
-		serveEmpty(w, r, strings.TrimPrefix(p, "/networking"))
+		s.serveNeutron(w, r, strings.TrimPrefix(p, "/networking"))
 	case p == "/image" || strings.HasPrefix(p, "/image/"):
 		serveEmpty(w, r, strings.TrimPrefix(p, "/image"))
 	default:

@@ -159,7 +159,7 @@ func (s *Site) serverView(n *novaRequest, sv *Server) map[string]any {
 		"user_id": stableID("user-of", sv.Project), "metadata": metadata,
 		"hostId": stableID("host", sv.Project, sv.Host)[:28], "image": "",
 		"created": isoTimeZ(sv.CreatedAt), "updated": isoTimeZ(sv.CreatedAt),
-		"addresses": map[string]any{}, "accessIPv4": "", "accessIPv6": "",
+		"addresses": s.serverAddresses(sv.ID), "accessIPv4": "", "accessIPv6": "",
 		"links": s.serverLinks(n.r, sv), "OS-DCF:diskConfig": "MANUAL", "progress": 0,
 		"OS-EXT-AZ:availability_zone": availabilityZone(sv), "config_drive": "", "key_name": keyName(sv),
 		"OS-SRV-USG:launched_at": isoTime(sv.CreatedAt), "OS-SRV-USG:terminated_at": nil,

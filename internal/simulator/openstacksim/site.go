@@ -132,6 +132,10 @@ type State struct {
 	VolumeServices map[string]*VolumeService
 	// Containers are keyed "<account>/<container>" (account = project ID).
 	Containers map[string]*Container
+	// Networks and Ports are Neutron's (neutron.go); a site without any
+	// answers every collection empty, as the real lane's stub does.
+	Networks map[string]*Network
+	Ports    map[string]*Port
 }
 
 // Project is a Keystone project in domain Default.
@@ -314,6 +318,8 @@ func New(opts Options) *Site {
 			Groups:         map[string]*Group{},
 			VolumeServices: map[string]*VolumeService{},
 			Containers:     map[string]*Container{},
+			Networks:       map[string]*Network{},
+			Ports:          map[string]*Port{},
 		},
 	}
 	// Every Cinder deployment has this type since Train.
