@@ -154,8 +154,8 @@ func portView(p *Port) map[string]any {
 	return map[string]any{
 		"id": p.ID, "name": "", "network_id": p.NetworkID, "device_id": p.DeviceID, "device_owner": owner,
 		"project_id": p.Project, "tenant_id": p.Project, "status": "ACTIVE", "admin_state_up": true,
-		"mac_address": portMAC(p),
-		"fixed_ips": ips, "security_groups": sgs, "allowed_address_pairs": []any{}, "description": "", "tags": []any{},
+		"mac_address": portMAC(p), "fixed_ips": ips, "security_groups": sgs, "allowed_address_pairs": []any{},
+		"description": "", "tags": []any{},
 	}
 }
 
