@@ -18,6 +18,16 @@ if [ -x "$out" ]; then
   exit 0
 fi
 
+# One build at a time per engine and version: CI builds some tools in the
+# background while a test target may ask for the same one.
+mkdir -p "$(dirname "$out")"
+exec 9>"$out.lock"
+flock 9
+if [ -x "$out" ]; then
+  echo "$out"
+  exit 0
+fi
+
 case "$engine" in
   tofu) module=github.com/opentofu/opentofu; pkg=./cmd/tofu ;;
   terraform) module=github.com/hashicorp/terraform; pkg=. ;;
@@ -30,7 +40,6 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp -r "$src/." "$work/"
 chmod -R u+w "$work"
-mkdir -p "$(dirname "$out")"
 echo "building $engine $version (a few minutes on 2 cores)..." >&2
 (cd "$work" && CGO_ENABLED=0 go build -trimpath -o "$out.tmp" "$pkg")
 mv "$out.tmp" "$out"

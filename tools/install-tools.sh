@@ -25,6 +25,16 @@ goreleaser_version=${GORELEASER_VERSION:-v2.16.0}
 # The terraform-provider-openstack release the composed acceptance tests use.
 openstack_provider_version=${OPENSTACK_PROVIDER_VERSION:-v3.4.0}
 
+# lock TOOL_PATH: waits for, then holds, the lock of one tool's build until
+# the script ends or unlock: CI builds some tools in the background while
+# a test target may ask for the same one. Callers check again after it.
+lock() {
+  mkdir -p "$(dirname "$1")"
+  exec 9>"$1.lock"
+  flock 9
+}
+unlock() { exec 9>&-; }
+
 tofu() {
   "$here/install-engine.sh" tofu "$tofu_version"
 }
@@ -35,6 +45,7 @@ terraform() {
 
 goreleaser() {
   local out="$cache/goreleaser-$goreleaser_version/goreleaser"
+  [ -x "$out" ] || lock "$out"
   if [ ! -x "$out" ]; then
     echo "building goreleaser $goreleaser_version (several minutes on 2 cores)..." >&2
     mkdir -p "$(dirname "$out")"
@@ -42,12 +53,14 @@ goreleaser() {
     (cd "$(dirname "$out")" && GOBIN="$(dirname "$out")" GOFLAGS=-mod=mod CGO_ENABLED=0 \
       go install -trimpath "github.com/goreleaser/goreleaser/v2@$goreleaser_version")
   fi
+  unlock
   echo "$out"
 }
 
 openstack_provider() {
   local v=${openstack_provider_version#v}
   local out="$cache/terraform-provider-openstack-$openstack_provider_version/terraform-provider-openstack_v$v"
+  [ -x "$out" ] || lock "$out"
   if [ ! -x "$out" ]; then
     echo "building terraform-provider-openstack $openstack_provider_version (several minutes on 2 cores)..." >&2
     mkdir -p "$(dirname "$out")"
@@ -57,6 +70,7 @@ openstack_provider() {
     mv "$(dirname "$out")/bin/terraform-provider-openstack" "$out"
     rmdir "$(dirname "$out")/bin"
   fi
+  unlock
   echo "$out"
 }
 
@@ -65,12 +79,14 @@ tfplugindocs() {
   # The version comes from tools/go.mod, so bumping the pin rebuilds the tool.
   version=$(cd "$here" && go list -m -f '{{.Version}}' github.com/hashicorp/terraform-plugin-docs)
   out="$cache/tfplugindocs-$version/tfplugindocs"
+  [ -x "$out" ] || lock "$out"
   if [ ! -x "$out" ]; then
     echo "building tfplugindocs $version..." >&2
     mkdir -p "$(dirname "$out")"
     (cd "$here" && CGO_ENABLED=0 go build -trimpath -o "$out.tmp" github.com/hashicorp/terraform-plugin-docs/cmd/tfplugindocs)
     mv "$out.tmp" "$out"
   fi
+  unlock
   echo "$out"
 }
 
