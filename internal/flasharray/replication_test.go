@@ -318,3 +318,64 @@ func TestPodStretch(t *testing.T) {
 		t.Fatal("pod still there after eradication")
 	}
 }
+
+// A drill's array side: on the target array, copy a volume out of the
+// newest replicated snapshot, then destroy and eradicate the copy; the
+// replicated snapshot and the source's volumes are untouched.
+func TestCopyVolumeFromReplicaAndDestroy(t *testing.T) {
+	ctx := context.Background()
+	clk, a, b, ca, cb := pair(t, time.Second)
+	a.AddVolume("volume-1-cinder", 10<<30)
+	const pg = "consisgroup-42-cinder"
+	if _, err := ca.CreateProtectionGroup(ctx, pg); err != nil {
+		t.Fatal(err)
+	}
+	if err := ca.AddProtectionGroupVolumes(ctx, pg, "volume-1-cinder"); err != nil {
+		t.Fatal(err)
+	}
+	if err := ca.AddProtectionGroupTargets(ctx, pg, "flasharray-b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := cb.AllowProtectionGroupTarget(ctx, "flasharray-a:"+pg, "flasharray-b", true); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := ca.CreateProtectionGroupSnapshot(ctx, pg, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(2 * time.Second)
+	source := "flasharray-a:" + snap.Name + ".volume-1-cinder"
+
+	v, err := cb.CopyVolume(ctx, "drill-1-volume-1", source, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Name != "drill-1-volume-1" || v.Provisioned != 10<<30 || v.Source != source || v.Pod != nil {
+		t.Fatalf("copy = %+v", v)
+	}
+	if _, err := cb.CopyVolume(ctx, "drill-1-volume-1", source, false); !flasharray.IsAlreadyExists(err) {
+		t.Fatalf("second copy: %v, want already exists", err)
+	}
+	if _, err := cb.CopyVolume(ctx, "drill-1-volume-1", source, true); err != nil {
+		t.Fatalf("copy with overwrite: %v", err)
+	}
+	if _, err := cb.CopyVolume(ctx, "drill-1-volume-2", "flasharray-a:"+snap.Name+".volume-9-cinder", false); !flasharray.IsNotFound(err) {
+		t.Fatalf("copy of a volume the snapshot lacks: %v, want not found", err)
+	}
+
+	if err := cb.DestroyVolume(ctx, "drill-1-volume-1", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := b.Volume("drill-1-volume-1"); ok {
+		t.Fatal("the copy is still on flasharray-b after eradication")
+	}
+	if err := cb.DestroyVolume(ctx, "drill-1-volume-1", true); err != nil {
+		t.Fatalf("destroying a volume already gone: %v", err)
+	}
+	if got := b.ProtectionGroupSnapshots("flasharray-a:" + pg); len(got) != 1 {
+		t.Fatalf("replicas after the drill = %+v, want the one snapshot", got)
+	}
+	if v, ok := a.Volume("volume-1-cinder"); !ok || v.Destroyed {
+		t.Fatalf("the source volume = %+v, %v", v, ok)
+	}
+}

@@ -20,6 +20,9 @@ type Volume struct {
 	Pod             *Reference // nil outside a pod
 	PromotionStatus string
 	Subtype         string
+	// Source is what the volume was copied from (a volume, or a volume
+	// snapshot such as flasharray-a:pg.1.volume-x-cinder); empty for none.
+	Source string
 }
 
 type volumeWire struct {
@@ -32,6 +35,7 @@ type volumeWire struct {
 	Pod             *Reference `json:"pod"`
 	PromotionStatus string     `json:"promotion_status"`
 	Subtype         string     `json:"subtype"`
+	Source          *Reference `json:"source"`
 }
 
 func (w volumeWire) volume() Volume {
@@ -41,6 +45,9 @@ func (w volumeWire) volume() Volume {
 	if w.Pod != nil && w.Pod.Name != "" {
 		p := *w.Pod
 		v.Pod = &p
+	}
+	if w.Source != nil {
+		v.Source = w.Source.Name
 	}
 	return v
 }
@@ -125,4 +132,44 @@ func (c *Client) MoveVolumeToPod(ctx context.Context, name, pod string) (*Volume
 	}
 	v := w.volume()
 	return &v, nil
+}
+
+// CopyVolume makes volume name a copy of source (POST /volumes with
+// source.name): a volume, or a volume snapshot of a protection group
+// snapshot, replicated ones included (<source array>:<pg>.<suffix>.<volume>
+// on the target array). overwrite replaces an existing volume's contents;
+// without it an existing name is refused (IsAlreadyExists).
+func (c *Client) CopyVolume(ctx context.Context, name, source string, overwrite bool) (*Volume, error) {
+	q := url.Values{"names": {name}}
+	if overwrite {
+		q.Set("overwrite", "true")
+	}
+	body := map[string]any{"source": map[string]string{"name": source}}
+	w, err := first[volumeWire](ctx, c, http.MethodPost, pathVolumes, q, body)
+	if err != nil {
+		return nil, err
+	}
+	v := w.volume()
+	return &v, nil
+}
+
+// DestroyVolume destroys a volume (PATCH destroyed=true) and, with
+// eradicate, eradicates it (DELETE, which the array accepts only for a
+// destroyed volume). A volume that does not exist is not an error.
+func (c *Client) DestroyVolume(ctx context.Context, name string, eradicate bool) error {
+	vols, err := c.Volumes(ctx, name)
+	if err != nil || len(vols) == 0 {
+		return err
+	}
+	q := url.Values{"names": {name}}
+	if !vols[0].Destroyed {
+		if _, err := c.call(ctx, http.MethodPatch, pathVolumes, q, map[string]bool{"destroyed": true}, nil); err != nil {
+			return err
+		}
+	}
+	if !eradicate {
+		return nil
+	}
+	_, err = c.call(ctx, http.MethodDelete, pathVolumes, q, nil, nil)
+	return err
 }

@@ -25,6 +25,9 @@ var (
 	// ErrPreconditionFailed: a conditional write lost (HTTP 412, e.g. a Swift
 	// PUT with If-None-Match: * on an object that exists).
 	ErrPreconditionFailed = errors.New("precondition failed")
+	// ErrForbidden: the service's policy refuses the caller (HTTP 403), as
+	// Cinder does for admin-only calls made with a member's token.
+	ErrForbidden = errors.New("forbidden")
 )
 
 // APIError is an HTTP error answer of an OpenStack service, with the
@@ -45,14 +48,16 @@ func (e *APIError) Error() string {
 	return fmt.Sprintf("%s %s: HTTP %d: %s", e.Method, e.URL, e.StatusCode, msg)
 }
 
-// Is lets errors.Is(err, ErrNotFound) and errors.Is(err,
-// ErrPreconditionFailed) match by status code.
+// Is lets errors.Is match ErrNotFound, ErrPreconditionFailed and
+// ErrForbidden by status code.
 func (e *APIError) Is(target error) bool {
 	switch target {
 	case ErrNotFound:
 		return e.StatusCode == http.StatusNotFound
 	case ErrPreconditionFailed:
 		return e.StatusCode == http.StatusPreconditionFailed
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
 	}
 	return false
 }

@@ -231,6 +231,31 @@ func pureBackend(site *openstacksim.Site, arr *flasharraysim.Array, host string)
 			}
 			return arr.DestroyVolume(name)
 		},
+		// Manage-existing as the Pure driver does it (pure.py
+		// manage_existing): the reference is {"name": <array volume>}, not
+		// in a pod and not for a sync type; the volume is renamed
+		// volume-<id>-cinder and its size rounded up to GiB.
+		OnVolumeManage: func(v openstacksim.Volume, ref map[string]any) (int, map[string]string, error) {
+			name, _ := ref["name"].(string)
+			switch {
+			case sync(v):
+				return 0, nil, errors.New("unable to manage a volume with type requiring sync replication enabled.")
+			case name == "":
+				return 0, nil, errors.New("manage_existing requires a 'name' key to identify an existing volume.")
+			case strings.Contains(name, "::"):
+				return 0, nil, errors.New("unable to manage a volume in a pod")
+			}
+			info, ok := arr.Volume(name)
+			if !ok || info.Destroyed {
+				return 0, nil, fmt.Errorf("unable to find Purity ref with name=%s", name)
+			}
+			newName := ArrayVolumeName(v.ID, false)
+			if err := arr.RenameVolume(name, newName); err != nil {
+				return 0, nil, err
+			}
+			size := int((info.Provisioned + 1<<30 - 1) >> 30)
+			return size, map[string]string{"array_volume_name": newName, "array_name": arr.Name()}, nil
+		},
 		OnVolumeExtend: func(v openstacksim.Volume, newSize int) error {
 			return arr.ResizeVolume(v.Metadata["array_volume_name"], int64(newSize)<<30)
 		},

@@ -424,6 +424,18 @@ func (a *Array) DestroyVolume(name string) error {
 	return nil
 }
 
+// RenameVolume renames a volume, as the driver does when Cinder manages
+// an existing one (volume-<id>-cinder).
+func (a *Array) RenameVolume(name, newName string) error {
+	worldMu.Lock()
+	defer worldMu.Unlock()
+	v := a.volume(name)
+	if v == nil || v.Destroyed {
+		return notExist(name, "Volume").asError()
+	}
+	return a.renameVolume(v, newName).asError()
+}
+
 // ResizeVolume sets a volume's provisioned size, as the driver does on
 // volume extend.
 func (a *Array) ResizeVolume(name string, provisioned int64) error {

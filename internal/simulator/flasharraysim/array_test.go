@@ -488,3 +488,64 @@ func TestFaultsWrapTheAPI(t *testing.T) {
 		t.Fatal("the injector did not see the request")
 	}
 }
+
+// A volume copied from a replicated protection group snapshot on the target
+// array (what a drill or a failover restores): the copy has the size the
+// volume had when the snapshot was taken and names its source; an unknown
+// snapshot volume, a name in use without overwrite, and a copy of a
+// volume that is not in the snapshot are refused.
+func TestCopyVolumeFromReplicatedSnapshot(t *testing.T) {
+	clk := &clock{t: time.Unix(1_700_000_000, 0)}
+	a := start(t, "fa-a", clk, time.Second)
+	b := start(t, "fa-b", clk, time.Second)
+	Connect(a, b)
+	a.AddVolume("vol", 2<<30)
+	a.AddVolume("other", 1<<30)
+	if err := a.CreateProtectionGroup("pg"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.AddProtectionGroupVolumes("pg", "vol"); err != nil {
+		t.Fatal(err)
+	}
+	sa, sb := login(t, a), login(t, b)
+	sa.must("POST", "/protection-groups/targets?group_names=pg&member_names=fa-b", nil)
+	sb.must("PATCH", "/protection-groups/targets?group_names=fa-a:pg", map[string]any{"allowed": true})
+	sa.must("POST", "/protection-group-snapshots?source_names=pg&replicate_now=true", nil)
+	clk.Advance(2 * time.Second)
+	// Grown after the snapshot: the copy has the snapshot's size.
+	sa.must("PATCH", "/volumes?names=vol", map[string]any{"provisioned": 4 << 30})
+
+	copied := items(sb.must("POST", "/volumes?names=drill-vol", map[string]any{"source": map[string]any{"name": "fa-a:pg.1.vol"}}))
+	if len(copied) != 1 || copied[0]["name"] != "drill-vol" || copied[0]["provisioned"] != float64(2<<30) ||
+		copied[0]["source"].(map[string]any)["name"] != "fa-a:pg.1.vol" {
+		t.Fatalf("copy = %v", copied)
+	}
+	if v, ok := b.Volume("drill-vol"); !ok || v.Provisioned != 2<<30 {
+		t.Fatalf("copy on fa-b = %+v, %v", v, ok)
+	}
+	for _, c := range []struct {
+		path, source, want string
+	}{
+		{"/volumes?names=drill-2", "fa-a:pg.1.other", "Volume snapshot does not exist."},
+		{"/volumes?names=drill-2", "fa-a:pg.9.vol", "Volume snapshot does not exist."},
+		{"/volumes?names=drill-vol", "fa-a:pg.1.vol", "Volume already exists."},
+	} {
+		status, out := sb.do("POST", c.path, map[string]any{"source": map[string]any{"name": c.source}})
+		if _, msg := firstError(t, out); status != 400 || msg != c.want {
+			t.Fatalf("POST %s from %s = %d %q, want 400 %q", c.path, c.source, status, msg, c.want)
+		}
+	}
+	// overwrite=true restores the copy from the snapshot again.
+	sb.must("POST", "/volumes?names=drill-vol&overwrite=true", map[string]any{"source": map[string]any{"name": "fa-a:pg.1.vol"}})
+	// Renamed as the Pure driver does on manage-existing; not into a pod.
+	if got := items(sb.must("PATCH", "/volumes?names=drill-vol", map[string]any{"name": "volume-1-cinder"})); got[0]["name"] != "volume-1-cinder" {
+		t.Fatalf("renamed = %v", got)
+	}
+	if status, out := sb.do("PATCH", "/volumes?names=volume-1-cinder", map[string]any{"name": "pod::volume-1-cinder"}); status != 400 {
+		t.Fatalf("rename into a pod = %d %v, want 400", status, out)
+	}
+	// The source array keeps its own snapshot's volumes too.
+	if got := items(sa.must("POST", "/volumes?names=local-copy", map[string]any{"source": map[string]any{"name": "pg.1.vol"}})); got[0]["provisioned"] != float64(2<<30) {
+		t.Fatalf("local copy = %v", got)
+	}
+}

@@ -158,7 +158,7 @@ var routes = map[string]map[string]route{
 	},
 	"/volumes": {
 		http.MethodGet:    get(true, (*Array).getVolumes, "names", "destroyed"),
-		http.MethodPost:   op((*Array).postVolumes, "names"),
+		http.MethodPost:   op((*Array).postVolumes, "names", "overwrite"),
 		http.MethodPatch:  op((*Array).patchVolumes, "names"),
 		http.MethodDelete: op((*Array).deleteVolumes, "names"),
 	},

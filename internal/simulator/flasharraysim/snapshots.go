@@ -1,6 +1,7 @@
 package flasharraysim
 
 import (
+	"maps"
 	"sort"
 	"strconv"
 	"strings"
@@ -63,9 +64,10 @@ func (a *Array) takeSnapshot(pg *ProtectionGroupState, suffix string, at time.Ti
 		}
 	}
 	s := &SnapshotState{ID: newID(), Name: pg.Name + "." + suffix, Suffix: suffix, Source: pg.Name, Created: at,
-		Volumes: append([]string(nil), pg.Volumes...)}
+		Volumes: append([]string(nil), pg.Volumes...), Sizes: map[string]int64{}}
 	for _, v := range pg.Volumes {
 		if vs := a.volume(v); vs != nil {
+			s.Sizes[v] = vs.Provisioned
 			s.Bytes += vs.Provisioned / 100 // a changed-block estimate; only reported
 		}
 	}
@@ -89,7 +91,7 @@ func (a *Array) replicate(pg *ProtectionGroupState, s *SnapshotState, start time
 		peer := c.peer
 		source := a.opts.Name + ":" + pg.Name
 		r := &SnapshotState{ID: newID(), Name: a.opts.Name + ":" + s.Name, Suffix: s.Suffix, Source: source,
-			Created: s.Created, Volumes: append([]string(nil), s.Volumes...), TransferStart: start, TransferDone: done, Bytes: s.Bytes}
+			Created: s.Created, Volumes: append([]string(nil), s.Volumes...), Sizes: maps.Clone(s.Sizes), TransferStart: start, TransferDone: done, Bytes: s.Bytes}
 		peer.st.Snapshots[r.Name] = r
 		peer.prune(source)
 		s.TransferStart, s.TransferDone = start, done

@@ -35,6 +35,8 @@ type VolumeState struct {
 	Provisioned int64
 	Created     time.Time
 	Destroyed   bool
+	// Source is what a copy was made from (a volume or a volume snapshot).
+	Source string
 }
 
 // ProtectionGroupState is one local protection group.
@@ -81,6 +83,8 @@ type SnapshotState struct {
 	Created   time.Time
 	Destroyed bool
 	Volumes   []string
+	// Sizes are the volumes' provisioned bytes when the snapshot was taken.
+	Sizes map[string]int64
 	// Replicated snapshots (on the target) and sent ones (on the source)
 	// transfer from TransferStart to TransferDone; zero when none.
 	TransferStart time.Time

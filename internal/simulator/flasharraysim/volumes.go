@@ -105,10 +105,22 @@ func (a *Array) volumeItem(v *VolumeState) map[string]any {
 	return map[string]any{
 		"id": v.ID, "name": v.Name, "serial": v.Serial, "provisioned": v.Provisioned,
 		"created": v.Created.UnixMilli(), "destroyed": v.Destroyed, "time_remaining": remaining,
-		"pod": ref(podName, podID), "volume_group": ref("", ""), "source": ref("", ""),
+		"pod": ref(podName, podID), "volume_group": ref("", ""), "source": a.sourceRef(v.Source),
 		"subtype": "regular", "promotion_status": "promoted", "requested_promotion_state": "promoted",
 		"connection_count": 0,
 	}
+}
+
+// sourceRef is a copy's source as the array reports it: a volume by name
+// and id, or a snapshot's volume by name.
+func (a *Array) sourceRef(name string) any {
+	if name == "" {
+		return nil
+	}
+	if v := a.volume(name); v != nil {
+		return ref(name, v.ID)
+	}
+	return map[string]any{"name": name}
 }
 
 func (a *Array) getVolumes(r *request) ([]any, *apiErr) {
@@ -143,26 +155,52 @@ func (a *Array) getVolumes(r *request) ([]any, *apiErr) {
 	return out, nil
 }
 
+// postVolumes creates volumes, empty ({provisioned}) or as copies of a
+// source ({source:{name}}): a volume, or a volume snapshot of a protection
+// group snapshot (<pg snapshot>.<volume>, replicated ones included, as
+// flasharray-a:pg.1.volume-x-cinder on the target). A name in use is
+// refused unless overwrite=true, which replaces its contents.
 func (a *Array) postVolumes(r *request) ([]any, *apiErr) {
 	names, err := r.required("names")
 	if err != nil {
 		return nil, err
 	}
+	overwrite, _, err := r.boolParam("overwrite")
+	if err != nil {
+		return nil, err
+	}
 	var body struct {
 		Provisioned int64 `json:"provisioned"`
+		Source      *struct {
+			Name string `json:"name"`
+		} `json:"source"`
 	}
 	if err := r.decode(&body); err != nil {
 		return nil, err
 	}
-	if body.Provisioned <= 0 {
+	size, source := body.Provisioned, ""
+	switch {
+	case body.Source != nil:
+		source = body.Source.Name
+		var ok bool
+		if size, ok = a.sourceSize(source); !ok {
+			return nil, notExist(source, "Volume snapshot")
+		}
+	case body.Provisioned <= 0:
 		return nil, badRequest("", "Volume size (provisioned) is required.")
 	}
 	var out []any
 	for _, n := range names {
-		if a.volume(n) != nil {
-			return nil, alreadyExists(n, "Volume")
+		if v := a.volume(n); v != nil {
+			if !overwrite || source == "" {
+				return nil, alreadyExists(n, "Volume")
+			}
+			v.Provisioned, v.Source = size, source
+			out = append(out, a.volumeItem(v))
+			continue
 		}
-		v := a.newVolume(n, body.Provisioned)
+		v := a.newVolume(n, size)
+		v.Source = source
 		if pod, ok := podOf(n); ok {
 			p := a.st.Pods[pod]
 			if p == nil {
@@ -177,14 +215,31 @@ func (a *Array) postVolumes(r *request) ([]any, *apiErr) {
 	return out, nil
 }
 
+// sourceSize is the size of what a copy reads: a volume on this array, or
+// a volume in a protection group snapshot held here (not destroyed).
+func (a *Array) sourceSize(name string) (int64, bool) {
+	if v := a.volume(name); v != nil && !v.Destroyed {
+		return v.Provisioned, true
+	}
+	for _, s := range a.st.Snapshots {
+		vol, ok := strings.CutPrefix(name, s.Name+".")
+		if !ok || s.Destroyed || !contains(s.Volumes, vol) {
+			continue
+		}
+		return s.Sizes[vol], true
+	}
+	return 0, false
+}
+
 func (a *Array) patchVolumes(r *request) ([]any, *apiErr) {
 	names, err := r.required("names")
 	if err != nil {
 		return nil, err
 	}
 	var body struct {
-		Destroyed   *bool  `json:"destroyed"`
-		Provisioned *int64 `json:"provisioned"`
+		Destroyed   *bool   `json:"destroyed"`
+		Provisioned *int64  `json:"provisioned"`
+		Name        *string `json:"name"`
 		Pod         *struct {
 			Name *string `json:"name"`
 		} `json:"pod"`
@@ -204,6 +259,11 @@ func (a *Array) patchVolumes(r *request) ([]any, *apiErr) {
 		if body.Provisioned != nil {
 			v.Provisioned = *body.Provisioned
 		}
+		if body.Name != nil {
+			if err := a.renameVolume(v, *body.Name); err != nil {
+				return nil, err
+			}
+		}
 		if body.Pod != nil {
 			target := ""
 			if body.Pod.Name != nil {
@@ -218,6 +278,37 @@ func (a *Array) patchVolumes(r *request) ([]any, *apiErr) {
 		out = append(out, a.volumeItem(v))
 	}
 	return out, nil
+}
+
+// renameVolume renames a volume where it is (a name in a pod keeps the
+// pod's prefix; a rename does not move a volume between pods).
+func (a *Array) renameVolume(v *VolumeState, name string) *apiErr {
+	pod, inPod := podOf(v.Name)
+	newPod, newInPod := podOf(name)
+	if inPod != newInPod || inPod && pod != newPod {
+		return badRequest(v.Name, "Volume cannot be renamed into or out of a pod.")
+	}
+	if name == v.Name {
+		return nil
+	}
+	if a.volume(name) != nil {
+		return alreadyExists(name, "Volume")
+	}
+	vols := a.st.Volumes
+	if inPod {
+		vols = a.st.Pods[pod].Volumes
+	}
+	delete(vols, v.Name)
+	for _, pg := range a.st.ProtectionGroups {
+		for i, m := range pg.Volumes {
+			if m == v.Name {
+				pg.Volumes[i] = name
+			}
+		}
+	}
+	v.Name = name
+	vols[name] = v
+	return nil
 }
 
 // moveVolume moves a volume into a pod (or out, with an empty pod). As on

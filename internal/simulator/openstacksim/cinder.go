@@ -133,7 +133,7 @@ func (s *Site) routeCinder(c *cinderRequest, p []string) {
 		c.notFound()
 		return
 	}
-	if s.routeCinderVolumeLifecycle(c, p) || s.routeCinderServices(c, p) {
+	if s.routeCinderVolumeLifecycle(c, p) || s.routeCinderServices(c, p) || s.routeCinderManage(c, p) {
 		return
 	}
 	switch p[0] {

@@ -109,6 +109,12 @@ type Backend struct {
 	// OnVolumeDelete runs while a volume is "deleting". An error leaves it
 	// in "error_deleting".
 	OnVolumeDelete func(v Volume) error
+	// OnVolumeManage runs while a volume being managed is "managing": it
+	// takes over the backend object ref names and returns its size (GiB)
+	// and the metadata to add (the Pure driver's array_volume_name). An
+	// error (a bad reference) leaves the volume in "error_managing"; with
+	// no OnVolumeManage every reference is bad.
+	OnVolumeManage func(v Volume, ref map[string]any) (int, map[string]string, error)
 	// OnVolumeExtend runs while a volume is "extending" to newSize GiB. An
 	// error leaves it in "error_extending".
 	OnVolumeExtend func(v Volume, newSize int) error
