@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/protector-dr/terraform-provider-protector/internal/openstack/blockstorage/groups"
 )
@@ -149,13 +148,6 @@ func (s *Site) DeleteGroup(ctx context.Context, id string, deleteVolumes bool) e
 	return s.wrap("delete group "+id, groups.Delete(ctx, sc, id, deleteVolumes).ExtractErr())
 }
 
-// Polling bounds of WaitForGroup: Cinder groups settle in well under a
-// second on a healthy site, so start fast and back off.
-const (
-	groupPollFirst = 20 * time.Millisecond
-	groupPollMax   = time.Second
-)
-
 // WaitForGroup polls a group until its status is one of target (default
 // "available"), backing off from 20 ms to 1 s and honouring ctx. It fails at
 // once when the group reaches an error status that is not a target. When the
@@ -166,30 +158,18 @@ func (s *Site) WaitForGroup(ctx context.Context, id string, target ...string) (*
 		target = []string{GroupStatusAvailable}
 	}
 	op := fmt.Sprintf("wait for group %s to be %v", id, target)
-	wait := groupPollFirst
-	var last *Group
-	for {
+	g, gone, err := waitForStatus(ctx, s, op, func() (*Group, string, error) {
 		g, err := s.Group(ctx, id)
-		switch {
-		case err != nil && isNotFound(err):
-			if slices.Contains(target, GroupStatusDeleted) {
-				return nil, s.errorf(op, fmt.Errorf("group is gone: %w", ErrNotFound))
-			}
-			return nil, err
-		case err != nil:
-			return last, err
+		if err != nil {
+			return nil, "", err
 		}
-		last = g
-		if slices.Contains(target, g.Status) {
-			return g, nil
+		return g, g.Status, nil
+	}, target, GroupStatusError, GroupStatusErrorDeleting, GroupStatusDeleted)
+	if gone {
+		if slices.Contains(target, GroupStatusDeleted) {
+			return nil, s.errorf(op, fmt.Errorf("group is gone: %w", ErrNotFound))
 		}
-		switch g.Status {
-		case GroupStatusError, GroupStatusErrorDeleting, GroupStatusDeleted:
-			return g, s.errorf(op, fmt.Errorf("group went to status %q", g.Status))
-		}
-		if err := sleep(ctx, wait); err != nil {
-			return g, s.errorf(op, fmt.Errorf("still %q: %w", g.Status, err))
-		}
-		wait = min(wait*2, groupPollMax)
+		return nil, err
 	}
+	return g, err
 }

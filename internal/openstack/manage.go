@@ -70,12 +70,6 @@ func (s *Site) DeleteVolume(ctx context.Context, id string) error {
 	return nil
 }
 
-// Polling bounds of WaitForVolume: as for groups, start fast and back off.
-const (
-	volumePollFirst = 20 * time.Millisecond
-	volumePollMax   = time.Second
-)
-
 // WaitForVolume polls a volume until its status is one of target (default
 // "available"; VolumeStatusDeleted waits until it is gone), backing off
 // from 20 ms to 1 s and honouring ctx. It fails at once on an error status
@@ -85,30 +79,55 @@ func (s *Site) WaitForVolume(ctx context.Context, id string, target ...string) (
 		target = []string{VolumeStatusAvailable}
 	}
 	op := fmt.Sprintf("wait for volume %s to be %v", id, target)
-	wait := volumePollFirst
-	var last *Volume
-	for {
+	v, gone, err := waitForStatus(ctx, s, op, func() (*Volume, string, error) {
 		v, err := s.Volume(ctx, id)
+		if err != nil {
+			return nil, "", err
+		}
+		return v, v.Status, nil
+	}, target, "error", VolumeStatusErrorManaging, "error_deleting", "error_restoring", "error_extending")
+	if gone {
+		if slices.Contains(target, VolumeStatusDeleted) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return v, err
+}
+
+// Polling bounds of waitForStatus: Cinder settles groups and volumes in
+// well under a second on a healthy site, so start fast and back off.
+const (
+	pollFirst = 20 * time.Millisecond
+	pollMax   = time.Second
+)
+
+// waitForStatus reads an object until its status is one of target, backing
+// off from pollFirst to pollMax and honouring ctx. An error status that is
+// not a target fails at once; a read that finds nothing returns gone with
+// the read's error, which the caller turns into success when it waited for
+// the object to go.
+func waitForStatus[T any](ctx context.Context, s *Site, op string, read func() (T, string, error), target []string, failed ...string) (_ T, gone bool, _ error) {
+	wait := pollFirst
+	var last T
+	for {
+		obj, status, err := read()
 		switch {
 		case err != nil && isNotFound(err):
-			if slices.Contains(target, VolumeStatusDeleted) {
-				return last, nil
-			}
-			return nil, err
+			return last, true, err
 		case err != nil:
-			return last, err
+			return last, false, err
 		}
-		last = v
-		if slices.Contains(target, v.Status) {
-			return v, nil
+		last = obj
+		if slices.Contains(target, status) {
+			return obj, false, nil
 		}
-		switch v.Status {
-		case "error", VolumeStatusErrorManaging, "error_deleting", "error_restoring", "error_extending":
-			return v, s.errorf(op, fmt.Errorf("volume went to status %q", v.Status))
+		if slices.Contains(failed, status) {
+			return obj, false, s.errorf(op, fmt.Errorf("went to status %q", status))
 		}
 		if err := sleep(ctx, wait); err != nil {
-			return v, s.errorf(op, fmt.Errorf("still %q: %w", v.Status, err))
+			return obj, false, s.errorf(op, fmt.Errorf("still %q: %w", status, err))
 		}
-		wait = min(wait*2, volumePollMax)
+		wait = min(wait*2, pollMax)
 	}
 }
