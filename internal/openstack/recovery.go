@@ -22,6 +22,9 @@ const flavorMicroversion = "2.47"
 // policy os_compute_api:os-flavor-extra-specs:index lets see them);
 // Flavors leaves them empty.
 type Flavor struct {
+	// ID is the flavor's id on its site (Flavors fills it; a server's
+	// embedded flavor has none).
+	ID         string
 	Name       string
 	VCPUs      int
 	RAM        int // MiB
@@ -147,7 +150,7 @@ func (s *Site) Flavors(ctx context.Context) ([]Flavor, error) {
 	}
 	out := make([]Flavor, 0, len(list))
 	for _, f := range list {
-		out = append(out, Flavor{Name: f.Name, VCPUs: f.VCPUs, RAM: f.RAM, Disk: f.Disk})
+		out = append(out, Flavor{ID: f.ID, Name: f.Name, VCPUs: f.VCPUs, RAM: f.RAM, Disk: f.Disk})
 	}
 	return out, nil
 }

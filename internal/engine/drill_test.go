@@ -1,0 +1,245 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator/fault"
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator/flasharraysim"
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator/openstacksim"
+)
+
+// production is every protected object as JSON, by where it lives: both
+// sites' servers, volumes and consistency groups, both arrays' volumes,
+// protection groups and pods, and both sites' metadata versions.
+type production map[string]string
+
+func readProduction(t *testing.T, w *simulator.World, groupID string) production {
+	t.Helper()
+	p := production{}
+	put := func(key string, v any) {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p[key] = string(b)
+	}
+	for _, site := range []string{"site-a", "site-b"} {
+		w.Site(site).Update(func(st *openstacksim.State) {
+			for id, v := range st.Servers {
+				put(site+" server "+id, v)
+			}
+			for id, v := range st.Volumes {
+				put(site+" volume "+id, v)
+			}
+			for id, g := range st.Groups {
+				put(site+" group "+id, g)
+			}
+		})
+		for _, name := range versionsOn(w, site, groupID) {
+			b, _ := w.Site(site).Object(container, name)
+			p[site+" "+name] = string(b)
+		}
+	}
+	for _, array := range []string{"flasharray-a", "flasharray-b"} {
+		w.Array(array).Update(func(st *flasharraysim.State) {
+			for n, v := range st.Volumes {
+				put(array+" volume "+n, v)
+			}
+			for n, g := range st.ProtectionGroups {
+				put(array+" protection group "+n, g)
+			}
+			for n, pod := range st.Pods {
+				put(array+" pod "+n, pod)
+			}
+		})
+	}
+	return p
+}
+
+// unchanged fails for every object of before that changed or is gone in
+// after; it returns the objects after adds.
+func (before production) unchanged(t *testing.T, when string, after production) []string {
+	t.Helper()
+	for k, v := range before {
+		if after[k] != v {
+			t.Errorf("%s: production object %s changed:\n  before %s\n  after  %s", when, k, v, after[k])
+		}
+	}
+	var added []string
+	for k := range after {
+		if _, ok := before[k]; !ok {
+			added = append(added, k)
+		}
+	}
+	return added
+}
+
+// replicateNow takes a snapshot of the policy's Pure group and lets it
+// arrive on flasharray-b.
+func replicateNow(t *testing.T, w *simulator.World, e *Engine, groupID string) {
+	t.Helper()
+	ctx := context.Background()
+	d, _, err := e.loadGroup(ctx, groupID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := arrayEndpoints(w)
+	c, err := e.array(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateProtectionGroupSnapshot(ctx, d.Policy.PureGroupName, true); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond) // the world's AsyncDelay is 5 ms
+}
+
+// A drill of the guide's group brings web-server-1 up on site-b from the
+// newest replicated snapshot: its two volumes copied on flasharray-b,
+// managed by Cinder (renamed volume-<id>-cinder), the VM booted from them
+// ACTIVE and without a network, its recovery time recorded, the drill in
+// the sync log. Production never changes; cleanup removes what the drill
+// made and nothing else.
+func TestDrillBringsTheGroupUpAndCleansUp(t *testing.T) {
+	ctx := context.Background()
+	w, e := testWorld(t, true)
+	g := readyAsyncGroup(t, w, e)
+	replicateNow(t, w, e, g.ID)
+	before := readProduction(t, w, g.ID)
+
+	drill, err := e.StartDrill(ctx, DrillSpec{GroupID: g.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if drill.Site != "site-b" || drill.Array != "flasharray-b" || !strings.HasPrefix(drill.Snapshot, "flasharray-a:") || len(drill.Members) != 1 {
+		t.Fatalf("drill = %+v", drill)
+	}
+	m := drill.Members[0]
+	if m.Outcome != DrillActive || m.InstanceName != simulator.WebServer1Name || m.RecoveryTime <= 0 || len(m.Volumes) != 2 {
+		t.Fatalf("member = %+v", m)
+	}
+	siteB := w.Site("site-b")
+	sv, ok := siteB.Server(m.ServerID)
+	if !ok || sv.Status != "ACTIVE" || !strings.HasPrefix(sv.Name, "drill-") || !strings.HasSuffix(sv.Name, simulator.WebServer1Name) || len(sv.Volumes) != 2 {
+		t.Fatalf("drill server on site-b = %+v, %v", sv, ok)
+	}
+	wantSizes := map[string]int{simulator.WebServer1BootVolumeID: 20, simulator.WebServer1DataVolumeID: 50}
+	for _, v := range m.Volumes {
+		got, ok := siteB.Volume(v.VolumeID)
+		if !ok || got.Status != "in-use" || got.Size != wantSizes[v.SourceVolumeID] || got.Metadata["array_volume_name"] != simulator.ArrayVolumeName(v.VolumeID, false) ||
+			got.Bootable != (v.BootIndex == 0) {
+			t.Errorf("drill volume of %s = %+v, %v", v.SourceVolumeID, got, ok)
+		}
+		if _, ok := w.Array("flasharray-b").Volume(simulator.ArrayVolumeName(v.VolumeID, false)); !ok {
+			t.Errorf("no array volume for drill volume %s on flasharray-b", v.VolumeID)
+		}
+	}
+	if got, err := e.GetDrill(ctx, g.ID, drill.ID); err != nil || got.Members[0].ServerID != m.ServerID || got.Members[0].RecoveryTime != m.RecoveryTime {
+		t.Fatalf("drill read back = %+v, %v", got, err)
+	}
+	log, err := e.SyncLog(ctx, g.ID, 0)
+	if err != nil || len(log) == 0 || log[0].Outcome != "DRILL" {
+		t.Fatalf("sync log = %+v, %v; want the drill first", log, err)
+	}
+	during := readProduction(t, w, g.ID)
+	for _, k := range before.unchanged(t, "during the drill", during) {
+		if !strings.HasPrefix(k, "site-b ") && !strings.HasPrefix(k, "flasharray-b volume ") {
+			t.Errorf("the drill made %s outside the secondary site and array", k)
+		}
+	}
+
+	if err := e.CleanupDrill(ctx, g.ID, drill.ID); err != nil {
+		t.Fatal(err)
+	}
+	after := readProduction(t, w, g.ID)
+	for _, k := range before.unchanged(t, "after cleanup", after) {
+		// Cinder's delete leaves the array volume destroyed, pending
+		// eradication, as the Pure driver does by default.
+		if !strings.HasPrefix(k, "flasharray-b volume volume-") || !strings.Contains(after[k], `"Destroyed":true`) {
+			t.Errorf("cleanup left %s: %s", k, after[k])
+		}
+	}
+	if _, err := e.GetDrill(ctx, g.ID, drill.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("drill after cleanup: %v, want not found", err)
+	}
+	if err := e.CleanupDrill(ctx, g.ID, drill.ID); err != nil {
+		t.Fatalf("cleanup of a drill already gone: %v", err)
+	}
+}
+
+// A drill whose VM cannot boot (Nova refuses on site-b) records the member
+// as failed with the volumes it managed; cleanup then removes the volumes
+// and the copies, as it does for a drill interrupted before Cinder took a
+// copy over.
+func TestDrillInterruptedIsCleaned(t *testing.T) {
+	ctx := context.Background()
+	w, e := testWorld(t, true)
+	g := readyAsyncGroup(t, w, e)
+	replicateNow(t, w, e, g.ID)
+	before := readProduction(t, w, g.ID)
+	siteB := w.Site("site-b")
+	siteB.Faults().Add(fault.Rule{Method: http.MethodPost, PathContains: "/servers", Times: 1, Status: 500,
+		Body: `{"computeFault": {"code": 500, "message": "Injected failure."}}`})
+	drill, err := e.StartDrill(ctx, DrillSpec{GroupID: g.ID})
+	if err == nil || !strings.Contains(err.Error(), "could not bring up 1 of 1 members") {
+		t.Fatalf("drill with Nova failing: %v", err)
+	}
+	m := drill.Members[0]
+	if m.Outcome != DrillFailed || m.ServerID != "" || m.Volumes[0].VolumeID == "" || m.Volumes[1].VolumeID == "" {
+		t.Fatalf("failed member = %+v", m)
+	}
+	// Interrupted before the manage of a further copy: only the array
+	// copy exists, with the drill's name.
+	w.Array("flasharray-b").AddVolume("drill-"+drillShortID(drill.ID)+"-extra", 1<<30)
+	rec, tgt, err := e.drillRecord(ctx, g.ID, drill.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Members[0].Volumes = append(rec.Members[0].Volumes, drillVolumeRecord{ArrayVolume: "drill-" + drillShortID(drill.ID) + "-extra"})
+	if err := putRecord(ctx, tgt, drillObject(g.ID, drill.ID), rec); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := e.CleanupDrill(ctx, g.ID, drill.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range before.unchanged(t, "after cleanup", readProduction(t, w, g.ID)) {
+		if !strings.HasPrefix(k, "flasharray-b volume volume-") {
+			t.Errorf("cleanup left %s", k)
+		}
+	}
+	if _, ok := w.Array("flasharray-b").Volume("drill-" + drillShortID(drill.ID) + "-extra"); ok {
+		t.Error("the interrupted drill's array copy is still there")
+	}
+}
+
+// Refused before anything is made: a group that is not ready (the target
+// backend down), and a secondary site without an admin credential.
+func TestDrillRefused(t *testing.T) {
+	ctx := context.Background()
+	w, e := testWorld(t, true)
+	g := readyAsyncGroup(t, w, e)
+	replicateNow(t, w, e, g.ID)
+	backendB, _, _ := strings.Cut(simulator.HostB, "#")
+	w.Site("site-b").SetVolumeServiceDown(backendB, true)
+	before := readProduction(t, w, g.ID)
+	if _, err := e.StartDrill(ctx, DrillSpec{GroupID: g.ID}); err == nil || !strings.Contains(err.Error(), "target_backend_up [site-b]") || !strings.Contains(err.Error(), "Nothing was made") {
+		t.Fatalf("drill of a group that is not ready: %v", err)
+	}
+	if added := before.unchanged(t, "refused drill", readProduction(t, w, g.ID)); len(added) != 0 {
+		t.Errorf("a refused drill made %v", added)
+	}
+
+	w2, e2 := testWorld(t, false)
+	g2 := readyAsyncGroup(t, w2, e2)
+	if _, err := e2.StartDrill(ctx, DrillSpec{GroupID: g2.ID}); err == nil || !strings.Contains(err.Error(), "sites.site-b.admin") {
+		t.Fatalf("drill without an admin credential for site-b: %v", err)
+	}
+}
