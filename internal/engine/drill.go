@@ -109,7 +109,7 @@ type drillVolumeRecord struct {
 	DeviceName     string `json:"device_name,omitempty"`
 }
 
-func drillPrefix(groupID string) string    { return groupPrefix(groupID) + "drills/" }
+func drillPrefix(groupID string) string     { return groupPrefix(groupID) + "drills/" }
 func drillObject(groupID, id string) string { return drillPrefix(groupID) + id + ".json" }
 
 // drillServerName names a drill's VM: drill-<short id>-<instance name>.
