@@ -152,15 +152,28 @@ func (r *drillRun) update(ctx context.Context, change func(rec *drillRecord)) er
 	return putRecord(ctx, r.tgt, drillObject(r.rec.GroupID, r.rec.ID), r.rec)
 }
 
-// StartDrill runs a drill of a group: readiness first (a blocker refuses
-// it, nothing made), then every member brought up on the secondary site.
-// A member that fails is recorded with its error and the others go on;
-// the drill is returned with the outcomes, and an error when a member
-// failed. What the drill made stays until CleanupDrill.
-func (e *Engine) StartDrill(ctx context.Context, spec DrillSpec) (*Drill, error) {
-	d, primary, err := e.loadGroup(ctx, spec.GroupID)
+// CheckDrill is the plan-time check of a new drill: everything StartDrill
+// checks before it makes anything (a policy, an async group, the
+// secondary's admin credential, the group ready to fail over, a snapshot
+// arrived on the secondary array).
+func (e *Engine) CheckDrill(ctx context.Context, groupID string) error {
+	_, err := e.drillPlan(ctx, groupID)
+	return err
+}
+
+// drillSetup is what a drill starts from, read and checked.
+type drillSetup struct {
+	d        *document
+	primary  *openstack.Site
+	tgt      *openstack.Site
+	a        *arrays
+	snapshot string
+}
+
+func (e *Engine) drillPlan(ctx context.Context, groupID string) (*drillSetup, error) {
+	d, primary, err := e.loadGroup(ctx, groupID)
 	if err != nil {
-		return nil, e.groupNotFound(spec.GroupID, err)
+		return nil, e.groupNotFound(groupID, err)
 	}
 	if err := e.drillPossible(ctx, d); err != nil {
 		return nil, err
@@ -174,7 +187,7 @@ func (e *Engine) StartDrill(ctx context.Context, spec DrillSpec) (*Drill, error)
 		for _, b := range rep.Blockers {
 			lines = append(lines, fmt.Sprintf("%s [%s]: %s", b.Check, b.Site, b.Message))
 		}
-		return nil, &Error{Kind: KindBlocked, Object: d.Group.ID,
+		return nil, &Error{Kind: KindNotReady, Object: d.Group.ID,
 			Detail: fmt.Sprintf("protection group %s could not fail over to %s now, so a drill would not prove anything: %s", d.Group.Name, rep.Target, strings.Join(lines, "; ")),
 			Fix:    "Put the blockers right (data source protector_failover_readiness lists each with its fix), then apply again. Nothing was made"}
 	}
@@ -190,6 +203,20 @@ func (e *Engine) StartDrill(ctx context.Context, spec DrillSpec) (*Drill, error)
 	if err != nil {
 		return nil, err
 	}
+	return &drillSetup{d: d, primary: primary, tgt: tgt, a: a, snapshot: snapshot}, nil
+}
+
+// StartDrill runs a drill of a group: readiness first (a blocker refuses
+// it, nothing made), then every member brought up on the secondary site.
+// A member that fails is recorded with its error and the others go on;
+// the drill is returned with the outcomes, and an error when a member
+// failed. What the drill made stays until CleanupDrill.
+func (e *Engine) StartDrill(ctx context.Context, spec DrillSpec) (*Drill, error) {
+	setup, err := e.drillPlan(ctx, spec.GroupID)
+	if err != nil {
+		return nil, err
+	}
+	d, primary, tgt, a, snapshot := setup.d, setup.primary, setup.tgt, setup.a, setup.snapshot
 	host, err := e.drillHost(ctx, tgt, d)
 	if err != nil {
 		return nil, err

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -11,72 +10,15 @@ import (
 
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator/fault"
-	"github.com/protector-dr/terraform-provider-protector/internal/simulator/flasharraysim"
-	"github.com/protector-dr/terraform-provider-protector/internal/simulator/openstacksim"
 )
 
-// production is every protected object as JSON, by where it lives: both
-// sites' servers, volumes and consistency groups, both arrays' volumes,
-// protection groups and pods, and both sites' metadata versions.
-type production map[string]string
-
-func readProduction(t *testing.T, w *simulator.World, groupID string) production {
+// unchanged fails for every object of before that changed or is gone now,
+// and returns the objects added since.
+func unchanged(t *testing.T, w *simulator.World, when string, before simulator.Objects) []string {
 	t.Helper()
-	p := production{}
-	put := func(key string, v any) {
-		b, err := json.Marshal(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p[key] = string(b)
-	}
-	for _, site := range []string{"site-a", "site-b"} {
-		w.Site(site).Update(func(st *openstacksim.State) {
-			for id, v := range st.Servers {
-				put(site+" server "+id, v)
-			}
-			for id, v := range st.Volumes {
-				put(site+" volume "+id, v)
-			}
-			for id, g := range st.Groups {
-				put(site+" group "+id, g)
-			}
-		})
-		for _, name := range versionsOn(w, site, groupID) {
-			b, _ := w.Site(site).Object(container, name)
-			p[site+" "+name] = string(b)
-		}
-	}
-	for _, array := range []string{"flasharray-a", "flasharray-b"} {
-		w.Array(array).Update(func(st *flasharraysim.State) {
-			for n, v := range st.Volumes {
-				put(array+" volume "+n, v)
-			}
-			for n, g := range st.ProtectionGroups {
-				put(array+" protection group "+n, g)
-			}
-			for n, pod := range st.Pods {
-				put(array+" pod "+n, pod)
-			}
-		})
-	}
-	return p
-}
-
-// unchanged fails for every object of before that changed or is gone in
-// after; it returns the objects after adds.
-func (before production) unchanged(t *testing.T, when string, after production) []string {
-	t.Helper()
-	for k, v := range before {
-		if after[k] != v {
-			t.Errorf("%s: production object %s changed:\n  before %s\n  after  %s", when, k, v, after[k])
-		}
-	}
-	var added []string
-	for k := range after {
-		if _, ok := before[k]; !ok {
-			added = append(added, k)
-		}
+	changed, added := before.Changed(w.Objects())
+	for _, k := range changed {
+		t.Errorf("%s: %s changed", when, k)
 	}
 	return added
 }
@@ -112,7 +54,7 @@ func TestDrillBringsTheGroupUpAndCleansUp(t *testing.T) {
 	w, e := testWorld(t, true)
 	g := readyAsyncGroup(t, w, e)
 	replicateNow(t, w, e, g.ID)
-	before := readProduction(t, w, g.ID)
+	before := w.Objects()
 
 	drill, err := e.StartDrill(ctx, DrillSpec{GroupID: g.ID})
 	if err != nil {
@@ -148,9 +90,8 @@ func TestDrillBringsTheGroupUpAndCleansUp(t *testing.T) {
 	if err != nil || len(log) == 0 || log[0].Outcome != "DRILL" {
 		t.Fatalf("sync log = %+v, %v; want the drill first", log, err)
 	}
-	during := readProduction(t, w, g.ID)
-	for _, k := range before.unchanged(t, "during the drill", during) {
-		if !strings.HasPrefix(k, "site-b ") && !strings.HasPrefix(k, "flasharray-b volume ") {
+	for _, k := range unchanged(t, w, "during the drill", before) {
+		if !strings.HasPrefix(k, "site-b ") && !strings.HasPrefix(k, "flasharray-b volume ") && !strings.HasPrefix(k, "site-a object protector/"+logPrefix(g.ID)) {
 			t.Errorf("the drill made %s outside the secondary site and array", k)
 		}
 	}
@@ -158,11 +99,13 @@ func TestDrillBringsTheGroupUpAndCleansUp(t *testing.T) {
 	if err := e.CleanupDrill(ctx, g.ID, drill.ID); err != nil {
 		t.Fatal(err)
 	}
-	after := readProduction(t, w, g.ID)
-	for _, k := range before.unchanged(t, "after cleanup", after) {
+	after := w.Objects()
+	for _, k := range unchanged(t, w, "after cleanup", before) {
 		// Cinder's delete leaves the array volume destroyed, pending
-		// eradication, as the Pure driver does by default.
-		if !strings.HasPrefix(k, "flasharray-b volume volume-") || !strings.Contains(after[k], `"Destroyed":true`) {
+		// eradication, as the Pure driver does by default; the sync log
+		// keeps the drill.
+		if !strings.HasPrefix(k, "site-a object protector/"+logPrefix(g.ID)) &&
+			(!strings.HasPrefix(k, "flasharray-b volume volume-") || !strings.Contains(after[k], `"Destroyed":true`)) {
 			t.Errorf("cleanup left %s: %s", k, after[k])
 		}
 	}
@@ -183,7 +126,7 @@ func TestDrillInterruptedIsCleaned(t *testing.T) {
 	w, e := testWorld(t, true)
 	g := readyAsyncGroup(t, w, e)
 	replicateNow(t, w, e, g.ID)
-	before := readProduction(t, w, g.ID)
+	before := w.Objects()
 	siteB := w.Site("site-b")
 	siteB.Faults().Add(fault.Rule{Method: http.MethodPost, PathContains: "/servers", Times: 1, Status: 500,
 		Body: `{"computeFault": {"code": 500, "message": "Injected failure."}}`})
@@ -210,8 +153,8 @@ func TestDrillInterruptedIsCleaned(t *testing.T) {
 	if err := e.CleanupDrill(ctx, g.ID, drill.ID); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range before.unchanged(t, "after cleanup", readProduction(t, w, g.ID)) {
-		if !strings.HasPrefix(k, "flasharray-b volume volume-") {
+	for _, k := range unchanged(t, w, "after cleanup", before) {
+		if !strings.HasPrefix(k, "flasharray-b volume volume-") && !strings.HasPrefix(k, "site-a object protector/"+logPrefix(g.ID)) {
 			t.Errorf("cleanup left %s", k)
 		}
 	}
@@ -229,11 +172,11 @@ func TestDrillRefused(t *testing.T) {
 	replicateNow(t, w, e, g.ID)
 	backendB, _, _ := strings.Cut(simulator.HostB, "#")
 	w.Site("site-b").SetVolumeServiceDown(backendB, true)
-	before := readProduction(t, w, g.ID)
+	before := w.Objects()
 	if _, err := e.StartDrill(ctx, DrillSpec{GroupID: g.ID}); err == nil || !strings.Contains(err.Error(), "target_backend_up [site-b]") || !strings.Contains(err.Error(), "Nothing was made") {
 		t.Fatalf("drill of a group that is not ready: %v", err)
 	}
-	if added := before.unchanged(t, "refused drill", readProduction(t, w, g.ID)); len(added) != 0 {
+	if added := unchanged(t, w, "refused drill", before); len(added) != 0 {
 		t.Errorf("a refused drill made %v", added)
 	}
 

@@ -31,6 +31,7 @@ const (
 	KindRegistered    Kind = "site already registered"
 	KindSiteInUse     Kind = "site in use"
 	KindOrphaned      Kind = "orphaned consistency groups"
+	KindNotReady      Kind = "not ready to fail over"
 )
 
 // Error is an engine failure that says what is wrong, where, and how to fix

@@ -498,6 +498,7 @@ func (p *protectorProvider) Resources(_ context.Context) []func() resource.Resou
 		NewProtectionGroupResource,
 		NewReplicationPolicyResource,
 		NewMemberResource,
+		NewDrillResource,
 	}
 }
 

@@ -1,0 +1,222 @@
+package provider
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator/fault"
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator/openstacksim"
+)
+
+const drillAddr = "protector_dr_drill.q4"
+
+// drillHCL is a drill of the guide's group once its policy and member exist.
+const drillHCL = `
+resource "protector_dr_drill" "q4" {
+  protection_group_id = protector_protection_group.web.id
+  triggers            = { quarter = "2026-Q4" }
+  depends_on          = [protector_member.web1, protector_replication_policy.web]
+}
+`
+
+// drillServers are site-b's servers the drill made (named drill-...).
+func drillServers(w *accWorld) []openstacksim.Server {
+	var out []openstacksim.Server
+	w.Site(simulator.SiteB).Update(func(st *openstacksim.State) {
+		for _, sv := range st.Servers {
+			if strings.HasPrefix(sv.Name, "drill-") {
+				out = append(out, *sv)
+			}
+		}
+	})
+	return out
+}
+
+// productionUntouched checks that no object that existed before changed,
+// and that what was added is the drill's: on site-b and flasharray-b, and
+// the drill's entry in the group's sync log on site-a.
+func productionUntouched(w *accWorld, before *simulator.Objects) tfresource.TestCheckFunc {
+	return func(*terraform.State) error {
+		now := w.Objects()
+		changed, added := before.Changed(now)
+		if len(changed) > 0 {
+			return fmt.Errorf("the drill changed production objects %q", changed)
+		}
+		for _, k := range added {
+			if !strings.HasPrefix(k, simulator.SiteB+" ") && !strings.HasPrefix(k, simulator.ArrayB+" volume ") &&
+				!regexp.MustCompile(`^site-a object protector/groups/[^/]+/log/`).MatchString(k) {
+				return fmt.Errorf("the drill made %s outside the secondary site and array", k)
+			}
+		}
+		return nil
+	}
+}
+
+// The guide's group drilled through OpenTofu: refused at plan while the
+// target backend is down (nothing made); then web-server-1 is brought up
+// on site-b, ACTIVE, with its recovery time, production unchanged; the
+// next plan is empty; a changed trigger runs it again (the old drill
+// cleaned first); destroying the drill leaves site-b and flasharray-b as
+// they were, destroyed array volumes aside.
+func TestAccDrill_lifecycle(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	w.fx = simulatorFixtures()
+	resources := readinessResources(w, providerOptions{admin: true}, 15)
+	backendB, _, _ := strings.Cut(simulator.HostB, "#")
+	var primaryCG, firstServer string
+	before := &simulator.Objects{}
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{Config: resources, Check: capture(groupAddr, "primary_consistency_group_id", &primaryCG)},
+			{
+				PreConfig: func() {
+					snapshotNow(t, w, primaryCG)
+					w.Site(simulator.SiteB).SetVolumeServiceDown(backendB, true)
+					*before = w.Objects()
+				},
+				Config:      resources + drillHCL,
+				ExpectError: regexp.MustCompile(`not ready to fail over(.|\n)*target_backend_up\s+\[site-b\]`),
+			},
+			{
+				PreConfig: func() {
+					if _, added := before.Changed(w.Objects()); len(added) > 0 {
+						t.Errorf("a drill refused at plan made %q", added)
+					}
+					w.Site(simulator.SiteB).SetVolumeServiceDown(backendB, false)
+					*before = w.Objects()
+				},
+				Config: resources + drillHCL,
+				Check: tfresource.ComposeTestCheckFunc(
+					tfresource.TestCheckResourceAttr(drillAddr, "site", simulator.SiteB),
+					tfresource.TestCheckResourceAttr(drillAddr, "array", simulator.ArrayB),
+					tfresource.TestCheckResourceAttr(drillAddr, "members.#", "1"),
+					tfresource.TestCheckResourceAttr(drillAddr, "members.0.instance_name", simulator.WebServer1Name),
+					tfresource.TestCheckResourceAttr(drillAddr, "members.0.outcome", "ACTIVE"),
+					tfresource.TestCheckResourceAttr(drillAddr, "members.0.volume_ids.#", "2"),
+					tfresource.TestMatchResourceAttr(drillAddr, "snapshot", regexp.MustCompile(`^flasharray-a:consisgroup-.*-cinder\.\d+$`)),
+					tfresource.TestMatchResourceAttr(drillAddr, "recovery_time_seconds", regexp.MustCompile(`^0?\.\d*[1-9]|^[1-9]`)),
+					capture(drillAddr, "members.0.server_id", &firstServer),
+					func(*terraform.State) error {
+						sv := drillServers(w)
+						if len(sv) != 1 || sv[0].ID != firstServer || sv[0].Status != "ACTIVE" {
+							return fmt.Errorf("drill servers on site-b = %+v, want %s ACTIVE", sv, firstServer)
+						}
+						return nil
+					},
+					productionUntouched(w, before),
+				),
+			},
+			{
+				Config: strings.Replace(resources+drillHCL, "2026-Q4", "2027-Q1", 1),
+				Check: func(*terraform.State) error {
+					sv := drillServers(w)
+					if len(sv) != 1 || sv[0].ID == firstServer || sv[0].Status != "ACTIVE" {
+						return fmt.Errorf("after the trigger changed, drill servers = %+v, want one new ACTIVE", sv)
+					}
+					return nil
+				},
+			},
+			{
+				Config: resources,
+				Check: tfresource.ComposeTestCheckFunc(
+					func(*terraform.State) error {
+						if sv := drillServers(w); len(sv) != 0 {
+							return fmt.Errorf("drill servers left on site-b: %+v", sv)
+						}
+						changed, added := before.Changed(w.Objects())
+						if len(changed) > 0 {
+							return fmt.Errorf("production objects changed: %q", changed)
+						}
+						for _, k := range added {
+							if !strings.Contains(k, "/log/") && !strings.HasPrefix(k, simulator.ArrayB+" volume volume-") {
+								return fmt.Errorf("destroying the drill left %s", k)
+							}
+							if strings.HasPrefix(k, simulator.ArrayB+" volume ") && !strings.Contains(w.Objects()[k], `"Destroyed":true`) {
+								return fmt.Errorf("array volume %s of the drill is not destroyed", k)
+							}
+						}
+						return nil
+					},
+				),
+			},
+		},
+	})
+}
+
+// A drill whose VM cannot boot (Nova answers 500 once) fails the apply
+// naming the member; the next apply replaces the tainted drill: what the
+// failed one made is removed and one drill VM runs.
+func TestAccDrill_interruptedIsCleanedByTheNextApply(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	w.fx = simulatorFixtures()
+	resources := readinessResources(w, providerOptions{admin: true}, 15)
+	var primaryCG string
+	var volumesBefore int
+	countVolumes := func() int {
+		n := 0
+		w.Site(simulator.SiteB).Update(func(st *openstacksim.State) { n = len(st.Volumes) })
+		return n
+	}
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{Config: resources, Check: capture(groupAddr, "primary_consistency_group_id", &primaryCG)},
+			{
+				PreConfig: func() {
+					snapshotNow(t, w, primaryCG)
+					volumesBefore = countVolumes()
+					w.Site(simulator.SiteB).Faults().Add(fault.Rule{Method: http.MethodPost, PathContains: "/servers", Times: 1, Status: 500,
+						Body: `{"computeFault": {"code": 500, "message": "Injected failure."}}`})
+				},
+				Config:      resources + drillHCL,
+				ExpectError: regexp.MustCompile(`could\s+not\s+bring\s+up\s+1\s+of\s+1\s+members`),
+			},
+			{
+				Config: resources + drillHCL,
+				Check: tfresource.ComposeTestCheckFunc(
+					tfresource.TestCheckResourceAttr(drillAddr, "members.0.outcome", "ACTIVE"),
+					func(*terraform.State) error {
+						if sv := drillServers(w); len(sv) != 1 {
+							return fmt.Errorf("drill servers = %+v, want the new drill's only", sv)
+						}
+						if got := countVolumes(); got != volumesBefore+2 {
+							return fmt.Errorf("site-b has %d volumes, want %d: the failed drill's were not removed", got, volumesBefore+2)
+						}
+						return nil
+					},
+				),
+			},
+		},
+	})
+}
+
+// Without an admin credential for site-b the drill is refused at plan,
+// naming the argument to set.
+func TestAccDrill_needsTheSecondaryAdmin(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	w.fx = simulatorFixtures()
+	resources := readinessResources(w, providerOptions{}, 15)
+	var primaryCG string
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{Config: resources, Check: capture(groupAddr, "primary_consistency_group_id", &primaryCG)},
+			{
+				PreConfig:   func() { snapshotNow(t, w, primaryCG) },
+				Config:      resources + drillHCL,
+				ExpectError: regexp.MustCompile(`sites\.site-b\.admin`),
+			},
+		},
+	})
+}
