@@ -55,7 +55,10 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-sim_args=(-dir "$work/sim")
+# The demo's drill brings the tier up on site-b beside what a failover
+# would need there: its project is sized for both (Cinder's default volumes
+# quota, 10, is not).
+sim_args=(-dir "$work/sim" -volume-quota 40)
 if [ -n "${PROTECTOR_DEMO_LANE:-}" ]; then
   sim_args+=(-lane "$(cd "$PROTECTOR_DEMO_LANE" && pwd)")
 fi

@@ -19,7 +19,9 @@ terraform {
 provider "protector" {
   sites = {
     "site-a" = {}
-    "site-b" = {}
+    # The DR drill brings the replicated volumes into Cinder on site-b with
+    # manage-existing, which Cinder allows admins only.
+    "site-b" = { admin = { cloud = "site-b-admin" } }
   }
 
   # The arrays' certificates are self-signed.
@@ -90,6 +92,17 @@ module "prod_web_app" {
 # scheduled job that fails on blockers).
 data "protector_failover_readiness" "prod_web_app" {
   protection_group_id = module.prod_web_app.protection_group_id
+
+  depends_on = [module.prod_web_app]
+}
+
+# A DR drill: the tier brought up on site-b from a snapshot replicated for
+# it, isolated (no network), each VM's recovery time measured; production
+# is not touched, and destroying the drill removes everything it made.
+resource "protector_dr_drill" "prod_web_app" {
+  protection_group_id = module.prod_web_app.protection_group_id
+  replicate_now       = true
+  triggers            = { quarter = "2026-Q4" }
 
   depends_on = [module.prod_web_app]
 }

@@ -42,3 +42,14 @@ output "failover_readiness" {
     warnings = [for w in data.protector_failover_readiness.prod_web_app.warnings : "${w.check} (${w.site}): ${w.message}"]
   }
 }
+
+output "dr_drill" {
+  description = "The drill on site-b: each VM's outcome and recovery time (seconds from the drill's start until ACTIVE), and the longest."
+  value = {
+    snapshot              = protector_dr_drill.prod_web_app.snapshot
+    recovery_time_seconds = protector_dr_drill.prod_web_app.recovery_time_seconds
+    members = {
+      for m in protector_dr_drill.prod_web_app.members : m.instance_name => "${m.outcome} in ${m.recovery_time_seconds} s (server ${m.server_id})"
+    }
+  }
+}

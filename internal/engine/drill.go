@@ -35,6 +35,11 @@ type DrillSpec struct {
 	// NetworkID, when set, is the secondary-site network the drill's VMs
 	// get a port on; empty keeps them without a network.
 	NetworkID string
+	// ReplicateNow takes a snapshot of the group's Pure group and
+	// replicates it before the drill, which then restores it: a drill of
+	// now rather than of the last scheduled replication. The snapshot is
+	// the only thing it adds on the primary array.
+	ReplicateNow bool
 }
 
 // Drill is a drill as its record holds it.
@@ -156,8 +161,26 @@ func (r *drillRun) update(ctx context.Context, change func(rec *drillRecord)) er
 // checks before it makes anything (a policy, an async group, the
 // secondary's admin credential, the group ready to fail over, a snapshot
 // arrived on the secondary array).
-func (e *Engine) CheckDrill(ctx context.Context, groupID string) error {
-	_, err := e.drillPlan(ctx, groupID)
+//
+// A group this plan creates (PlanGroup) is checked for what it can be: its
+// replication type and the secondary's admin credential; and since its new
+// policy will not have replicated anything when the drill runs, the drill
+// must replicate first.
+func (e *Engine) CheckDrill(ctx context.Context, spec DrillSpec) error {
+	if _, err := e.readGroup(ctx, spec.GroupID); errors.Is(err, ErrNotFound) {
+		if d := e.plannedDocument(spec.GroupID); d != nil {
+			if err := e.drillSupported(ctx, d); err != nil {
+				return err
+			}
+			if !spec.ReplicateNow {
+				return &Error{Kind: KindInvalid, Object: spec.GroupID,
+					Detail: fmt.Sprintf("protection group %s is created by this plan, so its replication policy will not have replicated a snapshot when the drill runs", d.Group.Name),
+					Fix:    "Set replicate_now = true on the drill, or add the drill in a later apply, once a snapshot has arrived on the secondary array"}
+			}
+			return nil
+		}
+	}
+	_, err := e.drillPlan(ctx, spec.GroupID, !spec.ReplicateNow)
 	return err
 }
 
@@ -170,7 +193,10 @@ type drillSetup struct {
 	snapshot string
 }
 
-func (e *Engine) drillPlan(ctx context.Context, groupID string) (*drillSetup, error) {
+// drillPlan reads and checks what a drill starts from; withSnapshot: the
+// newest replicated snapshot must exist already (not so when the drill
+// replicates one first).
+func (e *Engine) drillPlan(ctx context.Context, groupID string, withSnapshot bool) (*drillSetup, error) {
 	d, primary, err := e.loadGroup(ctx, groupID)
 	if err != nil {
 		return nil, e.groupNotFound(groupID, err)
@@ -199,11 +225,13 @@ func (e *Engine) drillPlan(ctx context.Context, groupID string) (*drillSetup, er
 	if err != nil {
 		return nil, err
 	}
-	snapshot, err := e.newestReplica(ctx, a, d)
-	if err != nil {
-		return nil, err
+	setup := &drillSetup{d: d, primary: primary, tgt: tgt, a: a}
+	if withSnapshot {
+		if setup.snapshot, err = e.newestReplica(ctx, a, d); err != nil {
+			return nil, err
+		}
 	}
-	return &drillSetup{d: d, primary: primary, tgt: tgt, a: a, snapshot: snapshot}, nil
+	return setup, nil
 }
 
 // StartDrill runs a drill of a group: readiness first (a blocker refuses
@@ -212,11 +240,16 @@ func (e *Engine) drillPlan(ctx context.Context, groupID string) (*drillSetup, er
 // the drill is returned with the outcomes, and an error when a member
 // failed. What the drill made stays until CleanupDrill.
 func (e *Engine) StartDrill(ctx context.Context, spec DrillSpec) (*Drill, error) {
-	setup, err := e.drillPlan(ctx, spec.GroupID)
+	setup, err := e.drillPlan(ctx, spec.GroupID, !spec.ReplicateNow)
 	if err != nil {
 		return nil, err
 	}
 	d, primary, tgt, a, snapshot := setup.d, setup.primary, setup.tgt, setup.a, setup.snapshot
+	if spec.ReplicateNow {
+		if snapshot, err = e.replicateNow(ctx, a, d); err != nil {
+			return nil, err
+		}
+	}
 	host, err := e.drillHost(ctx, tgt, d)
 	if err != nil {
 		return nil, err
@@ -292,6 +325,12 @@ func (e *Engine) drillPossible(ctx context.Context, d *document) error {
 			Detail: fmt.Sprintf("protection group %s has no replication policy, so nothing is replicated to drill with", d.Group.Name),
 			Fix:    "Add a protector_replication_policy for the group and let its first snapshot arrive"}
 	}
+	return e.drillSupported(ctx, d)
+}
+
+// drillSupported: an async group whose secondary site has an admin
+// credential.
+func (e *Engine) drillSupported(ctx context.Context, d *document) error {
 	if d.Group.ReplicationType != ReplicationAsync {
 		return &Error{Kind: KindInvalid, Object: d.Group.ID,
 			Detail: fmt.Sprintf("protection group %s replicates synchronously; drills bring up async groups only for now (the Pure driver refuses to manage a volume of a sync volume type)", d.Group.Name),
@@ -333,6 +372,34 @@ func (e *Engine) newestReplica(ctx context.Context, a *arrays, d *document) (str
 			Fix:    "Wait for the first replication of the policy (or take one with purepgroup snap --replicate-now), then apply again"}
 	}
 	return newest.Name, nil
+}
+
+// replicateNow takes a snapshot of the group's Pure group, replicates it
+// at once and waits until it has arrived on the secondary array; it
+// returns the replica's name there.
+func (e *Engine) replicateNow(ctx context.Context, a *arrays, d *document) (string, error) {
+	pg := d.Policy.PureGroupName
+	snap, err := a.primary.CreateProtectionGroupSnapshot(ctx, pg, true)
+	if err != nil {
+		return "", e.arrayError(a.primaryURL, "take a snapshot of "+pg+" and replicate it", err)
+	}
+	replica := a.primaryName + ":" + snap.Name
+	err = poll(ctx, func() (bool, error) {
+		transfers, err := a.secondary.ProtectionGroupSnapshotTransfers(ctx, a.primaryName+":"+pg)
+		if err != nil {
+			return false, e.arrayError(a.secondaryURL, "read the snapshot transfers of "+pg, err)
+		}
+		for _, t := range transfers {
+			if t.Name == replica && t.Done() {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("wait for snapshot %s to arrive on %s: %w", snap.Name, a.secondaryName, err)
+	}
+	return replica, nil
 }
 
 // drillHost is the secondary site's pool of the group's volume type's

@@ -163,6 +163,31 @@ func TestDrillInterruptedIsCleaned(t *testing.T) {
 	}
 }
 
+// With ReplicateNow a group whose policy has not replicated yet is drilled
+// from a snapshot taken and replicated for it; without, it is refused
+// (at plan too) saying that no snapshot has arrived.
+func TestDrillReplicateNow(t *testing.T) {
+	ctx := context.Background()
+	w, e := testWorld(t, true)
+	g := readyAsyncGroup(t, w, e)
+	if err := e.CheckDrill(ctx, DrillSpec{GroupID: g.ID}); err == nil || !strings.Contains(err.Error(), "has arrived on flasharray-b yet") {
+		t.Fatalf("check of a drill with no snapshot arrived: %v", err)
+	}
+	if err := e.CheckDrill(ctx, DrillSpec{GroupID: g.ID, ReplicateNow: true}); err != nil {
+		t.Fatalf("check of a drill that replicates first: %v", err)
+	}
+	drill, err := e.StartDrill(ctx, DrillSpec{GroupID: g.ID, ReplicateNow: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(drill.Snapshot, "flasharray-a:") || drill.Members[0].Outcome != DrillActive {
+		t.Fatalf("drill = %+v", drill)
+	}
+	if err := e.CleanupDrill(ctx, g.ID, drill.ID); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // Refused before anything is made: a group that is not ready (the target
 // backend down), and a secondary site without an admin credential.
 func TestDrillRefused(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
@@ -37,6 +38,7 @@ type drillModel struct {
 	ID                types.String   `tfsdk:"id"`
 	ProtectionGroupID types.String   `tfsdk:"protection_group_id"`
 	NetworkID         types.String   `tfsdk:"network_id"`
+	ReplicateNow      types.Bool     `tfsdk:"replicate_now"`
 	Triggers          types.Map      `tfsdk:"triggers"`
 	Site              types.String   `tfsdk:"site"`
 	Array             types.String   `tfsdk:"array"`
@@ -98,6 +100,14 @@ func (r *drillResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 					"the VMs have no network at all, so they cannot reach anything production uses.",
 				PlanModifiers: replace,
 			},
+			"replicate_now": schema.BoolAttribute{
+				Optional: true,
+				MarkdownDescription: "Take a snapshot of the group's Pure protection group and replicate it now (`purepgroup snap " +
+					"--replicate-now`), then drill from it: a drill of the group as it is now, not as of the last scheduled " +
+					"replication. The snapshot is the only thing it adds on the primary array, and the array's retention " +
+					"removes it like any other. Default `false`: the newest snapshot that has arrived.",
+				PlanModifiers: []planmodifier.Bool{boolplanmodifier.RequiresReplace()},
+			},
 			"triggers": schema.MapAttribute{
 				Optional:            true,
 				ElementType:         types.StringType,
@@ -150,7 +160,7 @@ func (r *drillResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	if resp.Diagnostics.HasError() || !known(plan.ProtectionGroupID) {
 		return
 	}
-	if err := r.data.engine.CheckDrill(ctx, plan.ProtectionGroupID.ValueString()); err != nil {
+	if err := r.data.engine.CheckDrill(ctx, plan.spec()); err != nil {
 		addEngineError(&resp.Diagnostics, "check a drill of protection group "+plan.ProtectionGroupID.ValueString(), err)
 	}
 }
@@ -166,7 +176,7 @@ func (r *drillResource) Create(ctx context.Context, req resource.CreateRequest, 
 	}
 	ctx, cancel, limit := operationTimeout(ctx, plan.Timeouts, "create", &resp.Diagnostics)
 	defer cancel()
-	d, err := r.data.engine.StartDrill(ctx, engine.DrillSpec{GroupID: plan.ProtectionGroupID.ValueString(), NetworkID: plan.NetworkID.ValueString()})
+	d, err := r.data.engine.StartDrill(ctx, plan.spec())
 	if d != nil {
 		// What the drill made is in the state even when a member failed,
 		// so that destroy (or the replacement of the tainted drill)
@@ -250,6 +260,10 @@ func (r *drillResource) ImportState(ctx context.Context, req resource.ImportStat
 	if d.NetworkID != "" {
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("network_id"), d.NetworkID)...)
 	}
+}
+
+func (m *drillModel) spec() engine.DrillSpec {
+	return engine.DrillSpec{GroupID: m.ProtectionGroupID.ValueString(), NetworkID: m.NetworkID.ValueString(), ReplicateNow: m.ReplicateNow.ValueBool()}
 }
 
 func (m *drillModel) fill(ctx context.Context, d *engine.Drill) diagnostics {

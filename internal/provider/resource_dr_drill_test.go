@@ -220,3 +220,30 @@ func TestAccDrill_needsTheSecondaryAdmin(t *testing.T) {
 		},
 	})
 }
+
+// A drill in the configuration that creates its group: refused at plan
+// without replicate_now (the new policy will not have replicated
+// anything); with it, the first apply makes the group, its policy and
+// member, replicates a snapshot and drills from it.
+func TestAccDrill_withItsGroup(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	w.fx = simulatorFixtures()
+	resources := readinessResources(w, providerOptions{admin: true}, 15)
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{
+				Config:      resources + drillHCL,
+				ExpectError: regexp.MustCompile(`created by this plan(.|\n)*replicate_now = true`),
+			},
+			{
+				Config: resources + strings.Replace(drillHCL, "triggers", "replicate_now       = true\n  triggers", 1),
+				Check: tfresource.ComposeTestCheckFunc(
+					tfresource.TestCheckResourceAttr(drillAddr, "members.0.outcome", "ACTIVE"),
+					tfresource.TestMatchResourceAttr(drillAddr, "snapshot", regexp.MustCompile(`^flasharray-a:consisgroup-.*-cinder\.\d+$`)),
+				),
+			},
+		},
+	})
+}

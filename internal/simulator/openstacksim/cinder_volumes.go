@@ -2,6 +2,7 @@ package openstacksim
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -353,6 +354,15 @@ var cinderQuotaLimits = map[string]int{
 	"backup_gigabytes": 1000, "groups": 10, "per_volume_gigabytes": -1,
 }
 
+// SetCinderQuota sets one of Cinder's quotas (volumes, gigabytes, ...) of
+// every project, as `openstack quota set --volumes N` would: a DR site's
+// project sized for failovers and drills.
+func (s *Site) SetCinderQuota(name string, limit int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.CinderQuotas[name] = limit
+}
+
 // cinderUsage is the project's volumes, gigabytes and groups. mu held.
 func (s *Site) cinderUsage(project string) map[string]int {
 	use := map[string]int{}
@@ -378,10 +388,11 @@ func (s *Site) cinderQuotas(c *cinderRequest, project string) {
 	}
 	s.mu.Lock()
 	use := s.cinderUsage(project)
+	limits := maps.Clone(s.st.CinderQuotas)
 	s.mu.Unlock()
 	usage := c.r.URL.Query().Get("usage") == "true" || c.r.URL.Query().Get("usage") == "True"
 	qs := map[string]any{"id": project}
-	for k, limit := range cinderQuotaLimits {
+	for k, limit := range limits {
 		if usage {
 			qs[k] = map[string]any{"limit": limit, "in_use": use[k], "reserved": 0, "allocated": 0}
 		} else {
@@ -395,11 +406,12 @@ func (s *Site) cinderQuotas(c *cinderRequest, project string) {
 func (s *Site) cinderLimits(c *cinderRequest) {
 	s.mu.Lock()
 	use := s.cinderUsage(c.projectID)
+	q := maps.Clone(s.st.CinderQuotas)
 	s.mu.Unlock()
 	writeJSON(c.w, 200, map[string]any{"limits": map[string]any{"rate": []any{}, "absolute": map[string]any{
-		"maxTotalVolumes": cinderQuotaLimits["volumes"], "maxTotalVolumeGigabytes": cinderQuotaLimits["gigabytes"],
-		"maxTotalSnapshots": cinderQuotaLimits["snapshots"], "maxTotalBackups": cinderQuotaLimits["backups"],
-		"maxTotalBackupGigabytes": cinderQuotaLimits["backup_gigabytes"],
+		"maxTotalVolumes": q["volumes"], "maxTotalVolumeGigabytes": q["gigabytes"],
+		"maxTotalSnapshots": q["snapshots"], "maxTotalBackups": q["backups"],
+		"maxTotalBackupGigabytes": q["backup_gigabytes"],
 		"totalVolumesUsed":        use["volumes"], "totalGigabytesUsed": use["gigabytes"],
 		"totalSnapshotsUsed": 0, "totalBackupsUsed": 0, "totalBackupGigabytesUsed": 0,
 	}}})

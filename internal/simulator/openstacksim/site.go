@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"net"
 	"net/http"
 	"sort"
@@ -142,6 +143,10 @@ type State struct {
 	// answers every collection empty, as the real lane's stub does.
 	Networks map[string]*Network
 	Ports    map[string]*Port
+	// CinderQuotas are the projects' Cinder quotas (one set for every
+	// project); Cinder's defaults unless a test or SetCinderQuota changes
+	// them.
+	CinderQuotas map[string]int
 }
 
 // Project is a Keystone project in domain Default.
@@ -326,6 +331,7 @@ func New(opts Options) *Site {
 			Containers:     map[string]*Container{},
 			Networks:       map[string]*Network{},
 			Ports:          map[string]*Port{},
+			CinderQuotas:   maps.Clone(cinderQuotaLimits),
 		},
 	}
 	// Every Cinder deployment has this type since Train.

@@ -55,6 +55,7 @@ func main() {
 		extra      = flag.Int("extra-servers", 0, "seed this many more site-a servers (ids in servers.txt in -dir)")
 		latency    = flag.Duration("latency", 0, "delay every request of both sites and both arrays by this much")
 		siteTLS    = flag.Bool("site-tls", false, "serve the OpenStack sites over HTTPS under the world's own CA (openstack-ca.pem in -dir, named as cacert in clouds.yaml)")
+		volQuota   = flag.Int("volume-quota", 0, "Cinder volumes quota of the projects of both sites (0: Cinder's default, 10); a DR project is sized for a failover and a drill at once")
 		lane       = flag.String("lane", "", "serve only the FlashArrays, for the real sites whose fixtures.json and clouds.yaml are in this directory (tools/openstack)")
 		laneAdmin  = flag.Bool("lane-admin", false, "with -lane: site-a and site-b in clouds.yaml are the admin, not the project member")
 	)
@@ -85,6 +86,11 @@ func main() {
 	}
 	extraIDs := w.AddServers(*extra)
 	w.SetLatency(*latency)
+	if *volQuota > 0 {
+		for _, site := range []string{simulator.SiteA, simulator.SiteB} {
+			w.Site(site).SetCinderQuota("volumes", *volQuota)
+		}
+	}
 
 	if *dir != "" {
 		if err := writeFiles(w, *dir, extraIDs); err != nil {
