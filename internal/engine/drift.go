@@ -404,7 +404,7 @@ func (e *Engine) memberDrift(ctx context.Context, d *document, s *openstack.Site
 		}
 	}
 	if gone {
-		m.Broken = append(m.Broken, fmt.Sprintf("instance %s (%s) no longer exists on %s", m.InstanceName, m.InstanceID, d.Group.PrimarySite))
+		m.Broken = append(m.Broken, instanceGone(m, d.Group.PrimarySite))
 	} else if in != nil && in.details != nil {
 		m.Drift = append(m.Drift, recoveryDrift(m, in.details[m.InstanceID], in.volumes)...)
 	}
@@ -437,6 +437,12 @@ func (e *Engine) memberDrift(ctx context.Context, d *document, s *openstack.Site
 	for _, id := range unrecordedVolumes(m, attached) {
 		e.newVolumeDrift(ctx, d, s, in, m, id)
 	}
+}
+
+// instanceGone is the finding of a member whose instance no longer exists
+// on the primary site.
+func instanceGone(m *Member, site string) string {
+	return fmt.Sprintf("instance %s (%s) no longer exists on %s", m.InstanceName, m.InstanceID, site)
 }
 
 // unrecordedVolumes are the volumes attached to a member's instance that

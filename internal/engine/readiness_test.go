@@ -95,6 +95,7 @@ func TestReadinessBlockers(t *testing.T) {
 	siteA, siteB := w.Site("site-a"), w.Site("site-b")
 	backendB, _, _ := strings.Cut(simulator.HostB, "#")
 	var tiny *openstacksim.Flavor
+	var gone *openstacksim.Server
 	cases := []struct {
 		name          string
 		check, site   string
@@ -141,6 +142,14 @@ func TestReadinessBlockers(t *testing.T) {
 					st.Volumes[simulator.WebServer1BootVolumeID].GroupID = g.PrimaryConsistencyGroup
 				})
 			}},
+		{"a member's VM was deleted on the primary", CheckMembersPresent, "site-a", []string{simulator.WebServer1Name, simulator.WebServer1ID, "no longer exists on site-a", "could not recover it"},
+			func() {
+				siteA.Update(func(st *openstacksim.State) {
+					gone = st.Servers[simulator.WebServer1ID]
+					delete(st.Servers, simulator.WebServer1ID)
+				})
+			},
+			func() { siteA.Update(func(st *openstacksim.State) { st.Servers[simulator.WebServer1ID] = gone }) }},
 		{"the target's consistency group is gone", CheckConsistencyGroup, "site-b", []string{g.SecondaryConsistencyGroup, "deleted"},
 			func() {
 				siteB.Update(func(st *openstacksim.State) { st.Groups[g.SecondaryConsistencyGroup].Status = "deleted" })

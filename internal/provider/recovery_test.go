@@ -227,14 +227,17 @@ func TestAccFailoverReadiness_flavorMapped(t *testing.T) {
 // prod-net on site-a, which its member records (network, fixed IP,
 // security group) in the metadata on both sites. site-b has dr-net only:
 // readiness blocks on the network; a mapping to a network site-b does not
-// have is refused at plan; mapping prod-net to dr-net makes it ready.
+// have is refused at plan; mapping prod-net to dr-net makes it ready;
+// dr-net deleted on site-b out of band blocks again, restored it is ready.
 func TestAccFailoverReadiness_networkMapped(t *testing.T) {
 	t.Parallel()
 	w := newAccWorld(t)
 	prod := w.Site(simulator.SiteA).AddNetwork(openstacksim.Network{Name: "prod-net", Project: simulator.Project})
 	w.Site(simulator.SiteA).AddPort(openstacksim.Port{NetworkID: prod, DeviceID: simulator.WebServer1ID,
 		FixedIPs: []string{"10.0.0.5"}, SecurityGroups: []string{"sg-web"}})
-	w.Site(simulator.SiteB).AddNetwork(openstacksim.Network{Name: "dr-net", Project: simulator.Project})
+	siteB := w.Site(simulator.SiteB)
+	drNet := siteB.AddNetwork(openstacksim.Network{Name: "dr-net", Project: simulator.Project})
+	var deleted *openstacksim.Network
 	resources := func(mappings string) string {
 		o := providerOptions{arrayTokens: true}
 		return w.provider(o) + sitesHCL + groupMappingsHCL(mappings) + policyHCL(w, false, 300, 15) + memberHCL("web1", simulator.WebServer1ID)
@@ -275,6 +278,23 @@ func TestAccFailoverReadiness_networkMapped(t *testing.T) {
 			{
 				Config: resources(`  network_mappings = { "prod-net" = "dr-net" }`) + readinessHCL,
 				Check:  tfresource.ComposeTestCheckFunc(storedPort, expectReadiness(true, "")),
+			},
+			// The mapped network deleted on site-b out of band: blocked
+			// again, naming the mapping; restored, ready.
+			{
+				PreConfig: func() {
+					siteB.Update(func(st *openstacksim.State) { deleted = st.Networks[drNet]; delete(st.Networks, drNet) })
+				},
+				RefreshState: true,
+				Check: tfresource.ComposeTestCheckFunc(
+					expectReadiness(false, "networks_mapped", "site-b", "network prod-net of web-server-1 is mapped to dr-net, which is not on site-b"),
+					expectReadiness(false, "networks_mapped", "site-b", "network mapping prod-net -> dr-net: site-b has no network dr-net"),
+				),
+			},
+			{
+				PreConfig:    func() { siteB.Update(func(st *openstacksim.State) { st.Networks[drNet] = deleted }) },
+				RefreshState: true,
+				Check:        expectReadiness(true, ""),
 			},
 		},
 	})
