@@ -33,6 +33,7 @@ type storedRecovery struct {
 			} `json:"flavor"`
 			BlockDevices []struct {
 				BootIndex       int    `json:"boot_index"`
+				DeviceName      string `json:"device_name"`
 				VolumeID        string `json:"volume_id"`
 				ArrayVolumeName string `json:"array_volume_name"`
 			} `json:"block_devices"`
@@ -140,6 +141,69 @@ func TestAccMember_recoveryDescription(t *testing.T) {
 				Check: tfresource.ComposeTestCheckFunc(
 					expectStoredRecovery(w, &groupID, "m1.large", "db"),
 					expectVersions(w, &groupID, "1,2,3,4", "1,2,3,4"),
+				),
+			},
+		},
+	})
+}
+
+// TestAccMember_recoveryPortAndDeviceDrift: web-server-1's port changed
+// its fixed IP and its data volume moved to another device behind the
+// provider's back: the plan shows member drift naming both (not only the
+// apply), and the apply records the new description in a new version on
+// both sites, after which the plan is empty.
+func TestAccMember_recoveryPortAndDeviceDrift(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	a := w.Site(simulator.SiteA)
+	net := a.AddNetwork(openstacksim.Network{Name: "prod-net", Project: simulator.Project})
+	port := a.AddPort(openstacksim.Port{NetworkID: net, DeviceID: simulator.WebServer1ID, FixedIPs: []string{"10.0.0.5"}, SecurityGroups: []string{"sg-web"}})
+	config := w.provider(providerOptions{}) + sitesHCL + groupHCL("web", "async", simulator.TypeReplicatedSSD) + memberHCL("web1", simulator.WebServer1ID)
+	const memberAddr = "protector_member.web1"
+	var groupID string
+	stored := func(ip, dataDevice string) func(*terraform.State) error {
+		return func(*terraform.State) error {
+			for _, site := range []string{simulator.SiteA, simulator.SiteB} {
+				name, b := newestVersion(w.Site(site), groupID)
+				var d storedRecovery
+				if err := json.Unmarshal(b, &d); err != nil {
+					return fmt.Errorf("%s %s: %v", site, name, err)
+				}
+				r := d.Members[0].Recovery
+				if r == nil || len(r.Ports) != 1 || strings.Join(r.Ports[0].FixedIPs, ",") != ip || len(r.BlockDevices) != 2 || r.BlockDevices[1].DeviceName != dataDevice {
+					return fmt.Errorf("%s %s: recovery %+v, want port %s and the data volume at %s", site, name, r, ip, dataDevice)
+				}
+			}
+			return nil
+		}
+	}
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{
+				Config: config,
+				Check:  tfresource.ComposeTestCheckFunc(capture(groupAddr, "id", &groupID), stored("10.0.0.5", "/dev/vdb"), expectVersions(w, &groupID, "1,2", "1,2")),
+			},
+			{
+				PreConfig: func() {
+					a.Update(func(st *openstacksim.State) { st.Ports[port].FixedIPs = []string{"10.0.0.9"} })
+					if !a.MoveAttachment(simulator.WebServer1ID, simulator.WebServer1DataVolumeID, "/dev/vdc") {
+						t.Fatal("could not move web-server-1's data volume")
+					}
+				},
+				Config: config,
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: append(
+					driftPlan(memberAddr, func() string {
+						return "the fixed IPs of port " + port + " of instance web-server-1 changed from [10.0.0.5] to [10.0.0.9]"
+					}).PreApply,
+					expectDrift{address: memberAddr, says: func() string {
+						return "the device name of volume " + simulator.WebServer1DataVolumeID + " of instance web-server-1 changed from \"/dev/vdb\" to \"/dev/vdc\""
+					}},
+				)},
+				Check: tfresource.ComposeTestCheckFunc(
+					stored("10.0.0.9", "/dev/vdc"),
+					expectVersions(w, &groupID, "1,2,3", "1,2,3"),
+					tfresource.TestCheckResourceAttr(memberAddr, "status", "protected"),
 				),
 			},
 		},
