@@ -266,3 +266,37 @@ func TestReadinessDirection(t *testing.T) {
 		t.Errorf("unknown group: %v", err)
 	}
 }
+
+// With the primary site down, a read of a member (a refresh) says the
+// primary is unreachable: it does not inspect the secondary's copy of the
+// metadata on the secondary as if that were the primary, which reported
+// the member's VM and volumes as gone. The readiness still answers, from
+// the secondary's copy, naming the primary. Back up, the member reads
+// protected.
+func TestReadWithPrimaryDown(t *testing.T) {
+	ctx := context.Background()
+	w, e := testWorld(t, true)
+	e.cfg.ReachabilityTimeout = 2 * time.Second
+	g := readyAsyncGroup(t, w, e)
+	// A new engine is a new provider process: it does not know yet which
+	// site is the group's primary.
+	fresh := New(e.cfg)
+	w.Site("site-a").Faults().SetDown(true)
+	m, _, err := fresh.GetMember(ctx, g.ID, simulator.WebServer1ID)
+	if !IsKind(err, KindUnreachable) || !strings.Contains(err.Error(), "site site-a could not be reached") {
+		t.Fatalf("member read with site-a down: %+v, %v; want site-a unreachable", m, err)
+	}
+	r, err := New(e.cfg).FailoverReadiness(ctx, g.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectBlocker(t, r, CheckSiteReachable, "site-a", "checks that need site-a were not made")
+	if r.GroupName != g.Name || r.Source != "site-a" || r.Target != "site-b" {
+		t.Errorf("readiness from site-b's copy: %s, %s -> %s", r.GroupName, r.Source, r.Target)
+	}
+	w.Site("site-a").Faults().SetDown(false)
+	fresh = New(e.cfg)
+	if m, _, err = fresh.GetMember(ctx, g.ID, simulator.WebServer1ID); err != nil || m.Status != MemberProtected || len(m.Broken)+len(m.Drift) != 0 {
+		t.Fatalf("member read with site-a back: %+v, %v", m, err)
+	}
+}

@@ -723,7 +723,8 @@ data "protector_failover_readiness" "web" {
 // site-b, within seconds, and reports site-a unreachable; what the target
 // needs is still checked, from the stored recovery descriptions (the
 // members' flavor missing on site-b is found without site-a); both put
-// right, ready.
+// right, ready. Before that, the plan of the managing configuration with
+// site-a down fails saying so.
 func TestAccFailoverReadiness_primaryUnreachable(t *testing.T) {
 	t.Parallel()
 	w := newAccWorld(t)
@@ -762,5 +763,16 @@ func TestAccFailoverReadiness_primaryUnreachable(t *testing.T) {
 		tfresource.TestCheckResourceAttr(readinessAddr, "source_site", simulator.SiteA),
 		tfresource.TestCheckResourceAttr(readinessAddr, "target_site", simulator.SiteB),
 	)
+	// Before the job: with site-a down, the plan of the configuration that
+	// manages the group fails saying site-a is unreachable (it read
+	// site-b's copy as if site-b were the primary, and said the member's VM
+	// and volumes no longer existed).
+	down := tfresource.TestStep{
+		PreConfig:   func() { siteA.Faults().SetDown(true) },
+		Config:      steps[0].Config,
+		ExpectError: wrapped(`remote site unreachable \(site site-a\)[\s\S]*site site-a could not be reached to read the metadata of group`),
+	}
+	up := tfresource.TestStep{PreConfig: func() { siteA.Faults().SetDown(false) }, Config: steps[0].Config}
+	steps = append([]tfresource.TestStep{steps[0], down, up}, steps[1:]...)
 	tfresource.Test(t, tfresource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
 }
