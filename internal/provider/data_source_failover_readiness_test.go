@@ -619,29 +619,45 @@ data "protector_failover_readiness" "web" {
 
 // readinessJobHCL is the scheduled readiness job of the drift-detection
 // guide: a root module of its own, with no resources, reading the
-// readiness by the group's id. The removed blocks forget the resources the
-// first step made without destroying them (they live on in the simulator):
-// a failure that makes their refresh fail (a member's VM deleted, the
-// primary site down) does not keep the job from reading the readiness.
+// readiness by the group's id. The removed blocks (destroy = false) forget
+// the resources the first step made without destroying them (they live on
+// in the simulator): a failure that makes their refresh fail (a member's VM
+// deleted, the primary site down) does not keep the job from reading the
+// readiness.
 const readinessJobHCL = `
 removed {
   from = protector_member.web1
+  lifecycle {
+    destroy = false
+  }
 }
 
 removed {
   from = protector_replication_policy.web
+  lifecycle {
+    destroy = false
+  }
 }
 
 removed {
   from = protector_protection_group.web
+  lifecycle {
+    destroy = false
+  }
 }
 
 removed {
   from = protector_site.a
+  lifecycle {
+    destroy = false
+  }
 }
 
 removed {
   from = protector_site.b
+  lifecycle {
+    destroy = false
+  }
 }
 
 variable "group_id" {
