@@ -276,7 +276,7 @@ func (e *Engine) readinessOfSource(ctx context.Context, d *document, primary *op
 		if len(problems) == 0 {
 			continue
 		}
-		fix := "Apply the configuration: it puts the member's volumes back into the consistency group"
+		fix := "Apply the configuration: it repairs the member (puts its volumes back into the consistency group, records its VM's recovery description anew)"
 		if len(m.Broken) > 0 {
 			fix = "This needs an operator: restore or migrate what is broken (the member's plan says what), or remove the member from the group"
 		} else if len(m.Drift) == 0 {

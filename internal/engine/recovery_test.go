@@ -167,6 +167,9 @@ func TestRecoveryDriftPortsAndDevices(t *testing.T) {
 			t.Errorf("drift %q lacks %q", drift, want)
 		}
 	}
+	// The stored description no longer says how to rebuild the VM: the
+	// member is not ready to fail over until an apply records it.
+	expectBlocker(t, readiness(t, e, g.ID), CheckMembersProtected, "site-a", "the fixed IPs of port "+port, "records its VM's recovery description anew")
 	fixed, _, err := e.RepairMember(ctx, g.ID, m.ID)
 	if err != nil {
 		t.Fatal(err)
