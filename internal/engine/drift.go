@@ -32,6 +32,10 @@ type inspection struct {
 	// reads them (flavor, zone, key pair, metadata, tags); nil when not
 	// listed.
 	details map[string]*openstack.ServerDetails
+	// ports are the project's Neutron ports by server (device_id), to
+	// compare with the members' recorded ports; nil when not listed (no
+	// Neutron, or the listing failed: the ports are then not compared).
+	ports map[string][]openstack.Port
 	// volumesErr is why the consistency group's volumes (inGroup) could
 	// not be listed.
 	volumesErr error
@@ -70,6 +74,13 @@ func (e *Engine) inspect(ctx context.Context, d *document, primary *openstack.Si
 				for id, sv := range details {
 					in.servers[id] = append([]string{}, sv.VolumeIDs...)
 				}
+			}
+		}, func() {
+			// Likewise one listing of the ports tells whether a member's
+			// VM gained, lost or changed a port since its recovery
+			// description was recorded.
+			if ports, err := primary.ProjectPorts(ctx); err == nil {
+				in.ports = ports
 			}
 		})
 	}
@@ -404,9 +415,12 @@ func (e *Engine) memberDrift(ctx context.Context, d *document, s *openstack.Site
 		}
 	}
 	if gone {
-		m.Broken = append(m.Broken, fmt.Sprintf("instance %s (%s) no longer exists on %s", m.InstanceName, m.InstanceID, d.Group.PrimarySite))
+		m.Broken = append(m.Broken, instanceGone(m, d.Group.PrimarySite))
 	} else if in != nil && in.details != nil {
 		m.Drift = append(m.Drift, recoveryDrift(m, in.details[m.InstanceID], in.volumes)...)
+		if in.ports != nil {
+			m.Drift = append(m.Drift, portDrift(m, in.ports[m.InstanceID])...)
+		}
 	}
 	if in == nil || in.inGroup == nil {
 		if in != nil && in.volumesErr != nil {
@@ -437,6 +451,12 @@ func (e *Engine) memberDrift(ctx context.Context, d *document, s *openstack.Site
 	for _, id := range unrecordedVolumes(m, attached) {
 		e.newVolumeDrift(ctx, d, s, in, m, id)
 	}
+}
+
+// instanceGone is the finding of a member whose instance no longer exists
+// on the primary site.
+func instanceGone(m *Member, site string) string {
+	return fmt.Sprintf("instance %s (%s) no longer exists on %s", m.InstanceName, m.InstanceID, site)
 }
 
 // unrecordedVolumes are the volumes attached to a member's instance that

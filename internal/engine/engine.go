@@ -374,8 +374,18 @@ func (e *Engine) loadGroupFrom(ctx context.Context, id string, skip map[string]b
 		if d.Group.PrimarySite != name && !skip[d.Group.PrimarySite] {
 			ps, perr := e.site(d.Group.PrimarySite)
 			if perr == nil {
-				if pd, rerr := readDocument(ctx, ps, id); rerr == nil {
+				pd, rerr := readDocument(ctx, ps, id)
+				switch {
+				case rerr == nil:
 					d, s = pd, ps
+				case skip == nil && openstack.IsUnreachable(rerr):
+					// The group's primary does not answer. Its callers
+					// inspect the site returned as the primary: this copy,
+					// inspected on name, would report the primary's
+					// consistency group, VMs and volumes as gone. Say the
+					// primary is unreachable instead. (Readiness, which
+					// passes skip, knows the copy is not the primary's.)
+					return nil, nil, e.cloudError(d.Group.PrimarySite, "read the metadata of group "+id, rerr)
 				}
 			}
 		}

@@ -219,7 +219,7 @@ func silentSet(silent map[string]error) map[string]bool {
 // checksNeeding lists the checks that need the source (or the target) site.
 func checksNeeding(source bool) []string {
 	if source {
-		return []string{CheckMetadataIdentical, CheckMembersProtected, CheckConsistencyGroup, CheckFlavors, CheckQuota}
+		return []string{CheckMetadataIdentical, CheckMembersPresent, CheckMembersProtected, CheckConsistencyGroup, CheckFlavors, CheckQuota}
 	}
 	return []string{CheckMetadataIdentical, CheckConsistencyGroup, CheckTargetVolumeType, CheckFlavors, CheckQuota, CheckTargetBackend, CheckNetworks}
 }
@@ -262,6 +262,13 @@ func (e *Engine) readinessOfSource(ctx context.Context, d *document, primary *op
 	for i := range d.Members {
 		m := d.Members[i].api() // a copy: the document is shared
 		e.memberDrift(ctx, d, primary, in, &m)
+		// A member whose VM is gone has nothing to recover: that is the
+		// members_present blocker; what else is wrong stays below.
+		if gone := instanceGone(&m, primary.Name()); slices.Contains(m.Broken, gone) {
+			f.block(CheckMembersPresent, primary.Name(), fmt.Sprintf("member %s: %s, so a failover could not recover it", m.InstanceName, gone),
+				fmt.Sprintf("Restore the instance on %s, or remove the member from the group (protector_member) if the VM is gone for good", primary.Name()))
+			m.Broken = slices.DeleteFunc(m.Broken, func(s string) bool { return s == gone })
+		}
 		var problems []string
 		problems = append(problems, m.Drift...)
 		problems = append(problems, m.Broken...)
@@ -269,7 +276,7 @@ func (e *Engine) readinessOfSource(ctx context.Context, d *document, primary *op
 		if len(problems) == 0 {
 			continue
 		}
-		fix := "Apply the configuration: it puts the member's volumes back into the consistency group"
+		fix := "Apply the configuration: it repairs the member (puts its volumes back into the consistency group, records its VM's recovery description anew)"
 		if len(m.Broken) > 0 {
 			fix = "This needs an operator: restore or migrate what is broken (the member's plan says what), or remove the member from the group"
 		} else if len(m.Drift) == 0 {

@@ -95,6 +95,7 @@ func TestReadinessBlockers(t *testing.T) {
 	siteA, siteB := w.Site("site-a"), w.Site("site-b")
 	backendB, _, _ := strings.Cut(simulator.HostB, "#")
 	var tiny *openstacksim.Flavor
+	var gone *openstacksim.Server
 	cases := []struct {
 		name          string
 		check, site   string
@@ -141,6 +142,14 @@ func TestReadinessBlockers(t *testing.T) {
 					st.Volumes[simulator.WebServer1BootVolumeID].GroupID = g.PrimaryConsistencyGroup
 				})
 			}},
+		{"a member's VM was deleted on the primary", CheckMembersPresent, "site-a", []string{simulator.WebServer1Name, simulator.WebServer1ID, "no longer exists on site-a", "could not recover it"},
+			func() {
+				siteA.Update(func(st *openstacksim.State) {
+					gone = st.Servers[simulator.WebServer1ID]
+					delete(st.Servers, simulator.WebServer1ID)
+				})
+			},
+			func() { siteA.Update(func(st *openstacksim.State) { st.Servers[simulator.WebServer1ID] = gone }) }},
 		{"the target's consistency group is gone", CheckConsistencyGroup, "site-b", []string{g.SecondaryConsistencyGroup, "deleted"},
 			func() {
 				siteB.Update(func(st *openstacksim.State) { st.Groups[g.SecondaryConsistencyGroup].Status = "deleted" })
@@ -255,5 +264,39 @@ func TestReadinessDirection(t *testing.T) {
 	}
 	if _, err := e.FailoverReadiness(context.Background(), "pg-00000000-0000-4000-8000-000000000000", ""); !IsKind(err, KindGroupNotFound) {
 		t.Errorf("unknown group: %v", err)
+	}
+}
+
+// With the primary site down, a read of a member (a refresh) says the
+// primary is unreachable: it does not inspect the secondary's copy of the
+// metadata on the secondary as if that were the primary, which reported
+// the member's VM and volumes as gone. The readiness still answers, from
+// the secondary's copy, naming the primary. Back up, the member reads
+// protected.
+func TestReadWithPrimaryDown(t *testing.T) {
+	ctx := context.Background()
+	w, e := testWorld(t, true)
+	e.cfg.ReachabilityTimeout = 2 * time.Second
+	g := readyAsyncGroup(t, w, e)
+	// A new engine is a new provider process: it does not know yet which
+	// site is the group's primary.
+	fresh := New(e.cfg)
+	w.Site("site-a").Faults().SetDown(true)
+	m, _, err := fresh.GetMember(ctx, g.ID, simulator.WebServer1ID)
+	if !IsKind(err, KindUnreachable) || !strings.Contains(err.Error(), "site site-a could not be reached") {
+		t.Fatalf("member read with site-a down: %+v, %v; want site-a unreachable", m, err)
+	}
+	r, err := New(e.cfg).FailoverReadiness(ctx, g.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectBlocker(t, r, CheckSiteReachable, "site-a", "checks that need site-a were not made")
+	if r.GroupName != g.Name || r.Source != "site-a" || r.Target != "site-b" {
+		t.Errorf("readiness from site-b's copy: %s, %s -> %s", r.GroupName, r.Source, r.Target)
+	}
+	w.Site("site-a").Faults().SetDown(false)
+	fresh = New(e.cfg)
+	if m, _, err = fresh.GetMember(ctx, g.ID, simulator.WebServer1ID); err != nil || m.Status != MemberProtected || len(m.Broken)+len(m.Drift) != 0 {
+		t.Fatalf("member read with site-a back: %+v, %v", m, err)
 	}
 }

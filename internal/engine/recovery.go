@@ -274,9 +274,76 @@ func recoveryDrift(m *Member, now *openstack.ServerDetails, inGroup map[string]*
 			out = append(out, fmt.Sprintf("volume %s (%s) was detached from instance %s: apply records the new recovery description", b.VolumeID, b.DeviceName, m.InstanceName))
 			continue
 		}
-		if v := inGroup[b.VolumeID]; v != nil && v.Size != b.Size {
+		v := inGroup[b.VolumeID]
+		if v == nil {
+			continue
+		}
+		if v.Size != b.Size {
 			add(fmt.Sprintf("the size of volume %s (%s)", b.VolumeID, b.DeviceName), fmt.Sprintf("%d GiB", b.Size), fmt.Sprintf("%d GiB", v.Size))
 		}
+		// Cinder's attachment says where the volume is attached now: a
+		// recovery attaches it at the recorded device, in boot order.
+		for _, a := range v.Attachments {
+			if a.ServerID == m.InstanceID && a.Device != "" && a.Device != b.DeviceName {
+				add(fmt.Sprintf("the device name of volume %s", b.VolumeID), quoted(b.DeviceName), quoted(a.Device))
+			}
+		}
+	}
+	return out
+}
+
+// portDrift says how the Neutron ports of a member's VM (now, from the
+// project's port listing) differ from those its recovery description
+// records: a port added or removed, or its network, fixed IPs or security
+// groups changed. A member recorded before descriptions existed is
+// reported by recoveryDrift.
+func portDrift(m *Member, now []openstack.Port) []string {
+	rec := m.Recovery
+	if rec == nil {
+		return nil
+	}
+	var out []string
+	recorded := map[string]RecoveryPort{}
+	for _, p := range rec.Ports {
+		recorded[p.PortID] = p
+	}
+	current := map[string]openstack.Port{}
+	for _, p := range now {
+		current[p.ID] = p
+	}
+	list := func(s []string) string { return "[" + strings.Join(sortedTags(s), ", ") + "]" }
+	for _, id := range slices.Sorted(maps.Keys(recorded)) {
+		r := recorded[id]
+		net := r.NetworkName
+		if net == "" {
+			net = r.NetworkID
+		}
+		p, ok := current[id]
+		if !ok {
+			out = append(out, fmt.Sprintf("port %s on network %s (fixed IPs %s) was removed from instance %s: apply records the new recovery description",
+				id, net, list(r.FixedIPs), m.InstanceName))
+			continue
+		}
+		change := func(what string, from, to any) {
+			out = append(out, fmt.Sprintf("the %s of port %s of instance %s changed from %v to %v: apply records the new recovery description", what, id, m.InstanceName, from, to))
+		}
+		if p.NetworkID != r.NetworkID {
+			change("network", r.NetworkID, p.NetworkID)
+		}
+		if !slices.Equal(sortedTags(p.FixedIPs), sortedTags(r.FixedIPs)) {
+			change("fixed IPs", list(r.FixedIPs), list(p.FixedIPs))
+		}
+		if !slices.Equal(sortedTags(p.SecurityGroups), sortedTags(r.SecurityGroups)) {
+			change("security groups", list(r.SecurityGroups), list(p.SecurityGroups))
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(current)) {
+		if _, ok := recorded[id]; ok {
+			continue
+		}
+		p := current[id]
+		out = append(out, fmt.Sprintf("port %s on network %s (fixed IPs %s) was added to instance %s: apply records the new recovery description",
+			id, p.NetworkID, list(p.FixedIPs), m.InstanceName))
 	}
 	return out
 }

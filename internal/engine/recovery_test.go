@@ -129,6 +129,66 @@ func TestRecoveryDriftAndRepair(t *testing.T) {
 	}
 }
 
+// A VM whose ports or block devices changed behind the provider's back is
+// member drift naming each change (a fixed IP changed, a port added, a
+// volume moved to another device); the repair records the new description,
+// after which there is no drift.
+func TestRecoveryDriftPortsAndDevices(t *testing.T) {
+	ctx := context.Background()
+	w, e := testWorld(t, true)
+	siteA := w.Site("site-a")
+	net := siteA.AddNetwork(openstacksim.Network{Name: "prod-net", Project: simulator.Project})
+	port := siteA.AddPort(openstacksim.Port{NetworkID: net, DeviceID: simulator.WebServer1ID, FixedIPs: []string{"10.0.0.5"}, SecurityGroups: []string{"sg-web"}})
+	g := createGuideGroup(t, e)
+	m, _, err := e.AddMember(ctx, MemberSpec{GroupID: g.ID, InstanceID: simulator.WebServer1ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _ := e.GetMember(ctx, g.ID, m.ID); len(got.Drift) != 0 {
+		t.Fatalf("drift right after adding: %v", got.Drift)
+	}
+	siteA.Update(func(st *openstacksim.State) { st.Ports[port].FixedIPs = []string{"10.0.0.9"} })
+	added := siteA.AddPort(openstacksim.Port{NetworkID: net, DeviceID: simulator.WebServer1ID, FixedIPs: []string{"10.0.0.6"}})
+	if !siteA.MoveAttachment(simulator.WebServer1ID, simulator.WebServer1DataVolumeID, "/dev/vdc") {
+		t.Fatal("could not move the data volume")
+	}
+	e.forget(g.ID)
+	got, _, err := e.GetMember(ctx, g.ID, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drift := strings.Join(got.Drift, "\n")
+	for _, want := range []string{
+		"the fixed IPs of port " + port + " of instance web-server-1 changed from [10.0.0.5] to [10.0.0.9]",
+		"port " + added + " on network " + net + " (fixed IPs [10.0.0.6]) was added to instance web-server-1",
+		"the device name of volume " + simulator.WebServer1DataVolumeID + " of instance web-server-1 changed from \"/dev/vdb\" to \"/dev/vdc\"",
+	} {
+		if !strings.Contains(drift, want) {
+			t.Errorf("drift %q lacks %q", drift, want)
+		}
+	}
+	// The stored description no longer says how to rebuild the VM: the
+	// member is not ready to fail over until an apply records it.
+	expectBlocker(t, readiness(t, e, g.ID), CheckMembersProtected, "site-a", "the fixed IPs of port "+port, "records its VM's recovery description anew")
+	fixed, _, err := e.RepairMember(ctx, g.ID, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fixed.Drift) != 0 {
+		t.Errorf("drift after the repair: %v", fixed.Drift)
+	}
+	r := storedDocument(t, w, "site-b", g.ID).Members[0].Recovery
+	if len(r.Ports) != 2 || len(r.BlockDevices) != 2 || r.BlockDevices[1].DeviceName != "/dev/vdc" {
+		t.Errorf("site-b holds ports %+v devices %+v", r.Ports, r.BlockDevices)
+	}
+	// A port removed is drift too.
+	siteA.Update(func(st *openstacksim.State) { delete(st.Ports, added) })
+	e.forget(g.ID)
+	if got, _, _ = e.GetMember(ctx, g.ID, m.ID); !strings.Contains(strings.Join(got.Drift, "\n"), "port "+added+" on network prod-net (fixed IPs [10.0.0.6]) was removed from instance web-server-1") {
+		t.Errorf("drift after removing a port: %v", got.Drift)
+	}
+}
+
 // A flavor the target has only under another name: readiness blocks until
 // a flavor mapping names it; a mapping to a flavor the target lacks is
 // refused before anything is written.

@@ -66,13 +66,19 @@ func TestMemberRefreshReadsTheGroupOnce(t *testing.T) {
 	// the group's volumes, the consistency group, the volume type, and one
 	// detailed listing of the project's servers (a deleted VM is drift, and
 	// so is a volume attached to a member's VM since: the detailed listing
-	// carries volumes_attached). Nothing per member.
-	const perGroup = 8
+	// carries volumes_attached), and one listing of the project's ports
+	// (a port added, removed or changed is drift of the recovery
+	// description) after the network endpoint's version document. Nothing
+	// per member.
+	const perGroup = 10
 	if got := len(a.Requests()); got != perGroup {
 		t.Fatalf("refreshing %d members made %d requests to site-a (%v), want %d", len(members), got, a.Requests(), perGroup)
 	}
 	if got := a.Count("GET", "/servers/detail"); got != 1 {
 		t.Fatalf("%d detailed server listings for %d members, want 1", got, len(members))
+	}
+	if got := a.Count("GET", "/networking/v2.0/ports"); got != 1 {
+		t.Fatalf("%d port listings for %d members, want 1", got, len(members))
 	}
 	// site-b: token, the secondary consistency group, the version listing.
 	// Its newest version has the same content hash as site-a's, so it is

@@ -75,6 +75,37 @@ func (s *Site) ServerPorts(ctx context.Context, serverID string) ([]Port, error)
 	return out, nil
 }
 
+// ProjectPorts lists the ports the main credential's project sees, by the
+// server (device_id) they belong to, in one request: a refresh compares
+// every member's ports with one listing. ErrNoNetworkService when the site
+// has no Neutron.
+func (s *Site) ProjectPorts(ctx context.Context) (map[string][]Port, error) {
+	sc, err := s.main.serviceClient(ctx, serviceNetwork)
+	if err != nil {
+		return nil, err
+	}
+	pages, err := ports.List(sc, ports.ListOpts{}).AllPages(ctx)
+	if err != nil {
+		return nil, s.networkErr("list ports", err)
+	}
+	list, err := ports.ExtractPorts(pages)
+	if err != nil {
+		return nil, s.wrap("list ports", err)
+	}
+	out := map[string][]Port{}
+	for _, p := range list {
+		if p.DeviceID == "" {
+			continue
+		}
+		port := Port{ID: p.ID, NetworkID: p.NetworkID, SecurityGroups: p.SecurityGroups}
+		for _, ip := range p.FixedIPs {
+			port.FixedIPs = append(port.FixedIPs, ip.IPAddress)
+		}
+		out[p.DeviceID] = append(out[p.DeviceID], port)
+	}
+	return out, nil
+}
+
 // networkErr is wrap, with a network endpoint that does not serve the
 // networking API (404 on its collections) told as no network service.
 func (s *Site) networkErr(op string, err error) error {

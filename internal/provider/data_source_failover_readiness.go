@@ -55,7 +55,8 @@ func (d *failoverReadinessDataSource) Schema(_ context.Context, _ datasource.Sch
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Could the protection group fail over now? Every precondition the guide names before a failover, and what " +
 			"bringing the group up on the target site needs, read from both sites and both FlashArrays at every refresh. Both " +
-			"sites hold the same newest metadata, version and content (sync status `SYNCED`). Every member is protected, each " +
+			"sites hold the same newest metadata, version and content (sync status `SYNCED`). Every member's VM still exists " +
+			"on the primary site, and every member is protected, each " +
 			"of its volumes in the consistency group and in the Pure protection group on the primary array. Async: the newest " +
 			"snapshot replicated to the secondary array is within the RPO; sync: the pod is online on both arrays. The " +
 			"connection between the two arrays is connected. On the target site the consistency group exists and is " +

@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/protector-dr/terraform-provider-protector/internal/flasharray"
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator/flasharraysim"
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator/openstacksim"
@@ -186,7 +187,15 @@ func TestAccFailoverReadiness_metadata(t *testing.T) {
 		},
 		func() { siteB.PutObject(simulator.Project, "protector", name, saved) },
 		true, "metadata_identical", "FAILED", "site-b's newest metadata is version")
-	steps[0].Check = capture(groupAddr, "id", &groupID)
+	tfresource.Test(t, tfresource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: readByGroupID(steps, resources, &groupID)})
+}
+
+// readByGroupID makes readinessSteps read the readiness by the group's id
+// (a variable captured by the first step), not through the group: when the
+// blocker is drift of the group itself, a refresh would defer a data
+// source that depends on it.
+func readByGroupID(steps []tfresource.TestStep, resources string, groupID *string) []tfresource.TestStep {
+	steps[0].Check = capture(groupAddr, "id", groupID)
 	steps[1].Config = resources + `
 variable "group_id" {
   type = string
@@ -197,9 +206,9 @@ data "protector_failover_readiness" "web" {
 }
 `
 	for i := 1; i < len(steps); i++ {
-		steps[i].ConfigVariables = config.Variables{"group_id": lazyString{&groupID}}
+		steps[i].ConfigVariables = config.Variables{"group_id": lazyString{groupID}}
 	}
-	tfresource.Test(t, tfresource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
+	return steps
 }
 
 // lazyString is a configuration variable whose value is read when the step
@@ -406,4 +415,380 @@ func checkStatus(name string, status tfjson.CheckStatus, want string) statecheck
 		}
 		return fmt.Errorf("no check block %s in the state (checks %+v)", name, s.Checks)
 	})
+}
+
+// volumeTypeOn runs f on a site's volume type of that name, in the
+// simulator's state.
+func volumeTypeOn(t *testing.T, site *openstacksim.Site, name string, f func(st *openstacksim.State, vt *openstacksim.VolumeType)) {
+	t.Helper()
+	found := false
+	site.Update(func(st *openstacksim.State) {
+		for _, vt := range st.VolumeTypes {
+			if vt.Name == name {
+				found = true
+				f(st, vt)
+				return
+			}
+		}
+	})
+	if !found {
+		t.Fatalf("%s has no volume type %s", site.Name(), name)
+	}
+}
+
+// The target site's volume type lost replication_enabled (an admin's
+// `volume type unset --property`): not eligible there; restored, ready.
+// Then the type is deleted on the target; put back, ready.
+func TestAccFailoverReadiness_targetVolumeType(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	w.fx = simulatorFixtures()
+	siteB := w.Site(simulator.SiteB)
+	var enabled string
+	var deleted *openstacksim.VolumeType
+	resources := readinessResources(w, providerOptions{admin: true}, 15)
+	steps := readinessSteps(resources,
+		func() {
+			volumeTypeOn(t, siteB, simulator.TypeReplicatedSSD, func(_ *openstacksim.State, vt *openstacksim.VolumeType) {
+				enabled = vt.ExtraSpecs["replication_enabled"]
+				delete(vt.ExtraSpecs, "replication_enabled")
+			})
+		},
+		func() {
+			volumeTypeOn(t, siteB, simulator.TypeReplicatedSSD, func(_ *openstacksim.State, vt *openstacksim.VolumeType) {
+				vt.ExtraSpecs["replication_enabled"] = enabled
+			})
+		},
+		false, "target_volume_type", "site-b", simulator.TypeReplicatedSSD, "does not have replication_enabled='<is> True'", "openstack volume type set")
+	steps = append(steps,
+		tfresource.TestStep{
+			PreConfig: func() {
+				volumeTypeOn(t, siteB, simulator.TypeReplicatedSSD, func(st *openstacksim.State, vt *openstacksim.VolumeType) {
+					deleted = vt
+					delete(st.VolumeTypes, vt.ID)
+				})
+			},
+			RefreshState: true,
+			Check:        expectReadiness(false, "target_volume_type", "site-b", simulator.TypeReplicatedSSD),
+		},
+		tfresource.TestStep{
+			PreConfig:    func() { siteB.Update(func(st *openstacksim.State) { st.VolumeTypes[deleted.ID] = deleted }) },
+			RefreshState: true,
+			Check:        expectReadiness(true, ""),
+		},
+	)
+	tfresource.Test(t, tfresource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
+}
+
+// A DR operation of another tool is in progress: the newest metadata on
+// both sites says failing_over (the same document on both, so nothing else
+// blocks); over (active again), ready.
+func TestAccFailoverReadiness_groupStatus(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	w.fx = simulatorFixtures()
+	var groupID string
+	setStatus := func(status string) func() {
+		return func() {
+			for _, site := range []string{simulator.SiteA, simulator.SiteB} {
+				setGroupStatus(t, w.Site(site), groupID, status)
+			}
+		}
+	}
+	resources := readinessResources(w, providerOptions{admin: true}, 15)
+	steps := readinessSteps(resources, setStatus("failing_over"), setStatus("active"),
+		false, "group_status", "site-a", "protection group prod-web-app is failing_over", "wait for the operation in progress to end")
+	tfresource.Test(t, tfresource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: readByGroupID(steps, resources, &groupID)})
+}
+
+// The target site's consistency group was deleted out of band (drift of
+// the group); restored, ready. Then it is in error; available, ready.
+func TestAccFailoverReadiness_consistencyGroup(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	w.fx = simulatorFixtures()
+	siteB := w.Site(simulator.SiteB)
+	var groupID, secondaryCG string
+	var saved *openstacksim.Group
+	resources := readinessResources(w, providerOptions{admin: true}, 15)
+	steps := readinessSteps(resources,
+		func() {
+			siteB.Update(func(st *openstacksim.State) {
+				saved = st.Groups[secondaryCG]
+				delete(st.Groups, secondaryCG)
+			})
+		},
+		func() { siteB.Update(func(st *openstacksim.State) { st.Groups[secondaryCG] = saved }) },
+		true, "consistency_group", "site-b")
+	steps = readByGroupID(steps, resources, &groupID)
+	steps[0].Check = tfresource.ComposeTestCheckFunc(steps[0].Check, capture(groupAddr, "secondary_consistency_group_id", &secondaryCG))
+	// The blocker names the deleted group.
+	steps[2].Check = tfresource.ComposeTestCheckFunc(steps[2].Check, func(s *terraform.State) error {
+		return expectReadiness(false, "consistency_group", "site-b", secondaryCG)(s)
+	})
+	steps = append(steps,
+		tfresource.TestStep{
+			PreConfig:       func() { siteB.Update(func(st *openstacksim.State) { st.Groups[secondaryCG].Status = "error" }) },
+			RefreshState:    true,
+			ConfigVariables: steps[1].ConfigVariables,
+			Check: func(s *terraform.State) error {
+				return expectReadiness(false, "consistency_group", "site-b", secondaryCG, "is error, not available")(s)
+			},
+		},
+		tfresource.TestStep{
+			PreConfig:       func() { siteB.Update(func(st *openstacksim.State) { st.Groups[secondaryCG].Status = "available" }) },
+			RefreshState:    true,
+			ConfigVariables: steps[1].ConfigVariables,
+			Check:           expectReadiness(true, ""),
+		},
+	)
+	tfresource.Test(t, tfresource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
+}
+
+// The Pure protection group on flasharray-a lost a member volume (policy
+// drift): it is not replicated; put back, ready. Then flasharray-b no
+// longer allows the group as a target (on its own REST API): the group does
+// not replicate there; allowed again, ready.
+func TestAccFailoverReadiness_pureGroup(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	w.fx = simulatorFixtures()
+	arrayA := w.Array(simulator.ArrayA)
+	var primaryCG string
+	pgName := func() string { return simulator.ConsistencyGroupPGName(primaryCG) }
+	boot := simulator.ArrayVolumeName(simulator.WebServer1BootVolumeID, false)
+	clientB, err := flasharray.New(flasharray.Config{URL: w.arrayURL(simulator.ArrayB), APIToken: simulator.ArrayBToken, CACertPEM: w.Array(simulator.ArrayB).CACertPEM()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	allow := func(allowed bool) func() {
+		return func() {
+			if err := clientB.AllowProtectionGroupTarget(context.Background(), simulator.ArrayA+":"+pgName(), simulator.ArrayB, allowed); err != nil {
+				t.Fatalf("allow %v %s:%s on flasharray-b: %v", allowed, simulator.ArrayA, pgName(), err)
+			}
+		}
+	}
+	steps := readinessSteps(readinessResources(w, providerOptions{admin: true}, 15),
+		func() {
+			if err := arrayA.RemoveProtectionGroupVolumes(pgName(), boot); err != nil {
+				t.Fatal(err)
+			}
+		},
+		func() {
+			if err := arrayA.AddProtectionGroupVolumes(pgName(), boot); err != nil {
+				t.Fatal(err)
+			}
+		},
+		true, "pure_group", "flasharray-a", simulator.WebServer1BootVolumeID, "so they are not replicated")
+	steps[0].Check = capture(groupAddr, "primary_consistency_group_id", &primaryCG)
+	steps = append(steps,
+		tfresource.TestStep{
+			PreConfig:          allow(false),
+			RefreshState:       true,
+			ExpectNonEmptyPlan: true,
+			Check: func(s *terraform.State) error {
+				return expectReadiness(false, "pure_group", "flasharray-a", pgName()+" does not replicate to flasharray-b", "not an allowed target")(s)
+			},
+		},
+		tfresource.TestStep{PreConfig: allow(true), RefreshState: true, Check: expectReadiness(true, "")},
+	)
+	tfresource.Test(t, tfresource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
+}
+
+// A group with a member and no replication policy: nothing replicates it,
+// a blocker; the policy added, ready.
+func TestAccFailoverReadiness_replicationPolicy(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	w.fx = simulatorFixtures()
+	noPolicy := w.provider(providerOptions{admin: true, arrayTokens: true}) + sitesHCL + groupHCL("web", "async", simulator.TypeReplicatedSSD) +
+		memberHCL("web1", w.fx.WebServer1.ID) + `
+data "protector_failover_readiness" "web" {
+  protection_group_id = protector_protection_group.web.id
+  depends_on          = [protector_member.web1]
+}
+`
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{Config: noPolicy, Check: expectReadiness(false, "replication_policy", "site-a", "prod-web-app has no replication policy", "protector_replication_policy")},
+			{Config: readinessConfig(w, providerOptions{admin: true}, 15), Check: expectReadiness(true, "")},
+		},
+	})
+}
+
+// readinessJobHCL is the scheduled readiness job of the drift-detection
+// guide: a root module of its own, with no resources, reading the
+// readiness by the group's id. The removed blocks (destroy = false) forget
+// the resources the first step made without destroying them (they live on
+// in the simulator): a failure that makes their refresh fail (a member's VM
+// deleted, the primary site down) does not keep the job from reading the
+// readiness.
+const readinessJobHCL = `
+removed {
+  from = protector_member.web1
+  lifecycle {
+    destroy = false
+  }
+}
+
+removed {
+  from = protector_replication_policy.web
+  lifecycle {
+    destroy = false
+  }
+}
+
+removed {
+  from = protector_protection_group.web
+  lifecycle {
+    destroy = false
+  }
+}
+
+removed {
+  from = protector_site.a
+  lifecycle {
+    destroy = false
+  }
+}
+
+removed {
+  from = protector_site.b
+  lifecycle {
+    destroy = false
+  }
+}
+
+variable "group_id" {
+  type = string
+}
+
+data "protector_failover_readiness" "web" {
+  protection_group_id = var.group_id
+}
+`
+
+// readinessJobSteps: the resources made; the readiness job's root module
+// (provider, the job) reads ready; broken, it reports the blocker of check
+// naming want; mended, ready.
+func readinessJobSteps(resources, provider string, breakIt, mendIt func(), check string, want ...string) []tfresource.TestStep {
+	var groupID string
+	vars := config.Variables{"group_id": lazyString{&groupID}}
+	job := provider + readinessJobHCL
+	return []tfresource.TestStep{
+		{Config: resources, Check: capture(groupAddr, "id", &groupID)},
+		{Config: job, ConfigVariables: vars, Check: expectReadiness(true, "")},
+		{PreConfig: breakIt, Config: job, ConfigVariables: vars, Check: expectReadiness(false, check, want...)},
+		{PreConfig: mendIt, Config: job, ConfigVariables: vars, Check: expectReadiness(true, "")},
+	}
+}
+
+// web-server-1 was deleted on site-a out of band: the member's VM is not
+// there to fail over, a blocker. (The member's refresh fails then, as an
+// apply cannot repair it: the readiness job's root module reads it.) The
+// VM back, ready.
+func TestAccFailoverReadiness_membersPresent(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	w.fx = simulatorFixtures()
+	siteA := w.Site(simulator.SiteA)
+	var saved *openstacksim.Server
+	o := providerOptions{admin: true, arrayTokens: true}
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: readinessJobSteps(readinessResources(w, o, 15), w.provider(o),
+			func() {
+				siteA.Update(func(st *openstacksim.State) {
+					saved = st.Servers[simulator.WebServer1ID]
+					delete(st.Servers, simulator.WebServer1ID)
+				})
+			},
+			func() { siteA.Update(func(st *openstacksim.State) { st.Servers[simulator.WebServer1ID] = saved }) },
+			"members_present", "site-a", simulator.WebServer1Name, simulator.WebServer1ID, "no longer exists on site-a"),
+	})
+}
+
+// Readiness towards the group's own primary: nothing to fail over to, a
+// blocker; towards the secondary (named, or the default), ready.
+func TestAccFailoverReadiness_targetSite(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	w.fx = simulatorFixtures()
+	resources := readinessResources(w, providerOptions{admin: true}, 15)
+	towards := func(site string) string {
+		return resources + fmt.Sprintf(`
+data "protector_failover_readiness" "web" {
+  protection_group_id = protector_protection_group.web.id
+  target_site         = %q
+  depends_on          = [protector_member.web1, protector_replication_policy.web]
+}
+`, site)
+	}
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{Config: towards(simulator.SiteA), Check: expectReadiness(false, "target_site", "site-a", "already runs on site-a, its primary site", "towards the secondary site site-b")},
+			{Config: towards(simulator.SiteB), Check: expectReadiness(true, "")},
+		},
+	})
+}
+
+// The primary site does not answer (2 s reachability timeout): the
+// readiness job still reads the readiness, from the metadata stored on
+// site-b, within seconds, and reports site-a unreachable; what the target
+// needs is still checked, from the stored recovery descriptions (the
+// members' flavor missing on site-b is found without site-a); both put
+// right, ready. Before that, the plan of the managing configuration with
+// site-a down fails saying so.
+func TestAccFailoverReadiness_primaryUnreachable(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	w.fx = simulatorFixtures()
+	o := providerOptions{admin: true, arrayTokens: true}
+	provider := strings.Replace(w.provider(o), "request_timeout    = \"20s\"\n", "request_timeout    = \"20s\"\n  reachability_timeout = \"2s\"\n", 1)
+	siteA, siteB := w.Site(simulator.SiteA), w.Site(simulator.SiteB)
+	var tiny *openstacksim.Flavor
+	var start time.Time
+	steps := readinessJobSteps(readinessResources(w, o, 15), provider,
+		func() {
+			siteA.Faults().SetDown(true)
+			siteB.Update(func(st *openstacksim.State) {
+				tiny = st.Flavors[simulator.FlavorTinyID]
+				delete(st.Flavors, simulator.FlavorTinyID)
+			})
+			start = time.Now()
+		},
+		func() {
+			siteA.Faults().SetDown(false)
+			siteB.Update(func(st *openstacksim.State) { st.Flavors[simulator.FlavorTinyID] = tiny })
+		},
+		"site_reachable", "site-a", "could not be reached", "checks that need site-a were not made")
+	steps[2].Check = tfresource.ComposeTestCheckFunc(
+		func(*terraform.State) error {
+			// The job's plan and apply, each reading the readiness with
+			// site-a silent, in seconds, not the 20 s request timeout.
+			if took := time.Since(start); took > 30*time.Second {
+				return fmt.Errorf("the readiness job with site-a silent took %s", took)
+			}
+			return nil
+		},
+		steps[2].Check,
+		expectReadiness(false, "flavors_present", "site-b", simulator.FlavorTiny, simulator.WebServer1Name, "recorded in the member's recovery description"),
+		tfresource.TestCheckResourceAttr(readinessAddr, "name", "prod-web-app"),
+		tfresource.TestCheckResourceAttr(readinessAddr, "source_site", simulator.SiteA),
+		tfresource.TestCheckResourceAttr(readinessAddr, "target_site", simulator.SiteB),
+	)
+	// Before the job: with site-a down, the plan of the configuration that
+	// manages the group fails saying site-a is unreachable (it read
+	// site-b's copy as if site-b were the primary, and said the member's VM
+	// and volumes no longer existed).
+	down := tfresource.TestStep{
+		PreConfig:   func() { siteA.Faults().SetDown(true) },
+		Config:      steps[0].Config,
+		ExpectError: wrapped(`remote site unreachable \(site site-a\)[\s\S]*site site-a could not be reached to read the metadata of group`),
+	}
+	up := tfresource.TestStep{PreConfig: func() { siteA.Faults().SetDown(false) }, Config: steps[0].Config}
+	steps = append([]tfresource.TestStep{steps[0], down, up}, steps[1:]...)
+	tfresource.Test(t, tfresource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
 }

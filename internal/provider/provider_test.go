@@ -299,6 +299,7 @@ func latestMetadata(t *testing.T, site objectReader, groupID string) (name strin
 // that a test can write a version the engine accepts (the checksum covers
 // the compact JSON of the document with an empty checksum).
 type rawDocument struct {
+	Format     int             `json:"format_version,omitempty"`
 	Version    int             `json:"version"`
 	Checksum   string          `json:"checksum"`
 	ModifiedAt json.RawMessage `json:"modified_at"`

@@ -33,6 +33,7 @@ type storedRecovery struct {
 			} `json:"flavor"`
 			BlockDevices []struct {
 				BootIndex       int    `json:"boot_index"`
+				DeviceName      string `json:"device_name"`
 				VolumeID        string `json:"volume_id"`
 				ArrayVolumeName string `json:"array_volume_name"`
 			} `json:"block_devices"`
@@ -146,6 +147,69 @@ func TestAccMember_recoveryDescription(t *testing.T) {
 	})
 }
 
+// TestAccMember_recoveryPortAndDeviceDrift: web-server-1's port changed
+// its fixed IP and its data volume moved to another device behind the
+// provider's back: the plan shows member drift naming both (not only the
+// apply), and the apply records the new description in a new version on
+// both sites, after which the plan is empty.
+func TestAccMember_recoveryPortAndDeviceDrift(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	a := w.Site(simulator.SiteA)
+	net := a.AddNetwork(openstacksim.Network{Name: "prod-net", Project: simulator.Project})
+	port := a.AddPort(openstacksim.Port{NetworkID: net, DeviceID: simulator.WebServer1ID, FixedIPs: []string{"10.0.0.5"}, SecurityGroups: []string{"sg-web"}})
+	config := w.provider(providerOptions{}) + sitesHCL + groupHCL("web", "async", simulator.TypeReplicatedSSD) + memberHCL("web1", simulator.WebServer1ID)
+	const memberAddr = "protector_member.web1"
+	var groupID string
+	stored := func(ip, dataDevice string) func(*terraform.State) error {
+		return func(*terraform.State) error {
+			for _, site := range []string{simulator.SiteA, simulator.SiteB} {
+				name, b := newestVersion(w.Site(site), groupID)
+				var d storedRecovery
+				if err := json.Unmarshal(b, &d); err != nil {
+					return fmt.Errorf("%s %s: %v", site, name, err)
+				}
+				r := d.Members[0].Recovery
+				if r == nil || len(r.Ports) != 1 || strings.Join(r.Ports[0].FixedIPs, ",") != ip || len(r.BlockDevices) != 2 || r.BlockDevices[1].DeviceName != dataDevice {
+					return fmt.Errorf("%s %s: recovery %+v, want port %s and the data volume at %s", site, name, r, ip, dataDevice)
+				}
+			}
+			return nil
+		}
+	}
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{
+				Config: config,
+				Check:  tfresource.ComposeTestCheckFunc(capture(groupAddr, "id", &groupID), stored("10.0.0.5", "/dev/vdb"), expectVersions(w, &groupID, "1,2", "1,2")),
+			},
+			{
+				PreConfig: func() {
+					a.Update(func(st *openstacksim.State) { st.Ports[port].FixedIPs = []string{"10.0.0.9"} })
+					if !a.MoveAttachment(simulator.WebServer1ID, simulator.WebServer1DataVolumeID, "/dev/vdc") {
+						t.Fatal("could not move web-server-1's data volume")
+					}
+				},
+				Config: config,
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: append(
+					driftPlan(memberAddr, func() string {
+						return "the fixed IPs of port " + port + " of instance web-server-1 changed from [10.0.0.5] to [10.0.0.9]"
+					}).PreApply,
+					expectDrift{address: memberAddr, says: func() string {
+						return "the device name of volume " + simulator.WebServer1DataVolumeID + " of instance web-server-1 changed from \"/dev/vdb\" to \"/dev/vdc\""
+					}},
+				)},
+				Check: tfresource.ComposeTestCheckFunc(
+					stored("10.0.0.9", "/dev/vdc"),
+					expectVersions(w, &groupID, "1,2,3", "1,2,3"),
+					tfresource.TestCheckResourceAttr(memberAddr, "status", "protected"),
+				),
+			},
+		},
+	})
+}
+
 // TestAccProtectionGroup_mappings: a flavor mapping whose target does not
 // exist on the secondary is refused at plan, before any change; one that
 // exists is recorded in the metadata on both sites, and removing it is a
@@ -227,14 +291,17 @@ func TestAccFailoverReadiness_flavorMapped(t *testing.T) {
 // prod-net on site-a, which its member records (network, fixed IP,
 // security group) in the metadata on both sites. site-b has dr-net only:
 // readiness blocks on the network; a mapping to a network site-b does not
-// have is refused at plan; mapping prod-net to dr-net makes it ready.
+// have is refused at plan; mapping prod-net to dr-net makes it ready;
+// dr-net deleted on site-b out of band blocks again, restored it is ready.
 func TestAccFailoverReadiness_networkMapped(t *testing.T) {
 	t.Parallel()
 	w := newAccWorld(t)
 	prod := w.Site(simulator.SiteA).AddNetwork(openstacksim.Network{Name: "prod-net", Project: simulator.Project})
 	w.Site(simulator.SiteA).AddPort(openstacksim.Port{NetworkID: prod, DeviceID: simulator.WebServer1ID,
 		FixedIPs: []string{"10.0.0.5"}, SecurityGroups: []string{"sg-web"}})
-	w.Site(simulator.SiteB).AddNetwork(openstacksim.Network{Name: "dr-net", Project: simulator.Project})
+	siteB := w.Site(simulator.SiteB)
+	drNet := siteB.AddNetwork(openstacksim.Network{Name: "dr-net", Project: simulator.Project})
+	var deleted *openstacksim.Network
 	resources := func(mappings string) string {
 		o := providerOptions{arrayTokens: true}
 		return w.provider(o) + sitesHCL + groupMappingsHCL(mappings) + policyHCL(w, false, 300, 15) + memberHCL("web1", simulator.WebServer1ID)
@@ -275,6 +342,23 @@ func TestAccFailoverReadiness_networkMapped(t *testing.T) {
 			{
 				Config: resources(`  network_mappings = { "prod-net" = "dr-net" }`) + readinessHCL,
 				Check:  tfresource.ComposeTestCheckFunc(storedPort, expectReadiness(true, "")),
+			},
+			// The mapped network deleted on site-b out of band: blocked
+			// again, naming the mapping; restored, ready.
+			{
+				PreConfig: func() {
+					siteB.Update(func(st *openstacksim.State) { deleted = st.Networks[drNet]; delete(st.Networks, drNet) })
+				},
+				RefreshState: true,
+				Check: tfresource.ComposeTestCheckFunc(
+					expectReadiness(false, "networks_mapped", "site-b", "network prod-net of web-server-1 is mapped to dr-net, which is not on site-b"),
+					expectReadiness(false, "networks_mapped", "site-b", "network mapping prod-net -> dr-net: site-b has no network dr-net"),
+				),
+			},
+			{
+				PreConfig:    func() { siteB.Update(func(st *openstacksim.State) { st.Networks[drNet] = deleted }) },
+				RefreshState: true,
+				Check:        expectReadiness(true, ""),
 			},
 		},
 	})

@@ -72,3 +72,23 @@ func (s *Site) DetachVolume(serverID, volumeID string) bool {
 	}
 	return true
 }
+
+// MoveAttachment moves a server's volume to another device, in Nova's and
+// Cinder's views alike, as detaching it and attaching it again at device
+// does. False when the volume is not attached to the server.
+func (s *Site) MoveAttachment(serverID, volumeID, device string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sv, v := s.st.Servers[serverID], s.st.Volumes[volumeID]
+	if sv == nil || v == nil {
+		return false
+	}
+	i := slices.IndexFunc(sv.Volumes, func(a Attachment) bool { return a.VolumeID == volumeID })
+	j := slices.IndexFunc(v.Attachments, func(a VolumeAttachment) bool { return a.ServerID == serverID })
+	if i < 0 || j < 0 {
+		return false
+	}
+	sv.Volumes[i].Device = device
+	v.Attachments[j].Device = device
+	return true
+}
