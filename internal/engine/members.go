@@ -257,7 +257,7 @@ var errUnchanged = errors.New("unchanged")
 // Cinder says "not local to this node" for a volume of another backend.
 func memberError(instance string, err error) error {
 	var apiErr *openstack.APIError
-	if errors.As(err, &apiErr) && apiErr.StatusCode == 400 {
+	if errors.Is(err, openstack.ErrBadRequest) && errors.As(err, &apiErr) {
 		return &Error{Kind: KindBackend, Object: instance,
 			Detail: fmt.Sprintf("Cinder refused to add the volumes of instance %s to the consistency group: %s", instance, apiErr.Message),
 			Fix:    "All volumes in a consistency group must share one storage backend: check os-vol-host-attr:host of each volume (admin), migrate the volumes or leave this instance out",

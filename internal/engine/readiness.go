@@ -631,8 +631,7 @@ func (e *Engine) backendFinding(ctx context.Context, d *document, tgt *openstack
 		return
 	}
 	pools, err := tgt.BackendPools(ctx)
-	var ae *openstack.APIError
-	if errors.As(err, &ae) && ae.StatusCode == 403 {
+	if errors.Is(err, openstack.ErrForbidden) {
 		needAdmin()
 		return
 	}

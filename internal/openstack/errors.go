@@ -28,6 +28,9 @@ var (
 	// ErrForbidden: the service's policy refuses the caller (HTTP 403), as
 	// Cinder does for admin-only calls made with a member's token.
 	ErrForbidden = errors.New("forbidden")
+	// ErrBadRequest: the service refused the request as invalid (HTTP 400);
+	// the *APIError it matches carries the service's reason.
+	ErrBadRequest = errors.New("bad request")
 )
 
 // APIError is an HTTP error answer of an OpenStack service, with the
@@ -48,8 +51,8 @@ func (e *APIError) Error() string {
 	return fmt.Sprintf("%s %s: HTTP %d: %s", e.Method, e.URL, e.StatusCode, msg)
 }
 
-// Is lets errors.Is match ErrNotFound, ErrPreconditionFailed and
-// ErrForbidden by status code.
+// Is lets errors.Is match ErrNotFound, ErrPreconditionFailed,
+// ErrForbidden and ErrBadRequest by status code.
 func (e *APIError) Is(target error) bool {
 	switch target {
 	case ErrNotFound:
@@ -58,6 +61,8 @@ func (e *APIError) Is(target error) bool {
 		return e.StatusCode == http.StatusPreconditionFailed
 	case ErrForbidden:
 		return e.StatusCode == http.StatusForbidden
+	case ErrBadRequest:
+		return e.StatusCode == http.StatusBadRequest
 	}
 	return false
 }
