@@ -40,6 +40,10 @@ type DrillSpec struct {
 	// now rather than of the last scheduled replication. The snapshot is
 	// the only thing it adds on the primary array.
 	ReplicateNow bool
+	// VolumeType is the type the drill's volumes get on the secondary
+	// site; empty: the group's. A sync group needs another one (not sync):
+	// the Pure driver will not manage a volume of a sync type.
+	VolumeType string
 }
 
 // Drill is a drill as its record holds it.
@@ -49,11 +53,14 @@ type Drill struct {
 	// Site and Array are where the drill runs (the group's secondary).
 	Site  string
 	Array string
-	// Snapshot is the replicated protection group snapshot it restored.
-	Snapshot  string
-	NetworkID string
-	StartedAt time.Time
-	Members   []DrillMember
+	// Snapshot is what the drill restored: the replicated protection group
+	// snapshot (async), or the stretched pod whose copy on the secondary
+	// array it copied (sync).
+	Snapshot   string
+	VolumeType string
+	NetworkID  string
+	StartedAt  time.Time
+	Members    []DrillMember
 }
 
 // DrillMember is one member's VM brought up by a drill.
@@ -85,15 +92,16 @@ type DrillVolume struct {
 
 // drillRecord is a Drill as the secondary site stores it.
 type drillRecord struct {
-	ID        string              `json:"id"`
-	GroupID   string              `json:"group_id"`
-	Site      string              `json:"site"`
-	ArrayURL  string              `json:"array_url"`
-	Array     string              `json:"array"`
-	Snapshot  string              `json:"snapshot"`
-	NetworkID string              `json:"network_id,omitempty"`
-	StartedAt time.Time           `json:"started_at"`
-	Members   []drillMemberRecord `json:"members"`
+	ID         string              `json:"id"`
+	GroupID    string              `json:"group_id"`
+	Site       string              `json:"site"`
+	ArrayURL   string              `json:"array_url"`
+	Array      string              `json:"array"`
+	Snapshot   string              `json:"snapshot"`
+	VolumeType string              `json:"volume_type"`
+	NetworkID  string              `json:"network_id,omitempty"`
+	StartedAt  time.Time           `json:"started_at"`
+	Members    []drillMemberRecord `json:"members"`
 }
 
 type drillMemberRecord struct {
@@ -130,7 +138,7 @@ func drillShortID(id string) string {
 }
 
 func (r *drillRecord) api() *Drill {
-	d := &Drill{ID: r.ID, GroupID: r.GroupID, Site: r.Site, Array: r.Array, Snapshot: r.Snapshot, NetworkID: r.NetworkID, StartedAt: r.StartedAt}
+	d := &Drill{ID: r.ID, GroupID: r.GroupID, Site: r.Site, Array: r.Array, Snapshot: r.Snapshot, VolumeType: r.VolumeType, NetworkID: r.NetworkID, StartedAt: r.StartedAt}
 	for _, m := range r.Members {
 		dm := DrillMember{MemberID: m.MemberID, InstanceName: m.InstanceName, ServerID: m.ServerID, Outcome: m.Outcome, Error: m.Error,
 			RecoveryTime: time.Duration(m.RecoverySecond * float64(time.Second))}
@@ -169,10 +177,10 @@ func (r *drillRun) update(ctx context.Context, change func(rec *drillRecord)) er
 func (e *Engine) CheckDrill(ctx context.Context, spec DrillSpec) error {
 	if _, err := e.readGroup(ctx, spec.GroupID); errors.Is(err, ErrNotFound) {
 		if d := e.plannedDocument(spec.GroupID); d != nil {
-			if err := e.drillSupported(ctx, d); err != nil {
+			if err := e.drillSupported(ctx, d, spec.VolumeType); err != nil {
 				return err
 			}
-			if !spec.ReplicateNow {
+			if !spec.ReplicateNow && d.Group.ReplicationType == ReplicationAsync {
 				return &Error{Kind: KindInvalid, Object: spec.GroupID,
 					Detail: fmt.Sprintf("protection group %s is created by this plan, so its replication policy will not have replicated a snapshot when the drill runs", d.Group.Name),
 					Fix:    "Set replicate_now = true on the drill, or add the drill in a later apply, once a snapshot has arrived on the secondary array"}
@@ -180,7 +188,7 @@ func (e *Engine) CheckDrill(ctx context.Context, spec DrillSpec) error {
 			return nil
 		}
 	}
-	_, err := e.drillPlan(ctx, spec.GroupID, !spec.ReplicateNow)
+	_, err := e.drillPlan(ctx, spec, !spec.ReplicateNow)
 	return err
 }
 
@@ -196,12 +204,12 @@ type drillSetup struct {
 // drillPlan reads and checks what a drill starts from; withSnapshot: the
 // newest replicated snapshot must exist already (not so when the drill
 // replicates one first).
-func (e *Engine) drillPlan(ctx context.Context, groupID string, withSnapshot bool) (*drillSetup, error) {
-	d, primary, err := e.loadGroup(ctx, groupID)
+func (e *Engine) drillPlan(ctx context.Context, spec DrillSpec, withSnapshot bool) (*drillSetup, error) {
+	d, primary, err := e.loadGroup(ctx, spec.GroupID)
 	if err != nil {
-		return nil, e.groupNotFound(groupID, err)
+		return nil, e.groupNotFound(spec.GroupID, err)
 	}
-	if err := e.drillPossible(ctx, d); err != nil {
+	if err := e.drillPossible(ctx, d, spec.VolumeType); err != nil {
 		return nil, err
 	}
 	rep, err := e.FailoverReadiness(ctx, d.Group.ID, d.Group.SecondarySite)
@@ -226,6 +234,12 @@ func (e *Engine) drillPlan(ctx context.Context, groupID string, withSnapshot boo
 		return nil, err
 	}
 	setup := &drillSetup{d: d, primary: primary, tgt: tgt, a: a}
+	if d.Group.ReplicationType == ReplicationSync {
+		// The pod is stretched and online on both arrays (readiness): its
+		// copy on the secondary array is current.
+		setup.snapshot = "pod " + d.Policy.PureGroupName
+		return setup, nil
+	}
 	if withSnapshot {
 		if setup.snapshot, err = e.newestReplica(ctx, a, d); err != nil {
 			return nil, err
@@ -240,17 +254,21 @@ func (e *Engine) drillPlan(ctx context.Context, groupID string, withSnapshot boo
 // the drill is returned with the outcomes, and an error when a member
 // failed. What the drill made stays until CleanupDrill.
 func (e *Engine) StartDrill(ctx context.Context, spec DrillSpec) (*Drill, error) {
-	setup, err := e.drillPlan(ctx, spec.GroupID, !spec.ReplicateNow)
+	setup, err := e.drillPlan(ctx, spec, !spec.ReplicateNow)
 	if err != nil {
 		return nil, err
 	}
 	d, primary, tgt, a, snapshot := setup.d, setup.primary, setup.tgt, setup.a, setup.snapshot
-	if spec.ReplicateNow {
+	volumeType := spec.VolumeType
+	if volumeType == "" {
+		volumeType = d.Group.VolumeType
+	}
+	if spec.ReplicateNow && d.Group.ReplicationType == ReplicationAsync {
 		if snapshot, err = e.replicateNow(ctx, a, d); err != nil {
 			return nil, err
 		}
 	}
-	host, err := e.drillHost(ctx, tgt, d)
+	host, err := e.drillHost(ctx, tgt, volumeType)
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +278,7 @@ func (e *Engine) StartDrill(ctx context.Context, spec DrillSpec) (*Drill, error)
 	}
 
 	rec := &drillRecord{ID: newID("drill-"), GroupID: d.Group.ID, Site: tgt.Name(), ArrayURL: a.secondaryURL, Array: a.secondaryName,
-		Snapshot: snapshot, NetworkID: spec.NetworkID, StartedAt: e.now()}
+		Snapshot: snapshot, VolumeType: volumeType, NetworkID: spec.NetworkID, StartedAt: e.now()}
 	for _, m := range d.Members {
 		mr := drillMemberRecord{MemberID: m.ID, InstanceName: m.InstanceName}
 		if m.Recovery != nil {
@@ -316,25 +334,25 @@ func (e *Engine) StartDrill(ctx context.Context, spec DrillSpec) (*Drill, error)
 // drillParallelism bounds the members brought up at once.
 const drillParallelism = 8
 
-// drillPossible is what a drill needs beyond readiness: a policy, an async
-// group (the Pure driver will not manage a volume of a sync type) and the
-// secondary site's admin credential (manage-existing is admin-only).
-func (e *Engine) drillPossible(ctx context.Context, d *document) error {
+// drillPossible is what a drill needs beyond readiness: a policy, a volume
+// type the Pure driver will manage (not sync) and the secondary site's
+// admin credential (manage-existing is admin-only).
+func (e *Engine) drillPossible(ctx context.Context, d *document, volumeType string) error {
 	if d.Policy == nil {
 		return &Error{Kind: KindInvalid, Object: d.Group.ID,
 			Detail: fmt.Sprintf("protection group %s has no replication policy, so nothing is replicated to drill with", d.Group.Name),
 			Fix:    "Add a protector_replication_policy for the group and let its first snapshot arrive"}
 	}
-	return e.drillSupported(ctx, d)
+	return e.drillSupported(ctx, d, volumeType)
 }
 
-// drillSupported: an async group whose secondary site has an admin
-// credential.
-func (e *Engine) drillSupported(ctx context.Context, d *document) error {
-	if d.Group.ReplicationType != ReplicationAsync {
+// drillSupported: a volume type for the drill's volumes that is not sync
+// (a sync group names one), and an admin credential for the secondary.
+func (e *Engine) drillSupported(ctx context.Context, d *document, volumeType string) error {
+	if d.Group.ReplicationType == ReplicationSync && volumeType == "" {
 		return &Error{Kind: KindInvalid, Object: d.Group.ID,
-			Detail: fmt.Sprintf("protection group %s replicates synchronously; drills bring up async groups only for now (the Pure driver refuses to manage a volume of a sync volume type)", d.Group.Name),
-			Fix:    "Drill an async group"}
+			Detail: fmt.Sprintf("protection group %s replicates synchronously, and the Pure driver will not manage a volume of its sync volume type %s on %s", d.Group.Name, d.Group.VolumeType, d.Group.SecondarySite),
+			Fix:    "Set volume_type on the drill to a type of the same Pure backend on the secondary site that is not sync (an async or unreplicated one)"}
 	}
 	tgt, err := e.site(d.Group.SecondarySite)
 	if err != nil {
@@ -347,6 +365,18 @@ func (e *Engine) drillSupported(ctx context.Context, d *document) error {
 		if !tgt.HasAdmin() {
 			return e.drillNeedsAdmin(tgt.Name())
 		}
+	}
+	if volumeType == "" {
+		return nil
+	}
+	vt, err := e.volumeType(ctx, tgt, volumeType)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(vt.ExtraSpecs["replication_type"]) == "<in> sync" {
+		return &Error{Kind: KindInvalid, Site: tgt.Name(), Object: volumeType,
+			Detail: fmt.Sprintf("volume type %s on %s is a sync type, and the Pure driver will not manage a volume of a sync type", volumeType, tgt.Name()),
+			Fix:    "Set volume_type to an async or unreplicated type of the same Pure backend"}
 	}
 	return nil
 }
@@ -404,8 +434,8 @@ func (e *Engine) replicateNow(ctx context.Context, a *arrays, d *document) (stri
 
 // drillHost is the secondary site's pool of the group's volume type's
 // backend, where the copies are managed.
-func (e *Engine) drillHost(ctx context.Context, tgt *openstack.Site, d *document) (string, error) {
-	vt, err := e.volumeType(ctx, tgt, d.Group.VolumeType)
+func (e *Engine) drillHost(ctx context.Context, tgt *openstack.Site, volumeType string) (string, error) {
+	vt, err := e.volumeType(ctx, tgt, volumeType)
 	if err != nil {
 		return "", err
 	}
@@ -425,7 +455,7 @@ func (e *Engine) drillHost(ctx context.Context, tgt *openstack.Site, d *document
 	}
 	if len(names) == 0 {
 		return "", &Error{Kind: KindCloud, Site: tgt.Name(),
-			Detail: fmt.Sprintf("no Cinder pool of volume type %s is up on %s", d.Group.VolumeType, tgt.Name()),
+			Detail: fmt.Sprintf("no Cinder pool of volume type %s is up on %s", volumeType, tgt.Name()),
 			Fix:    fmt.Sprintf("On %s, start or enable the backend's cinder-volume service", tgt.Name())}
 	}
 	sort.Strings(names)
@@ -456,12 +486,18 @@ func (e *Engine) drillMember(ctx context.Context, run *drillRun, a *arrays, d *d
 	var boot []openstack.BootVolume
 	for j, b := range m.Recovery.BlockDevices {
 		copyName := rec.Members[i].Volumes[j].ArrayVolume
+		// Async: the member volume's snapshot in the replicated group
+		// snapshot; sync: the volume itself, in the pod stretched to the
+		// secondary array.
 		source := rec.Snapshot + "." + b.ArrayVolumeName
+		if d.Group.ReplicationType == ReplicationSync {
+			source = b.ArrayVolumeName
+		}
 		if _, err := a.secondary.CopyVolume(ctx, copyName, source, false); err != nil {
 			return e.arrayError(a.secondaryURL, "copy "+source+" to "+copyName, err)
 		}
 		v, err := run.tgt.ManageVolume(ctx, openstack.ManageVolumeOpts{
-			Host: host, Ref: map[string]string{"name": copyName}, VolumeType: d.Group.VolumeType, Bootable: b.BootIndex == 0,
+			Host: host, Ref: map[string]string{"name": copyName}, VolumeType: rec.VolumeType, Bootable: b.BootIndex == 0,
 			Name:     fmt.Sprintf("drill-%s %s %s", drillShortID(rec.ID), m.InstanceName, b.DeviceName),
 			Metadata: map[string]string{"protector_drill": rec.ID, "protector_source_volume": b.VolumeID},
 		})

@@ -211,3 +211,55 @@ func TestDrillRefused(t *testing.T) {
 		t.Fatalf("drill without an admin credential for site-b: %v", err)
 	}
 }
+
+// A sync group's drill copies each member volume out of the stretched pod
+// on flasharray-b (no snapshot: the pod's copy is current) and manages the
+// copies with the drill's volume type, which must be given and not be a
+// sync one; production unchanged, cleanup complete.
+func TestDrillSyncGroup(t *testing.T) {
+	ctx := context.Background()
+	w, e := testWorld(t, true)
+	g := createSyncGroup(t, e)
+	a, b := arrayEndpoints(w)
+	if _, err := e.CreatePolicy(ctx, PolicySpec{GroupID: g.ID, Primary: a, Secondary: b}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.AddMember(ctx, MemberSpec{GroupID: g.ID, InstanceID: simulator.SyncServerID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.CheckDrill(ctx, DrillSpec{GroupID: g.ID}); err == nil || !strings.Contains(err.Error(), "Set volume_type") {
+		t.Fatalf("sync drill without a volume type: %v", err)
+	}
+	if err := e.CheckDrill(ctx, DrillSpec{GroupID: g.ID, VolumeType: simulator.TypeReplicatedSync}); err == nil || !strings.Contains(err.Error(), "is a sync type") {
+		t.Fatalf("sync drill with a sync volume type: %v", err)
+	}
+	before := w.Objects()
+	drill, err := e.StartDrill(ctx, DrillSpec{GroupID: g.ID, VolumeType: simulator.TypeReplicatedSSD})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if drill.Snapshot != "pod "+simulator.CinderPod || drill.VolumeType != simulator.TypeReplicatedSSD || drill.Members[0].Outcome != DrillActive {
+		t.Fatalf("sync drill = %+v", drill)
+	}
+	for _, v := range drill.Members[0].Volumes {
+		got, ok := w.Site("site-b").Volume(v.VolumeID)
+		if !ok || got.Type != simulator.TypeReplicatedSSD || got.Status != "in-use" {
+			t.Errorf("drill volume %+v, %v", got, ok)
+		}
+	}
+	for _, k := range unchanged(t, w, "during the sync drill", before) {
+		if !strings.HasPrefix(k, "site-b ") && !strings.HasPrefix(k, "flasharray-b volume ") && !strings.HasPrefix(k, "site-a object protector/"+logPrefix(g.ID)) {
+			t.Errorf("the drill made %s outside the secondary site and array", k)
+		}
+	}
+	if err := e.CleanupDrill(ctx, g.ID, drill.ID); err != nil {
+		t.Fatal(err)
+	}
+	after := w.Objects()
+	for _, k := range unchanged(t, w, "after cleanup", before) {
+		if !strings.HasPrefix(k, "site-a object protector/"+logPrefix(g.ID)) &&
+			(!strings.HasPrefix(k, "flasharray-b volume volume-") || !strings.Contains(after[k], `"Destroyed":true`)) {
+			t.Errorf("cleanup left %s: %s", k, after[k])
+		}
+	}
+}

@@ -39,6 +39,7 @@ type drillModel struct {
 	ProtectionGroupID types.String   `tfsdk:"protection_group_id"`
 	NetworkID         types.String   `tfsdk:"network_id"`
 	ReplicateNow      types.Bool     `tfsdk:"replicate_now"`
+	VolumeType        types.String   `tfsdk:"volume_type"`
 	Triggers          types.Map      `tfsdk:"triggers"`
 	Site              types.String   `tfsdk:"site"`
 	Array             types.String   `tfsdk:"array"`
@@ -85,7 +86,9 @@ func (r *drillResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			"VMs, their volumes, the consistency groups or the Pure protection group. A drill interrupted half-way (a member " +
 			"failed, a timeout) is kept in the state, tainted: the next apply or destroy cleans it. Change `triggers` to run " +
 			"the drill again (a quarterly proof, for example).\n\n" +
-			"Drills of async groups only for now: the Pure driver refuses to manage a volume of a sync volume type.",
+			"A sync group is drilled from its pod's copy on the secondary array (no snapshot: the stretched pod is " +
+			"current); since the Pure driver will not manage a volume of a sync volume type, such a drill names the " +
+			"`volume_type` its volumes get.",
 		Attributes: map[string]schema.Attribute{
 			"id": computed("Drill id (`drill-<uuid>`)."),
 			"protection_group_id": schema.StringAttribute{
@@ -108,6 +111,13 @@ func (r *drillResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 					"removes it like any other. Default `false`: the newest snapshot that has arrived.",
 				PlanModifiers: []planmodifier.Bool{boolplanmodifier.RequiresReplace()},
 			},
+			"volume_type": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Volume type the drill's volumes get on the secondary site (name or id); default: the " +
+					"group's. Required for a sync group, and never a sync type: the Pure driver will not manage a volume " +
+					"of one. Use a type of the same Pure backend.",
+				PlanModifiers: replace,
+			},
 			"triggers": schema.MapAttribute{
 				Optional:            true,
 				ElementType:         types.StringType,
@@ -116,7 +126,7 @@ func (r *drillResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			},
 			"site":       computed("The secondary site the drill ran on."),
 			"array":      computed("The secondary FlashArray the volumes were copied on."),
-			"snapshot":   computed("The replicated protection group snapshot the drill restored (`flasharray-a:consisgroup-<id>-cinder.<n>`)."),
+			"snapshot":   computed("What the drill restored: the replicated protection group snapshot (`flasharray-a:consisgroup-<id>-cinder.<n>`), or for a sync group the pod (`pod cinder-pod`)."),
 			"started_at": computed("When the drill started (RFC 3339)."),
 			"recovery_time_seconds": schema.Float64Attribute{
 				Computed:            true,
@@ -263,7 +273,8 @@ func (r *drillResource) ImportState(ctx context.Context, req resource.ImportStat
 }
 
 func (m *drillModel) spec() engine.DrillSpec {
-	return engine.DrillSpec{GroupID: m.ProtectionGroupID.ValueString(), NetworkID: m.NetworkID.ValueString(), ReplicateNow: m.ReplicateNow.ValueBool()}
+	return engine.DrillSpec{GroupID: m.ProtectionGroupID.ValueString(), NetworkID: m.NetworkID.ValueString(), ReplicateNow: m.ReplicateNow.ValueBool(),
+		VolumeType: m.VolumeType.ValueString()}
 }
 
 func (m *drillModel) fill(ctx context.Context, d *engine.Drill) diagnostics {
