@@ -247,3 +247,30 @@ func TestAccDrill_withItsGroup(t *testing.T) {
 		},
 	})
 }
+
+// A sync group's drill through OpenTofu: refused at plan without a
+// volume_type; with replicated-ssd it comes up from the pod's copy on
+// flasharray-b, production unchanged.
+func TestAccDrill_syncGroup(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	resources := w.provider(providerOptions{admin: true, arrayTokens: true}) + sitesHCL + groupHCL("db", "sync", simulator.TypeReplicatedSync) +
+		policyHCL(w, false, 0, 0) + memberHCL("web1", simulator.SyncServerID)
+	before := &simulator.Objects{}
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{Config: resources, Check: func(*terraform.State) error { *before = w.Objects(); return nil }},
+			{Config: resources + drillHCL, ExpectError: regexp.MustCompile(`Set\s+volume_type`)},
+			{
+				Config: resources + strings.Replace(drillHCL, "triggers", "volume_type         = \""+simulator.TypeReplicatedSSD+"\"\n  triggers", 1),
+				Check: tfresource.ComposeTestCheckFunc(
+					tfresource.TestCheckResourceAttr(drillAddr, "snapshot", "pod "+simulator.CinderPod),
+					tfresource.TestCheckResourceAttr(drillAddr, "members.0.outcome", "ACTIVE"),
+					tfresource.TestCheckResourceAttr(drillAddr, "members.0.volume_ids.#", "2"),
+					productionUntouched(w, before),
+				),
+			},
+		},
+	})
+}
