@@ -274,3 +274,63 @@ func TestAccDrill_syncGroup(t *testing.T) {
 		},
 	})
 }
+
+// Portable (both lanes): the guide's group drilled with replicate_now;
+// web-server-1 comes up on site-b from the replicated copies, ACTIVE with
+// both volumes; destroying the drill removes its VM and volumes there,
+// while the protected VM's volumes stay in their consistency group.
+func TestAccDrill_portable(t *testing.T) {
+	t.Parallel()
+	w := newPortableWorld(t)
+	resources := readinessResources(w, providerOptions{admin: true}, 15)
+	drill := strings.Replace(drillHCL, "triggers", "replicate_now       = true\n  triggers", 1)
+	var server, vol0, vol1, primaryCG string
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{
+				Config: resources + drill,
+				Check: tfresource.ComposeTestCheckFunc(
+					tfresource.TestCheckResourceAttr(drillAddr, "members.0.outcome", "ACTIVE"),
+					tfresource.TestCheckResourceAttr(drillAddr, "members.0.volume_ids.#", "2"),
+					capture(drillAddr, "members.0.server_id", &server),
+					capture(drillAddr, "members.0.volume_ids.0", &vol0),
+					capture(drillAddr, "members.0.volume_ids.1", &vol1),
+					capture(groupAddr, "primary_consistency_group_id", &primaryCG),
+					func(*terraform.State) error {
+						sv, ok := w.view(simulator.SiteB).Server(server)
+						if !ok || sv.Status != "ACTIVE" {
+							return fmt.Errorf("drill server %s on site-b: %+v, %v", server, sv, ok)
+						}
+						for _, id := range []string{vol0, vol1} {
+							v, ok := w.view(simulator.SiteB).Volume(id)
+							if !ok || v.Status != "in-use" || !strings.HasPrefix(v.Metadata["array_volume_name"], "volume-"+id) {
+								return fmt.Errorf("drill volume %s on site-b: %+v, %v", id, v, ok)
+							}
+						}
+						return nil
+					},
+				),
+			},
+			{
+				Config: resources,
+				Check: func(*terraform.State) error {
+					if _, ok := w.view(simulator.SiteB).Server(server); ok {
+						return fmt.Errorf("the drill's server %s is still on site-b", server)
+					}
+					for _, id := range []string{vol0, vol1} {
+						if _, ok := w.view(simulator.SiteB).Volume(id); ok {
+							return fmt.Errorf("the drill's volume %s is still on site-b", id)
+						}
+					}
+					for _, id := range w.fx.WebServer1.VolumeIDs {
+						if v, ok := w.view(simulator.SiteA).Volume(id); !ok || v.GroupID != primaryCG {
+							return fmt.Errorf("protected volume %s after the drill: %+v, %v", id, v, ok)
+						}
+					}
+					return nil
+				},
+			},
+		},
+	})
+}

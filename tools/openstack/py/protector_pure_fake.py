@@ -17,8 +17,13 @@ driver records names only:
   - a group whose type has consistent_group_snapshot_enabled gets the
     protection group consisgroup-<group id>-cinder (in cinder-pod when a
     volume type is sync), whose members follow the group's volumes, and
-    which is destroyed and eradicated with the group.
+    which is destroyed and eradicated with the group;
+  - manage-existing takes the reference {"name": <array volume>} as the Pure
+    driver does (pure.py manage_existing): not for a sync type, not a
+    volume in a pod; the array volume is renamed volume-<id>-cinder and its
+    size rounded up to GiB.
 """
+import math
 import json
 import os
 import ssl
@@ -29,6 +34,7 @@ import urllib.request
 from oslo_config import cfg
 from oslo_log import log as logging
 
+from cinder import exception
 from cinder.tests import fake_driver
 from cinder.volume import configuration
 from cinder.volume import volume_utils
@@ -87,6 +93,20 @@ class Array(object):
 
     def destroy_volume(self, name):
         self.request('PATCH', '/volumes', {'names': name}, {'destroyed': True})
+
+    def volume(self, name):
+        """The array volume named name, or None when the array has none."""
+        try:
+            _, body = self.request('GET', '/volumes', {'names': name})
+        except ArrayError as e:
+            if 'does not exist' in str(e):
+                return None
+            raise
+        items = json.loads(body).get('items') or []
+        return items[0] if items else None
+
+    def rename_volume(self, name, new_name):
+        self.request('PATCH', '/volumes', {'names': name}, {'name': new_name})
 
     def create_group(self, name):
         self.request('POST', '/protection-groups', {'names': name})
@@ -186,6 +206,41 @@ class ProtectorPureFakeDriver(fake_driver.FakeLoggingVolumeDriver):
         # volume of the clone's size stands for the copy. Cinder copies the
         # bootable flag itself.
         return self.create_volume(volume)
+
+    # -- manage-existing, as the Pure driver (pure.py manage_existing)
+
+    def _managed_volume(self, volume, existing_ref):
+        """The array volume existing_ref names, checked as the Pure driver does."""
+        if volume.volume_type is not None and self._is_sync([volume.volume_type]):
+            raise exception.ManageExistingVolumeTypeMismatch(
+                reason='Unable to managed volume with type requiring sync replication enabled.')
+        name = (existing_ref or {}).get('name')
+        if not name:
+            raise exception.ManageExistingInvalidReference(
+                existing_ref=existing_ref,
+                reason="manage_existing requires a 'name' key to identify an existing volume.")
+        if '::' in name:
+            raise exception.ManageExistingInvalidReference(
+                existing_ref=existing_ref, reason='Unable to manage volume in a Pod')
+        array = self._array()
+        info = array.volume(name) if array is not None else None
+        if not info or info.get('destroyed'):
+            raise exception.ManageExistingInvalidReference(
+                existing_ref=existing_ref, reason='Unable to find Purity ref with name=%s' % name)
+        return array, name, info
+
+    def manage_existing_get_size(self, volume, existing_ref):
+        _, _, info = self._managed_volume(volume, existing_ref)
+        return int(math.ceil(info['provisioned'] / float(1 << 30)))
+
+    def manage_existing(self, volume, existing_ref):
+        array, name, _ = self._managed_volume(volume, existing_ref)
+        new_name = 'volume-%s-cinder' % volume.id
+        array.rename_volume(name, new_name)
+        metadata = dict(volume.metadata or {})
+        metadata.update({'array_volume_name': new_name,
+                         'array_name': self.configuration.safe_get('protector_array') or ''})
+        return {'provider_id': new_name, 'metadata': metadata}
 
     def delete_volume(self, volume):
         # As the Pure driver with pure_eradicate_on_delete false (its
