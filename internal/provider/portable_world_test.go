@@ -165,7 +165,11 @@ func (r *realSite) Server(id string) (openstacksim.Server, bool) {
 		}
 		return openstacksim.Server{}, false
 	}
-	return openstacksim.Server{ID: s.ID, Name: s.Name}, true
+	sv := openstacksim.Server{ID: s.ID, Name: s.Name, Status: s.Status}
+	for _, v := range s.VolumeIDs {
+		sv.Volumes = append(sv.Volumes, openstacksim.Attachment{VolumeID: v})
+	}
+	return sv, true
 }
 
 func (r *realSite) Objects(container, prefix string) []string {
