@@ -8,6 +8,7 @@
 #   tools/install-tools.sh terraform     -> Terraform $TERRAFORM_VERSION (default 1.8.5)
 #   tools/install-tools.sh tfplugindocs  -> tfplugindocs at the version tools/go.mod pins
 #   tools/install-tools.sh goreleaser    -> goreleaser $GORELEASER_VERSION (default v2.16.0)
+#   tools/install-tools.sh golangci-lint -> golangci-lint $GOLANGCI_LINT_VERSION (default v2.15.0)
 #   tools/install-tools.sh openstack-provider
 #                                        -> terraform-provider-openstack $OPENSTACK_PROVIDER_VERSION
 #                                           (default v3.4.0), for the tests that compose both providers
@@ -22,6 +23,8 @@ tofu_version=${TOFU_VERSION:-1.12.6}
 terraform_version=${TERRAFORM_VERSION:-1.8.5}
 # v2.18 and later need Go 1.27.1; v2.16.0 builds with Go 1.25 and 1.26.
 goreleaser_version=${GORELEASER_VERSION:-v2.16.0}
+# make lint's linter (its configuration: tools/golangci.yml).
+golangci_lint_version=${GOLANGCI_LINT_VERSION:-v2.15.0}
 # The terraform-provider-openstack release the composed acceptance tests use.
 openstack_provider_version=${OPENSTACK_PROVIDER_VERSION:-v3.4.0}
 
@@ -52,6 +55,20 @@ goreleaser() {
     # Outside this repository, so that neither go.mod is consulted.
     (cd "$(dirname "$out")" && GOBIN="$(dirname "$out")" GOFLAGS=-mod=mod CGO_ENABLED=0 \
       go install -trimpath "github.com/goreleaser/goreleaser/v2@$goreleaser_version")
+  fi
+  unlock
+  echo "$out"
+}
+
+golangci_lint() {
+  local out="$cache/golangci-lint-$golangci_lint_version/golangci-lint"
+  [ -x "$out" ] || lock "$out"
+  if [ ! -x "$out" ]; then
+    echo "building golangci-lint $golangci_lint_version (a few minutes on 2 cores)..." >&2
+    mkdir -p "$(dirname "$out")"
+    # Outside this repository, so that neither go.mod is consulted.
+    (cd "$(dirname "$out")" && GOBIN="$(dirname "$out")" GOFLAGS=-mod=mod CGO_ENABLED=0 \
+      go install -trimpath "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$golangci_lint_version")
   fi
   unlock
   echo "$out"
@@ -95,7 +112,8 @@ case "${1:-all}" in
   terraform) terraform ;;
   tfplugindocs) tfplugindocs ;;
   goreleaser) goreleaser ;;
+  golangci-lint) golangci_lint ;;
   openstack-provider) openstack_provider ;;
   all) tofu; tfplugindocs ;;
-  *) echo "usage: $0 [tofu|terraform|tfplugindocs|goreleaser|openstack-provider|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [tofu|terraform|tfplugindocs|goreleaser|golangci-lint|openstack-provider|all]" >&2; exit 2 ;;
 esac

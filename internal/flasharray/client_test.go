@@ -103,9 +103,10 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	}
 }
 
-func versions(prefix string, from, to int) []string {
+// versions are the REST versions <prefix>.0 to <prefix>.<to>.
+func versions(prefix string, to int) []string {
 	var v []string
-	for i := from; i <= to; i++ {
+	for i := 0; i <= to; i++ {
 		v = append(v, fmt.Sprintf("%s.%d", prefix, i))
 	}
 	return v
@@ -118,12 +119,12 @@ func TestVersionNegotiation(t *testing.T) {
 		want    string
 		wantErr string
 	}{
-		{"current array", append(versions("1", 0, 19), versions("2", 0, 26)...), "2.26", ""},
-		{"newer array", versions("2", 0, 40), "2.26", ""},
-		{"older array", append(versions("1", 0, 19), versions("2", 0, 10)...), "2.10", ""},
-		{"oldest accepted", versions("2", 0, 4), "2.4", ""},
-		{"too old", append(versions("1", 0, 19), versions("2", 0, 3)...), "", "needs REST 2.4 or later"},
-		{"1.x only", versions("1", 0, 19), "", "no usable REST 2.x"},
+		{"current array", append(versions("1", 19), versions("2", 26)...), "2.26", ""},
+		{"newer array", versions("2", 40), "2.26", ""},
+		{"older array", append(versions("1", 19), versions("2", 10)...), "2.10", ""},
+		{"oldest accepted", versions("2", 4), "2.4", ""},
+		{"too old", append(versions("1", 19), versions("2", 3)...), "", "needs REST 2.4 or later"},
+		{"1.x only", versions("1", 19), "", "no usable REST 2.x"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -62,7 +62,11 @@ func (o bootOpts) ToServerCreateMap() (map[string]any, error) {
 		}
 		bdms = append(bdms, bdm)
 	}
-	m["server"].(map[string]any)["block_device_mapping_v2"] = bdms
+	server, ok := m["server"].(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("boot %s: gophercloud built no server body", o.Name)
+	}
+	server["block_device_mapping_v2"] = bdms
 	return m, nil
 }
 

@@ -19,10 +19,7 @@ import (
 	"github.com/protector-dr/terraform-provider-protector/internal/engine"
 )
 
-var (
-	httpURL  = regexp.MustCompile(`^https?://[^\s/]+`)
-	httpsURL = regexp.MustCompile(`^https://[^\s/]+`)
-)
+var httpURL = regexp.MustCompile(`^https?://[^\s/]+`)
 
 // timeFormat is how timestamps appear in state.
 const timeFormat = time.RFC3339

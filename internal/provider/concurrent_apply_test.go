@@ -226,7 +226,7 @@ resource "protector_member" "web1" {
 	}
 
 	// The winner's change is version 2, on both sites.
-	_, doc := latestMetadata(t, w.Site(simulator.SiteA), groupID)
+	doc := latestMetadata(t, w.Site(simulator.SiteA), groupID)
 	if v := doc["version"]; fmt.Sprint(v) != "2" {
 		t.Errorf("newest version on site-a is %v after the race, want 2", v)
 	}
@@ -241,7 +241,7 @@ resource "protector_member" "web1" {
 
 	// The loser applies again: nothing of either change is lost.
 	loser.mustApply()
-	_, doc = latestMetadata(t, w.Site(simulator.SiteA), groupID)
+	doc = latestMetadata(t, w.Site(simulator.SiteA), groupID)
 	members, _ = doc["members"].([]any)
 	if v, d := fmt.Sprint(doc["version"]), doc["group"].(map[string]any)["description"]; v != "3" || d != "second" || len(members) != 1 {
 		t.Errorf("after the re-apply: version %s, description %v, %d members; want 3, second, 1", v, d, len(members))

@@ -308,9 +308,10 @@ func TestAccFault_peerLostBeforePush(t *testing.T) {
 	})
 }
 
-// policyWithNameHCL is a policy with its own Pure protection group name:
-// the engine creates that group, and must destroy it with the policy.
-func policyWithNameHCL(w *accWorld, pureGroup string) string {
+// policyWithNameHCL is a policy naming the guide's Pure protection group
+// (pure_pg_name = pg-prod-web-app), configured on the array by its
+// administrator.
+func policyWithNameHCL(w *accWorld) string {
 	return fmt.Sprintf(`
 resource "protector_replication_policy" "web" {
   protection_group_id  = protector_protection_group.web.id
@@ -320,7 +321,7 @@ resource "protector_replication_policy" "web" {
   replication_interval = 300
   rpo_minutes          = 15
 }
-`, w.arrayURL(simulator.ArrayA), w.arrayURL(simulator.ArrayB), pureGroup)
+`, w.arrayURL(simulator.ArrayA), w.arrayURL(simulator.ArrayB), guidePureGroup)
 }
 
 // expectPolicyNotAttached checks what a policy create that failed on

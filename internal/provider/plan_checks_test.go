@@ -344,7 +344,7 @@ output "group_id" {
 		t.Errorf("the replaced group kept id %s", first)
 	}
 	ws.expectNoChanges()
-	_, doc := latestMetadata(t, w.Site(simulator.SiteA), second)
+	doc := latestMetadata(t, w.Site(simulator.SiteA), second)
 	if members, _ := doc["members"].([]any); len(members) != 1 {
 		t.Errorf("the new group %s has %d members, want web-server-1 (replaced with the group)", second, len(members))
 	}

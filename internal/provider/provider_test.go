@@ -281,18 +281,18 @@ func expectNewestVersion(w *accWorld, groupID *string, version int) func(*terraf
 }
 
 // latestMetadata returns the newest metadata document of a group on a site.
-func latestMetadata(t *testing.T, site objectReader, groupID string) (name string, doc map[string]any) {
+func latestMetadata(t *testing.T, site objectReader, groupID string) (doc map[string]any) {
 	t.Helper()
 	names := site.Objects("protector", "groups/"+groupID+"/v/")
 	if len(names) == 0 {
 		t.Fatalf("site %s has no metadata of group %s", site.Name(), groupID)
 	}
-	name = names[len(names)-1]
+	name := names[len(names)-1]
 	b, _ := site.Object("protector", name)
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatalf("metadata %s on %s: %v", name, site.Name(), err)
 	}
-	return name, doc
+	return doc
 }
 
 // rawDocument mirrors the field order of the engine's metadata document so

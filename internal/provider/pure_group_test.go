@@ -105,7 +105,7 @@ func TestAccPureGroup_guideNameRefusedAtPlan(t *testing.T) {
 				),
 			},
 			{
-				Config:      base + policyWithNameHCL(w, guidePureGroup),
+				Config:      base + policyWithNameHCL(w),
 				PlanOnly:    true,
 				ExpectError: wrapped(refusedPureGroup),
 			},
@@ -150,7 +150,7 @@ func TestAccPureGroup_guideNameRefusedAtApply(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []tfresource.TestStep{
 			{
-				Config:      base + policyWithNameHCL(w, guidePureGroup),
+				Config:      base + policyWithNameHCL(w),
 				ExpectError: wrapped(refusedPureGroup),
 			},
 			{
@@ -269,7 +269,7 @@ func TestAccPureGroup_configuredGroup(t *testing.T) {
 						t.Fatal(err)
 					}
 				},
-				Config:   base + policyWithNameHCL(w, guidePureGroup) + memberHCL("web1", w.fx.WebServer1.ID),
+				Config:   base + policyWithNameHCL(w) + memberHCL("web1", w.fx.WebServer1.ID),
 				PlanOnly: true,
 				ExpectError: wrapped(`protection group ` + guidePureGroup + ` on flasharray-a holds volumes outside consistency group [0-9a-f-]+ \(` +
 					foreign + `\)[\s\S]*Remove pure_pg_name: the policy then binds consisgroup-`),
@@ -280,7 +280,7 @@ func TestAccPureGroup_configuredGroup(t *testing.T) {
 						t.Fatal(err)
 					}
 				},
-				Config: base + policyWithNameHCL(w, guidePureGroup) + memberHCL("web1", w.fx.WebServer1.ID),
+				Config: base + policyWithNameHCL(w) + memberHCL("web1", w.fx.WebServer1.ID),
 				Check: tfresource.ComposeTestCheckFunc(
 					tfresource.TestCheckResourceAttr(policyAddr, "pure_pg_name", guidePureGroup),
 					func(*terraform.State) error {

@@ -191,7 +191,7 @@ func (r *drillResource) Create(ctx context.Context, req resource.CreateRequest, 
 		// What the drill made is in the state even when a member failed,
 		// so that destroy (or the replacement of the tainted drill)
 		// removes it.
-		resp.Diagnostics.Append(plan.fill(ctx, d)...)
+		resp.Diagnostics.Append(plan.fill(d)...)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	}
 	if err != nil {
@@ -217,7 +217,7 @@ func (r *drillResource) Read(ctx context.Context, req resource.ReadRequest, resp
 		addEngineError(&resp.Diagnostics, "read drill "+state.ID.ValueString(), err)
 		return
 	}
-	resp.Diagnostics.Append(state.fill(ctx, d)...)
+	resp.Diagnostics.Append(state.fill(d)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -255,7 +255,7 @@ func (r *drillResource) ImportState(ctx context.Context, req resource.ImportStat
 	if g == nil {
 		return
 	}
-	_, id, _ := cutLast(req.ID)
+	id := lastPart(req.ID)
 	d, err := r.data.engine.GetDrill(ctx, g.ID, id)
 	if errors.Is(err, engine.ErrNotFound) {
 		resp.Diagnostics.AddError("Drill not found", fmt.Sprintf("Protection group %s has no drill %q on its secondary site.", g.Name, id))
@@ -277,7 +277,7 @@ func (m *drillModel) spec() engine.DrillSpec {
 		VolumeType: m.VolumeType.ValueString()}
 }
 
-func (m *drillModel) fill(ctx context.Context, d *engine.Drill) diagnostics {
+func (m *drillModel) fill(d *engine.Drill) diagnostics {
 	var diags diagnostics
 	m.ID = types.StringValue(d.ID)
 	m.ProtectionGroupID = types.StringValue(d.GroupID)

@@ -305,7 +305,7 @@ func (r *memberResource) ImportState(ctx context.Context, req resource.ImportSta
 	if g == nil {
 		return
 	}
-	_, memberRef, _ := cutLast(req.ID)
+	memberRef := lastPart(req.ID)
 	m, _, err := r.data.engine.GetMember(ctx, g.ID, memberRef)
 	if errors.Is(err, engine.ErrNotFound) {
 		resp.Diagnostics.AddError("Member not found",
@@ -321,14 +321,9 @@ func (r *memberResource) ImportState(ctx context.Context, req resource.ImportSta
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("instance_id"), m.InstanceID)...)
 }
 
-// cutLast splits at the last "/".
-func cutLast(s string) (before, after string, found bool) {
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] == '/' {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return "", s, false
+// lastPart is what follows the last "/" (all of s without one).
+func lastPart(s string) string {
+	return s[strings.LastIndex(s, "/")+1:]
 }
 
 // locate tells the engine where the state says the member's group lives.

@@ -54,7 +54,7 @@ func checkVersionOnBothSites(w *accWorld, groupID *string, version int, descript
 			if len(versions) == 0 || versions[len(versions)-1] != fmt.Sprint(version) {
 				return fmt.Errorf("site %s holds metadata versions %v of %s, want newest %d", site, versions, *groupID, version)
 			}
-			_, doc := latestMetadata(w.t, w.view(site), *groupID)
+			doc := latestMetadata(w.t, w.view(site), *groupID)
 			group, _ := doc["group"].(map[string]any)
 			if got := group["description"]; got != description {
 				return fmt.Errorf("site %s: metadata description %q, want %q", site, got, description)

@@ -209,7 +209,7 @@ resource "protector_protection_group" "web" {
   replication_type = "async"
   volume_type      = "replicated-ssd"
 }
-`, groupName, description) + policyWriteOnlyHCL(w, "var.array_a_token", 1, "var.array_b_token", 1) +
+`, groupName, description) + policyWriteOnlyHCL(w, "var.array_a_token", 1, "var.array_b_token") +
 			memberHCL("web1", simulator.WebServer1ID)
 	}
 	planCheck := noSecretsInPlan{secrets: secrets, mustSee: groupName}

@@ -40,7 +40,10 @@ func timeoutsBlock(ctx context.Context, what string, create, update, del string)
 	if del != "" {
 		opts.Delete, opts.DeleteDescription = true, describe(del, defaultDeleteTimeout)
 	}
-	b := timeouts.Block(ctx, opts).(schema.SingleNestedBlock)
+	b, ok := timeouts.Block(ctx, opts).(schema.SingleNestedBlock)
+	if !ok {
+		panic("terraform-plugin-framework-timeouts: Block is no longer a SingleNestedBlock")
+	}
 	b.MarkdownDescription = "Time limits of the long operations of the " + what + ". They bound the whole operation " +
 		"on both sites and arrays; one HTTP request is bounded by the provider's `request_timeout`."
 	return b

@@ -18,8 +18,8 @@ import (
 )
 
 // policyWriteOnlyHCL is the guide's policy with write-only tokens: strings,
-// or references to variables ("var.x").
-func policyWriteOnlyHCL(w *accWorld, primaryToken string, primaryVersion int, secondaryToken string, secondaryVersion int) string {
+// or references to variables ("var.x"); the secondary's at version 1.
+func policyWriteOnlyHCL(w *accWorld, primaryToken string, primaryVersion int, secondaryToken string) string {
 	expr := func(s string) string {
 		if strings.HasPrefix(s, "var.") {
 			return s
@@ -34,11 +34,11 @@ resource "protector_replication_policy" "web" {
   primary_fa_token_wo           = %s
   primary_fa_token_wo_version   = %d
   secondary_fa_token_wo         = %s
-  secondary_fa_token_wo_version = %d
+  secondary_fa_token_wo_version = 1
   replication_interval          = 300
   rpo_minutes                   = 15
 }
-`, w.arrayURL(simulator.ArrayA), w.arrayURL(simulator.ArrayB), expr(primaryToken), primaryVersion, expr(secondaryToken), secondaryVersion)
+`, w.arrayURL(simulator.ArrayA), w.arrayURL(simulator.ArrayB), expr(primaryToken), primaryVersion, expr(secondaryToken))
 }
 
 // TestAccReplicationPolicy_writeOnlyTokens: the policy is created with
@@ -64,11 +64,11 @@ func TestAccReplicationPolicy_writeOnlyTokens(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []tfresource.TestStep{
 			{
-				Config:      withoutTokens + policyWriteOnlyHCL(w, simulator.ArrayAToken, 1, simulator.ArrayBToken, 1),
+				Config:      withoutTokens + policyWriteOnlyHCL(w, simulator.ArrayAToken, 1, simulator.ArrayBToken),
 				ExpectError: wrapped(`(?s)FlashArray token needed to refresh.*given as the write-only primary_fa_token_wo, which is not kept in the state, and the provider's flasharrays has no entry`),
 			},
 			{
-				Config: withTokens + policyWriteOnlyHCL(w, simulator.ArrayAToken, 1, simulator.ArrayBToken, 1),
+				Config: withTokens + policyWriteOnlyHCL(w, simulator.ArrayAToken, 1, simulator.ArrayBToken),
 				ConfigPlanChecks: tfresource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
@@ -83,16 +83,16 @@ func TestAccReplicationPolicy_writeOnlyTokens(t *testing.T) {
 			},
 			{
 				// A changed token without a new version is not sent.
-				Config:   withTokens + policyWriteOnlyHCL(w, "not-the-token", 1, simulator.ArrayBToken, 1),
+				Config:   withTokens + policyWriteOnlyHCL(w, "not-the-token", 1, simulator.ArrayBToken),
 				PlanOnly: true,
 			},
 			{
-				Config:      withTokens + policyWriteOnlyHCL(w, "not-the-token", 2, simulator.ArrayBToken, 1),
+				Config:      withTokens + policyWriteOnlyHCL(w, "not-the-token", 2, simulator.ArrayBToken),
 				PlanOnly:    true,
 				ExpectError: wrapped(`refused, check the API token`),
 			},
 			{
-				Config: withTokens + policyWriteOnlyHCL(w, simulator.ArrayAToken, 2, simulator.ArrayBToken, 1),
+				Config: withTokens + policyWriteOnlyHCL(w, simulator.ArrayAToken, 2, simulator.ArrayBToken),
 				ConfigPlanChecks: tfresource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(policyAddr, plancheck.ResourceActionUpdate)},
 				},
@@ -117,7 +117,7 @@ func TestAccReplicationPolicy_writeOnlyNeedsNewerEngine(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []tfresource.TestStep{{
 			Config: w.provider(providerOptions{arrayTokens: true}) + sitesHCL + groupHCL("", "async", simulator.TypeReplicatedSSD) +
-				policyWriteOnlyHCL(w, simulator.ArrayAToken, 1, simulator.ArrayBToken, 1),
+				policyWriteOnlyHCL(w, simulator.ArrayAToken, 1, simulator.ArrayBToken),
 			PlanOnly:    true,
 			ExpectError: wrapped(`primary_fa_token_wo is a write-only argument, which needs OpenTofu 1.11 or Terraform 1.11 or later. With this version, remove primary_fa_token_wo and primary_fa_token_wo_version and either give the token in the provider's flasharrays entry`),
 		}},

@@ -239,9 +239,9 @@ func pureBackend(site *openstacksim.Site, arr *flasharraysim.Array, host string)
 			name, _ := ref["name"].(string)
 			switch {
 			case sync(v):
-				return 0, nil, errors.New("unable to manage a volume with type requiring sync replication enabled.")
+				return 0, nil, errors.New("unable to manage a volume with type requiring sync replication enabled")
 			case name == "":
-				return 0, nil, errors.New("manage_existing requires a 'name' key to identify an existing volume.")
+				return 0, nil, errors.New("manage_existing requires a 'name' key to identify an existing volume")
 			case strings.Contains(name, "::"):
 				return 0, nil, errors.New("unable to manage a volume in a pod")
 			}

@@ -147,7 +147,11 @@ func (a *Array) StartOn(addr string) error {
 		// Clients that reject the certificate make the server log handshake
 		// errors; they are expected in tests.
 		ErrorLog: log.New(io.Discard, "", 0)}
-	tcp := ln.Addr().(*net.TCPAddr)
+	tcp, ok := ln.Addr().(*net.TCPAddr)
+	if !ok {
+		_ = ln.Close()
+		return fmt.Errorf("flasharraysim: %s is not a TCP address", ln.Addr())
+	}
 	host := tcp.IP.String()
 	if tcp.IP.IsUnspecified() {
 		host = "127.0.0.1"

@@ -387,8 +387,10 @@ var schemaProperties sync.Map // *openapi3.Schema -> map[string]*openapi3.Schema
 // properties returns the properties a schema allows, through its
 // compositions.
 func properties(s *openapi3.Schema) map[string]*openapi3.Schema {
-	if props, ok := schemaProperties.Load(s); ok {
-		return props.(map[string]*openapi3.Schema)
+	if cached, ok := schemaProperties.Load(s); ok {
+		if props, ok := cached.(map[string]*openapi3.Schema); ok {
+			return props
+		}
 	}
 	props := map[string]*openapi3.Schema{}
 	collectProperties(s, props)

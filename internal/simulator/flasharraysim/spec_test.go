@@ -55,8 +55,9 @@ func TestSpecCheckOfRequests(t *testing.T) {
 		{"query parameter of the wrong type", specRequest("GET", "/api/2.26/volumes?limit=ten", ""), "query parameter limit"},
 		{"missing required body", specRequest("POST", "/api/2.26/volumes?names=v1", ""), "request body: value is required but missing"},
 		{"body field of the wrong type", specRequest("POST", "/api/2.26/volumes?names=v1", `{"provisioned":"1G"}`), "/provisioned"},
-		{"misspelt body field", specRequest("PATCH", "/api/2.26/protection-groups?names=pg", `{"replication_schedule":{"frequence":300000}}`),
-			"request body.replication_schedule: field frequence not in the spec"},
+		// The misspelling is the test.
+		{"misspelt body field", specRequest("PATCH", "/api/2.26/protection-groups?names=pg", `{"replication_schedule":{"frequence":300000}}`), //nolint:misspell
+			"request body.replication_schedule: field frequence not in the spec"}, //nolint:misspell
 		{"field of another schema", specRequest("PATCH", "/api/2.26/protection-groups/targets?group_names=a:pg", `{"allowed":true,"group":{"name":"x"}}`), "field group not in the spec"},
 		{"JSON body without content type", func() *http.Request {
 			r := specRequest("PATCH", "/api/2.26/pods?names=p", `{"destroyed":true}`)

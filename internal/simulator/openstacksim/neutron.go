@@ -98,7 +98,7 @@ func (s *Site) serveNeutron(w http.ResponseWriter, r *http.Request, rest string)
 			}
 		}
 	}
-	sort.Slice(items, func(i, j int) bool { return items[i]["id"].(string) < items[j]["id"].(string) })
+	sort.Slice(items, func(i, j int) bool { return fmt.Sprint(items[i]["id"]) < fmt.Sprint(items[j]["id"]) })
 	singular := strings.TrimSuffix(m[1], "s")
 	switch {
 	case m[2] == "" && items == nil:

@@ -9,8 +9,8 @@ import (
 // server view, at the microversions that carry each field.
 func TestNovaServerChangedBehindTheProvidersBack(t *testing.T) {
 	ts := newTestSite(t)
-	big := ts.Site.AddFlavor(Flavor{Name: "m1.large", VCPUs: 4, RAM: 8192, Disk: 80, ExtraSpecs: map[string]string{"hw:cpu_policy": "dedicated"}})
-	ts.Site.Update(func(st *State) {
+	big := ts.AddFlavor(Flavor{Name: "m1.large", VCPUs: 4, RAM: 8192, Disk: 80, ExtraSpecs: map[string]string{"hw:cpu_policy": "dedicated"}})
+	ts.Update(func(st *State) {
 		sv := st.Servers[ts.server]
 		sv.KeyName, sv.AvailabilityZone = "ops", "az-1"
 	})
@@ -32,11 +32,11 @@ func TestNovaServerChangedBehindTheProvidersBack(t *testing.T) {
 		t.Errorf("key_name %v az %v", m["key_name"], m["OS-EXT-AZ:availability_zone"])
 	}
 
-	if !ts.Site.ResizeServer(ts.server, "m1.large") || !ts.Site.SetServerTags(ts.server, "web", "tier-1") ||
-		!ts.Site.SetServerMetadata(ts.server, map[string]string{"role": "db"}) {
+	if !ts.ResizeServer(ts.server, "m1.large") || !ts.SetServerTags(ts.server, "web", "tier-1") ||
+		!ts.SetServerMetadata(ts.server, map[string]string{"role": "db"}) {
 		t.Fatal("a change of an existing server was refused")
 	}
-	if ts.Site.ResizeServer(ts.server, "no-such-flavor") || ts.Site.SetServerTags("nope", "x") {
+	if ts.ResizeServer(ts.server, "no-such-flavor") || ts.SetServerTags("nope", "x") {
 		t.Error("a change of a missing flavor or server was accepted")
 	}
 	m = get("2.47")
@@ -55,14 +55,14 @@ func TestNovaServerChangedBehindTheProvidersBack(t *testing.T) {
 	if !slices.Equal(tags, []string{"web", "tier-1"}) || m["metadata"].(map[string]any)["role"] != "db" {
 		t.Errorf("tags %v metadata %v", m["tags"], m["metadata"])
 	}
-	if sv, _ := ts.Site.Server(ts.server); sv.FlavorID != big {
+	if sv, _ := ts.Server(ts.server); sv.FlavorID != big {
 		t.Errorf("flavor id %s, want %s", sv.FlavorID, big)
 	}
 
-	if !ts.Site.DetachVolume(ts.server, ts.bootVol) || ts.Site.DetachVolume(ts.server, ts.bootVol) {
+	if !ts.DetachVolume(ts.server, ts.bootVol) || ts.DetachVolume(ts.server, ts.bootVol) {
 		t.Fatal("detach: first must succeed, second must find nothing")
 	}
-	if v, _ := ts.Site.Volume(ts.bootVol); v.Status != "available" || len(v.Attachments) != 0 {
+	if v, _ := ts.Volume(ts.bootVol); v.Status != "available" || len(v.Attachments) != 0 {
 		t.Errorf("detached volume: %s %v", v.Status, v.Attachments)
 	}
 	if got := get("2.3")["os-extended-volumes:volumes_attached"].([]any); len(got) != 0 {

@@ -55,7 +55,7 @@ func (s *Site) serveSwift(w http.ResponseWriter, r *http.Request, rest string) {
 		swiftError(w, 401, "Unauthorized", "This server could not verify that you are authorized to access the document you requested.")
 		return
 	}
-	if c.projectID != account || !(c.hasRole("member") || c.hasRole("admin")) {
+	if c.projectID != account || !c.hasRole("member") && !c.hasRole("admin") {
 		swiftError(w, 403, "Forbidden", "Access was denied to this resource.")
 		return
 	}
@@ -113,7 +113,7 @@ func (s *Site) swiftAccount(w http.ResponseWriter, r *http.Request, account stri
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	swiftListing(w, r, items, func(it map[string]any) string { return it["name"].(string) })
+	swiftListing(w, r, items, func(it map[string]any) string { return fmt.Sprint(it["name"]) })
 }
 
 // swiftListing writes a listing with prefix, marker, end_marker and limit,
@@ -249,7 +249,7 @@ func (s *Site) swiftContainer(w http.ResponseWriter, r *http.Request, account, n
 			if n, ok := it["name"].(string); ok {
 				return n
 			}
-			return it["subdir"].(string)
+			return fmt.Sprint(it["subdir"])
 		})
 	case http.MethodPost:
 		for k, v := range metaFrom(r.Header, "X-Container-Meta-") {

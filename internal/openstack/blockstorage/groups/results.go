@@ -2,6 +2,7 @@ package groups
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
@@ -126,6 +127,10 @@ func (page GroupPage) NextPageURL() (string, error) {
 // ExtractGroups extracts the groups of a listing page.
 func ExtractGroups(r pagination.Page) ([]Group, error) {
 	var s []Group
-	err := r.(GroupPage).ExtractIntoSlicePtr(&s, "groups")
+	page, ok := r.(GroupPage)
+	if !ok {
+		return nil, fmt.Errorf("groups: a page of %T, not of groups", r)
+	}
+	err := page.ExtractIntoSlicePtr(&s, "groups")
 	return s, err
 }

@@ -1,6 +1,7 @@
 package grouptypes
 
 import (
+	"fmt"
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/pagination"
 )
@@ -50,7 +51,11 @@ func ExtractGroupTypes(r pagination.Page) ([]GroupType, error) {
 
 // ExtractGroupTypesInto extracts a listing page into a caller's slice.
 func ExtractGroupTypesInto(r pagination.Page, v any) error {
-	return r.(GroupTypePage).ExtractIntoSlicePtr(v, "group_types")
+	page, ok := r.(GroupTypePage)
+	if !ok {
+		return fmt.Errorf("grouptypes: a page of %T, not of group types", r)
+	}
+	return page.ExtractIntoSlicePtr(v, "group_types")
 }
 
 // GetResult is the answer to Get.

@@ -206,7 +206,8 @@ func runLane(ctx context.Context, laneDir, dir, addrA, addrB string, admin bool)
 	}
 	defer arrays.Close()
 	clouds := filepath.Join(abs, "clouds.yaml")
-	if err := simulator.WriteLaneCloudsYAML(filepath.Join(laneDir, "clouds.yaml"), clouds, admin); err == nil {
+	err = simulator.WriteLaneCloudsYAML(filepath.Join(laneDir, "clouds.yaml"), clouds, admin)
+	if err == nil {
 		err = writeEnv(abs, clouds, fx.Sites[simulator.SiteA].AuthURL, fx.Sites[simulator.SiteB].AuthURL, arrays.A.URL(), arrays.B.URL(), ca)
 		if err == nil {
 			err = markReady(abs)
