@@ -76,9 +76,9 @@ func guideGroup() GroupSpec {
 
 // configurePureGroup makes, as an array administrator would, an empty
 // protection group on flasharray-a for a policy's pure_pg_name.
-func configurePureGroup(t *testing.T, w *simulator.World, name string) {
+func configurePureGroup(t *testing.T, w *simulator.World) {
 	t.Helper()
-	if err := w.Array("flasharray-a").CreateProtectionGroup(name); err != nil {
+	if err := w.Array("flasharray-a").CreateProtectionGroup("pg-prod-web-app"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -545,7 +545,7 @@ func TestPolicyDriftAndReadiness(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, b := arrayEndpoints(w)
-	configurePureGroup(t, w, "pg-prod-web-app")
+	configurePureGroup(t, w)
 	spec := PolicySpec{GroupID: g.ID, Primary: a, Secondary: b, PureGroupName: "pg-prod-web-app", ReplicationInterval: 300, RPOMinutes: 15}
 	if _, err := e.CreatePolicy(ctx, spec); err != nil {
 		t.Fatal(err)

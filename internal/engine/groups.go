@@ -94,7 +94,9 @@ func (e *Engine) CreateGroup(ctx context.Context, spec GroupSpec) (*Group, error
 	if err := writeDocument(ctx, primary, d); err != nil {
 		return nil, e.cloudError(spec.PrimarySite, "write metadata version 1", err)
 	}
-	e.push(ctx, primary, secondary, d)
+	if err := e.push(ctx, primary, secondary, d); err != nil {
+		return nil, err
+	}
 	if err := putJSON(ctx, secondary, nameObject(spec.Name), nameRecord{ID: id}, false); err != nil {
 		e.debug(ctx, "could not write the name record on the secondary site", map[string]any{"error": err.Error()})
 	}

@@ -56,7 +56,7 @@ func TestConcurrentMembersShareOneChange(t *testing.T) {
 	w, e := testWorld(t, true)
 	g := createGuideGroup(t, e)
 	a, b := arrayEndpoints(w)
-	configurePureGroup(t, w, "pg-prod-web-app")
+	configurePureGroup(t, w)
 	if _, err := e.CreatePolicy(ctx, PolicySpec{GroupID: g.ID, Primary: a, Secondary: b, PureGroupName: "pg-prod-web-app", ReplicationInterval: 300, RPOMinutes: 15}); err != nil {
 		t.Fatal(err)
 	}

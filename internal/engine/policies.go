@@ -57,14 +57,6 @@ func arrayVolumeName(v *openstack.Volume) string {
 // driverVolumeName is the Pure driver's template for a volume's array name.
 func driverVolumeName(id string) string { return "volume-" + id + "-cinder" }
 
-// podVolumeName is the array name of a volume once it is in pod.
-func podVolumeName(name, pod string) string {
-	if i := strings.LastIndex(name, "::"); i >= 0 {
-		name = name[i+2:]
-	}
-	return pod + "::" + name
-}
-
 func (spec PolicySpec) validate(replicationType string) error {
 	for _, ep := range []struct{ name, url string }{{"primary_fa_url", spec.Primary.URL}, {"secondary_fa_url", spec.Secondary.URL}} {
 		if !strings.HasPrefix(ep.url, "https://") {
@@ -339,10 +331,13 @@ func (e *Engine) CheckPolicy(ctx context.Context, spec PolicySpec) ([]string, er
 		return nil, nil // bound already: the refresh reports its drift
 	}
 	r, err := e.readGroup(ctx, spec.GroupID)
-	if err != nil {
+	if errors.Is(err, ErrNotFound) {
 		// A group planned in this run has no consistency group yet, so no
 		// driver's group: CreatePolicy checks it before any array change.
 		return pureGroupCheckedAtApply(spec.PureGroupName), nil
+	}
+	if err != nil {
+		return nil, err
 	}
 	vols, err := e.memberVolumes(ctx, r.site, d, r.in.volumes)
 	if err != nil {

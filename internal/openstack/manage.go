@@ -40,7 +40,7 @@ type ManageVolumeOpts struct {
 // cannot pass: ErrForbidden). The volume it returns is "managing"; wait for
 // it with WaitForVolume.
 func (s *Site) ManageVolume(ctx context.Context, opts ManageVolumeOpts) (*Volume, error) {
-	c, err := s.reader().volumeClient(ctx, volumeMicroversion)
+	c, err := s.reader().volumeClient(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +60,7 @@ func (s *Site) ManageVolume(ctx context.Context, opts ManageVolumeOpts) (*Volume
 // DeleteVolume deletes a volume (the driver destroys its backend object).
 // A volume already gone is not an error.
 func (s *Site) DeleteVolume(ctx context.Context, id string) error {
-	c, err := s.main.volumeClient(ctx, volumeMicroversion)
+	c, err := s.main.volumeClient(ctx)
 	if err != nil {
 		return err
 	}

@@ -47,7 +47,7 @@ func TestListPagesFollowsNextLinks(t *testing.T) {
 	sim := startSim(t)
 	s := newSite(t, sim.testConfig())
 	ctx := testCtx(t)
-	c, err := s.main.volumeClient(ctx, volumeMicroversion)
+	c, err := s.main.volumeClient(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

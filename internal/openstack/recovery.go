@@ -188,7 +188,7 @@ func (s *Site) ProjectLimits(ctx context.Context) (*Limits, error) {
 	if _, err := sc.Get(ctx, sc.ServiceURL("limits"), &nova, nil); err != nil {
 		return nil, s.wrap("read the compute limits", err)
 	}
-	vc, err := s.main.volumeClient(ctx, volumeMicroversion)
+	vc, err := s.main.volumeClient(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +227,7 @@ type Pool struct {
 // when configured: the call is admin-only. The scheduler reports only the
 // pools of volume services that are up and enabled.
 func (s *Site) BackendPools(ctx context.Context) ([]Pool, error) {
-	c, err := s.reader().volumeClient(ctx, volumeMicroversion)
+	c, err := s.reader().volumeClient(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -79,21 +79,21 @@ func (v volumeView) volume() Volume {
 }
 
 // volumeClient returns a copy of a session's block-storage client that
-// sends mv.
-func (ss *session) volumeClient(ctx context.Context, mv string) (*gophercloud.ServiceClient, error) {
+// sends volumeMicroversion.
+func (ss *session) volumeClient(ctx context.Context) (*gophercloud.ServiceClient, error) {
 	sc, err := ss.serviceClient(ctx, serviceVolume)
 	if err != nil {
 		return nil, err
 	}
 	c := *sc
-	c.Microversion = mv
+	c.Microversion = volumeMicroversion
 	return &c, nil
 }
 
 // Volume reads a volume, with the admin credential when configured so the
 // backend host is visible. ErrNotFound when it does not exist.
 func (s *Site) Volume(ctx context.Context, id string) (*Volume, error) {
-	c, err := s.reader().volumeClient(ctx, volumeMicroversion)
+	c, err := s.reader().volumeClient(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +127,7 @@ func (o volumeListOpts) ToVolumeListQuery() (string, error) {
 func (s *Site) VolumesInGroup(ctx context.Context, groupID string) ([]Volume, error) {
 	op := "list volumes of group " + groupID
 	r := s.reader()
-	c, err := r.volumeClient(ctx, volumeMicroversion)
+	c, err := r.volumeClient(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +178,7 @@ var memberVisibleSpecs = map[string]bool{
 func (s *Site) VolumeType(ctx context.Context, nameOrID string) (*VolumeType, error) {
 	op := fmt.Sprintf("read volume type %q", nameOrID)
 	r := s.reader()
-	c, err := r.volumeClient(ctx, volumeMicroversion)
+	c, err := r.volumeClient(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -240,7 +240,7 @@ func volumeTypeOf(vt *volumetypes.VolumeType, admin bool) *VolumeType {
 func (s *Site) VolumeTypes(ctx context.Context) ([]VolumeType, error) {
 	const op = "list volume types"
 	r := s.reader()
-	c, err := r.volumeClient(ctx, volumeMicroversion)
+	c, err := r.volumeClient(ctx)
 	if err != nil {
 		return nil, err
 	}
