@@ -39,6 +39,7 @@ type Engine struct {
 	arrayNames   map[string]string                  // url -> the array's own name
 	planned      map[string]*plannedGroup           // group id -> a group a plan of this process proposes (planned.go)
 	backends     map[string]*backendClaim           // group id -> the backend of the first member planned into it
+	instances    map[string]*instanceRead           // site + "\x00" + instance id -> a member check's read, for its add
 }
 
 // New returns an engine; it makes no network call until first used.
@@ -63,6 +64,7 @@ func New(cfg Config) *Engine {
 		arrayNames:   map[string]string{},
 		planned:      map[string]*plannedGroup{},
 		backends:     map[string]*backendClaim{},
+		instances:    map[string]*instanceRead{},
 	}
 }
 
@@ -567,6 +569,7 @@ func (e *Engine) push(ctx context.Context, primary, secondary *openstack.Site, d
 	rec := syncRecord{Status: SyncSynced, RemoteVersion: last.Version, LastSync: start}
 	var conflict error
 	calls = calls[:0]
+	entries := make([]SyncLogEntry, 0, len(docs))
 	for i, d := range docs {
 		entry := SyncLogEntry{Version: d.Version, Time: start, Outcome: SyncSynced, Duration: took[i]}
 		if err := errs[i]; err != nil {
@@ -582,8 +585,16 @@ func (e *Engine) push(ctx context.Context, primary, secondary *openstack.Site, d
 			}
 			e.debug(ctx, "metadata push failed", map[string]any{"group": id, "version": d.Version, "error": entry.Error})
 		}
-		calls = append(calls, func() { _ = putJSON(ctx, primary, logObject(id, start, d.Version), entry, false) })
+		entries = append(entries, entry)
 	}
+	// One log object for the push, however many versions it carried.
+	var logged any = entries[0]
+	if len(entries) > 1 {
+		logged = struct {
+			Entries []SyncLogEntry `json:"entries"`
+		}{entries}
+	}
+	calls = append(calls, func() { _ = putJSON(ctx, primary, logObject(id, start, last.Version), logged, false) })
 	if rec.Status != SyncSynced {
 		if v, err := latestVersion(ctx, secondary, id); err == nil {
 			rec.RemoteVersion = v

@@ -22,8 +22,8 @@ func (e *Engine) AddMember(ctx context.Context, spec MemberSpec) (*Member, *Grou
 		g, err := e.GetGroup(ctx, spec.GroupID)
 		return &c.member, g, err
 	}
-	s, _ := e.site(c.doc.Group.PrimarySite)
-	return &c.member, e.group(ctx, s, c.doc), nil
+	g := *c.group
+	return &c.member, &g, nil
 }
 
 // memberChange is one member to add or remove. Changes that arrive while
@@ -38,6 +38,7 @@ type memberChange struct {
 	done   chan struct{}
 	member Member    // the member added (or found)
 	doc    *document // the version that holds the change; nil when nothing changed
+	group  *Group    // the group at doc, shared by the batch: read once for all
 	err    error
 
 	// Set while a batch is made.
@@ -98,6 +99,7 @@ func (e *Engine) modifyMembers(ctx context.Context, groupID string, batch []*mem
 	if errors.Is(err, errSplit) {
 		return err
 	}
+	var g *Group
 	for _, c := range batch {
 		switch {
 		case c.err != nil:
@@ -107,7 +109,11 @@ func (e *Engine) modifyMembers(ctx context.Context, groupID string, batch []*mem
 		case err != nil:
 			c.err = err
 		case c.active:
-			c.doc = d
+			if g == nil && c.add != nil {
+				s, _ := e.site(d.Group.PrimarySite)
+				g = e.group(ctx, s, d)
+			}
+			c.doc, c.group = d, g
 		}
 	}
 	return nil
@@ -120,21 +126,36 @@ func (e *Engine) modifyMembers(ctx context.Context, groupID string, batch []*mem
 // changes met.
 func (e *Engine) editMembers(ctx context.Context, d *document, primary *openstack.Site, batch []*memberChange) ([]*document, error) {
 	removed := map[string]*openstack.Volume{} // volume id -> volume (nil: gone)
+	listed, err := e.listRemovedVolumes(ctx, d, primary, batch)
+	if err != nil {
+		return nil, err
+	}
 	var mu sync.Mutex
 	var reads []func()
 	for _, c := range batch {
 		if c.add != nil {
 			if _, m := d.member(c.add.InstanceID); m == nil {
 				reads = append(reads, func() {
-					if c.iv, _, c.err = e.checkInstance(ctx, d, primary, c.add.InstanceID); c.err == nil {
-						c.recovery, c.err = e.describeInstance(ctx, primary, c.iv.server, c.iv.attachments, c.iv.volumes)
+					// The member's plan-time check in this process read the
+					// instance moments ago: judged again against the
+					// group as it is now, that read serves.
+					r := e.takeInstance(primary.Name(), c.add.InstanceID)
+					if r == nil {
+						if r, c.err = e.readInstance(ctx, d, primary, c.add.InstanceID); c.err != nil {
+							return
+						}
 					}
+					c.iv, _, c.err = e.judgeInstance(ctx, d, primary, r)
 				})
 			}
 			continue
 		}
 		if _, m := d.member(c.removeID); m != nil {
 			for _, id := range m.VolumeIDs {
+				if _, ok := listed[id]; ok {
+					removed[id] = listed[id]
+					continue
+				}
 				reads = append(reads, func() {
 					v, err := primary.Volume(ctx, id)
 					if err != nil && !errors.Is(err, openstack.ErrNotFound) {
@@ -152,6 +173,27 @@ func (e *Engine) editMembers(ctx context.Context, d *document, primary *openstac
 		}
 	}
 	parallel(reads...)
+	// The recovery description of each instance added: the servers were
+	// read with the volumes; their ports take one Neutron listing for the
+	// batch.
+	var instances []string
+	for _, c := range batch {
+		if c.add != nil && c.err == nil && c.iv != nil {
+			instances = append(instances, c.add.InstanceID)
+		}
+	}
+	if len(instances) > 0 {
+		net := e.readInstancePorts(ctx, primary, instances)
+		var describe []func()
+		for _, c := range batch {
+			if c.add != nil && c.err == nil && c.iv != nil {
+				describe = append(describe, func() {
+					c.recovery, c.err = e.describeInstanceWith(ctx, primary, c.iv.server, c.iv.attachments, c.iv.volumes, net)
+				})
+			}
+		}
+		parallel(describe...)
+	}
 
 	var toAdd, toRemove, unprotect []string
 	var protect []*openstack.Volume
@@ -238,6 +280,40 @@ func (e *Engine) editMembers(ctx context.Context, d *document, primary *openstac
 		d.Group.Backend = ""
 	}
 	return steps[:len(steps)-1], nil
+}
+
+// listRemovedVolumes reads the consistency group's volumes in one listing
+// when a batch removes enough of them that the listing costs less than a
+// read of each (a destroy removes every member at once): the volumes
+// listed are the ones still in the group; the others (left the group or
+// gone) are read one by one as before. Nil when the batch reads each.
+func (e *Engine) listRemovedVolumes(ctx context.Context, d *document, primary *openstack.Site, batch []*memberChange) (map[string]*openstack.Volume, error) {
+	removing, all := 0, 0
+	for _, c := range batch {
+		if c.add == nil {
+			if _, m := d.member(c.removeID); m != nil {
+				removing += len(m.VolumeIDs)
+			}
+		}
+	}
+	for _, m := range d.Members {
+		all += len(m.VolumeIDs)
+	}
+	// A listing answers up to a page of volumes (Cinder's osapi_max_limit,
+	// 1000 by default) in one request, but its body grows with the group:
+	// worth it from a few volumes on, and for a quarter of the group.
+	if removing < 4 || removing*4 < all || d.Group.PrimaryConsistencyGroup == "" {
+		return nil, nil
+	}
+	vols, err := primary.VolumesInGroup(ctx, d.Group.PrimaryConsistencyGroup)
+	if err != nil {
+		return nil, e.cloudError(primary.Name(), "list the volumes of consistency group "+d.Group.PrimaryConsistencyGroup, err)
+	}
+	out := make(map[string]*openstack.Volume, len(vols))
+	for i := range vols {
+		out[vols[i].ID] = &vols[i]
+	}
+	return out, nil
 }
 
 // overlap tells whether a volume is both added and removed.
