@@ -525,9 +525,24 @@ func (e *Engine) modifySteps(ctx context.Context, id string, change func(d *docu
 		d.Version = cur.Version + 1 + i
 		d.ModifiedAt = e.now()
 		d.ModifiedBy = cur.Group.PrimarySite
-		if err := writeDocument(ctx, primary, d); err != nil {
+	}
+	// The versions before the last are written side by side (a batch of a
+	// hundred members is a hundred versions: one after the other they
+	// would cost a hundred round trips), the last one once they all are:
+	// the newest version on the site always has every version before it.
+	errs := make([]error, len(docs)-1)
+	var writes []func()
+	for i, d := range docs[:len(docs)-1] {
+		writes = append(writes, func() { errs[i] = writeDocument(ctx, primary, d) })
+	}
+	parallelN(fanOut, writes...)
+	for _, err := range errs {
+		if err != nil {
 			return nil, e.cloudError(primary.Name(), "write metadata", err)
 		}
+	}
+	if err := writeDocument(ctx, primary, next); err != nil {
+		return nil, e.cloudError(primary.Name(), "write metadata", err)
 	}
 	if err := e.push(ctx, primary, secondary, docs...); err != nil {
 		return nil, err
