@@ -360,6 +360,17 @@ func backendOf(host string) string {
 // checked as planned; a second member planned into a group without members
 // must share the first one's backend.
 func (e *Engine) CheckMember(ctx context.Context, spec MemberSpec) ([]string, error) {
+	// OpenTofu plans a member again right before creating it: from the
+	// start of its check, a batch of the group waits for its add.
+	e.expectMember(spec.GroupID, spec.InstanceID)
+	warnings, err := e.checkMember(ctx, spec)
+	if err != nil {
+		e.unexpectMember(spec.GroupID, spec.InstanceID)
+	}
+	return warnings, err
+}
+
+func (e *Engine) checkMember(ctx context.Context, spec MemberSpec) ([]string, error) {
 	d, s, err := e.planGroupRead(ctx, spec.GroupID)
 	if err != nil {
 		return nil, e.groupNotFound(spec.GroupID, err)
@@ -378,6 +389,9 @@ func (e *Engine) CheckMember(ctx context.Context, spec MemberSpec) ([]string, er
 	if err != nil {
 		return nil, err
 	}
+	if err := e.claimBackend(d, iv); err != nil {
+		return nil, err
+	}
 	e.rememberInstance(r)
-	return warnings, e.claimBackend(d, iv)
+	return warnings, nil
 }

@@ -40,6 +40,7 @@ type Engine struct {
 	planned      map[string]*plannedGroup           // group id -> a group a plan of this process proposes (planned.go)
 	backends     map[string]*backendClaim           // group id -> the backend of the first member planned into it
 	instances    map[string]*instanceRead           // site + "\x00" + instance id -> a member check's read, for its add
+	expected     map[string]map[string]time.Time    // group id -> instance id -> when its check started (its add may follow)
 }
 
 // New returns an engine; it makes no network call until first used.
@@ -65,6 +66,7 @@ func New(cfg Config) *Engine {
 		planned:      map[string]*plannedGroup{},
 		backends:     map[string]*backendClaim{},
 		instances:    map[string]*instanceRead{},
+		expected:     map[string]map[string]time.Time{},
 	}
 }
 

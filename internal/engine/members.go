@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/protector-dr/terraform-provider-protector/internal/openstack"
 )
@@ -53,6 +54,9 @@ func (e *Engine) changeMembers(ctx context.Context, groupID string, c *memberCha
 	c.done = make(chan struct{})
 	e.mu.Lock()
 	e.memberQueues[groupID] = append(e.memberQueues[groupID], c)
+	if c.add != nil {
+		delete(e.expected[groupID], c.add.InstanceID)
+	}
 	e.mu.Unlock()
 
 	unlock := e.groupLock(groupID)
@@ -60,7 +64,9 @@ func (e *Engine) changeMembers(ctx context.Context, groupID string, c *memberCha
 	case <-c.done:
 	default:
 		// Not made yet, so still queued: whoever holds the lock makes every
-		// change it takes from the queue before letting go.
+		// change it takes from the queue before letting go, once the
+		// members checked moments ago have joined it.
+		e.awaitExpected(ctx, groupID)
 		e.mu.Lock()
 		batch := e.memberQueues[groupID]
 		delete(e.memberQueues, groupID)
@@ -70,6 +76,63 @@ func (e *Engine) changeMembers(ctx context.Context, groupID string, c *memberCha
 	unlock()
 	<-c.done
 	return c.err
+}
+
+// batchWindow bounds how long a batch waits for the members whose
+// plan-time check started in this process. OpenTofu plans each member
+// again right before creating it, at most -parallelism (10) at a time: when
+// a batch ends, the next members are checked together, and the first of
+// them to reach the group would otherwise be a batch (a Cinder update, a
+// wait for the group) of its own, then the others another.
+const batchWindow = time.Second
+
+// expectedFor is how long after its check a member is waited for: past it,
+// its add is not coming (the check was a plan's, or its create failed).
+const expectedFor = 5 * time.Second
+
+// expectMember records that a member is being checked: its add may follow.
+func (e *Engine) expectMember(groupID, instanceID string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.expected[groupID] == nil {
+		e.expected[groupID] = map[string]time.Time{}
+	}
+	e.expected[groupID][instanceID] = e.now()
+}
+
+// unexpectMember forgets a member whose check failed: no add follows.
+func (e *Engine) unexpectMember(groupID, instanceID string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.expected[groupID], instanceID)
+}
+
+// awaitExpected waits, up to batchWindow, until no member of the group
+// whose check started within expectedFor has yet to queue its add.
+func (e *Engine) awaitExpected(ctx context.Context, groupID string) {
+	deadline := time.Now().Add(batchWindow)
+	for {
+		e.mu.Lock()
+		waiting := 0
+		for id, at := range e.expected[groupID] {
+			if e.now().Sub(at) >= expectedFor {
+				delete(e.expected[groupID], id)
+				continue
+			}
+			waiting++
+		}
+		e.mu.Unlock()
+		if waiting == 0 || time.Now().After(deadline) {
+			return
+		}
+		t := time.NewTimer(2 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // applyMemberChanges makes a batch of member changes in one version. When

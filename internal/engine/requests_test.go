@@ -308,3 +308,47 @@ func TestRequestsPerMember(t *testing.T) {
 		}
 	}
 }
+
+// OpenTofu creates members -parallelism (10) at a time, each planned again
+// just before its create: a hundred members then arrive in waves, and each
+// wave is one batch, one Cinder group update, however its members' checks
+// and creates interleave (without waiting for the members just checked,
+// the first of a wave made a batch of its own and the rest another).
+func TestMembersArrivingInWavesAreBatchedPerWave(t *testing.T) {
+	const members, parallelism = 100, 10
+	ctx := context.Background()
+	w, e := testWorld(t, true)
+	g := createGuideGroup(t, e)
+	ids := w.AddServers(members)
+	w.SetLatency(2 * time.Millisecond)
+	site := w.Site("site-a").Faults()
+	site.ResetRequests()
+	apply := New(e.cfg)
+	slots := make(chan struct{}, parallelism)
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			spec := MemberSpec{GroupID: g.ID, InstanceID: id}
+			if _, err := apply.CheckMember(ctx, spec); err != nil {
+				t.Error(err)
+				return
+			}
+			if _, _, err := apply.AddMember(ctx, spec); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	updates := site.Count("PUT", "/groups/"+g.PrimaryConsistencyGroup)
+	t.Logf("%d members added %d at a time: %d Cinder group updates", members, parallelism, updates)
+	if want := members/parallelism + 1; updates > want {
+		t.Errorf("%d Cinder group updates for %d members created %d at a time, want at most %d (one per wave)", updates, members, parallelism, want)
+	}
+	if v := versionsOn(w, "site-b", g.ID); len(v) != members+1 {
+		t.Errorf("site-b holds %d versions, want %d", len(v), members+1)
+	}
+}
