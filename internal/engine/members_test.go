@@ -212,3 +212,27 @@ func createGuideGroup(t *testing.T, e *Engine) *Group {
 	}
 	return g
 }
+
+// A volume whose Cinder attachment does not name its device (the devices
+// come from the volumes' attachments) sends the member's read to Nova's
+// attachment listing, and the member is added all the same.
+func TestMemberDevicesFromNovaWhenCinderLacksThem(t *testing.T) {
+	ctx := context.Background()
+	w, e := testWorld(t, true)
+	g := createGuideGroup(t, e)
+	site := w.Site("site-a")
+	server := w.AddServers(1)[0]
+	boot, data := simulator.ExtraServerVolumeID(1, 0), simulator.ExtraServerVolumeID(1, 1)
+	site.SetCinderAttachmentDevice(data, server, "")
+	site.Faults().ResetRequests()
+	m, _, err := e.AddMember(ctx, MemberSpec{GroupID: g.ID, InstanceID: server})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(m.VolumeIDs, []string{boot, data}) {
+		t.Fatalf("member volumes %v, want [%s %s]", m.VolumeIDs, boot, data)
+	}
+	if n := site.Faults().Count("GET", "/os-volume_attachments"); n != 1 {
+		t.Fatalf("Nova's attachment listing asked %d times, want once (Cinder named no device)", n)
+	}
+}
