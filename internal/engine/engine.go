@@ -31,7 +31,7 @@ type Engine struct {
 	tokens       map[string]string             // url -> token seen in this process
 	groupSites   map[string]string             // group id -> primary site
 	groupWhere   map[string][]string           // group id -> the sites the state says it lives on
-	groupLocks   map[string]*sync.Mutex
+	groupLocks   map[string]chan struct{}
 	memberQueues map[string][]*memberChange         // group id -> changes waiting for its lock
 	probes       map[string]*sharedRead[struct{}]   // site -> shared reachability check of the plan-time checks
 	reads        map[string]*sharedRead[*groupRead] // shared reads of a group's metadata
@@ -57,7 +57,7 @@ func New(cfg Config) *Engine {
 		tokens:       tokens,
 		groupSites:   map[string]string{},
 		groupWhere:   map[string][]string{},
-		groupLocks:   map[string]*sync.Mutex{},
+		groupLocks:   map[string]chan struct{}{},
 		memberQueues: map[string][]*memberChange{},
 		probes:       map[string]*sharedRead[struct{}]{},
 		reads:        map[string]*sharedRead[*groupRead]{},
@@ -269,15 +269,22 @@ func (e *Engine) array(ep ArrayEndpoint) (*flasharray.Client, error) {
 // consistency group accepts one membership change at a time, and the
 // metadata version must advance by one per change.
 func (e *Engine) groupLock(id string) func() {
+	l := e.groupSemaphore(id)
+	l <- struct{}{}
+	return func() { <-l }
+}
+
+// groupSemaphore is the group's lock as a channel (holding it: a value
+// sent), so that a waiter can also wait for something else.
+func (e *Engine) groupSemaphore(id string) chan struct{} {
 	e.mu.Lock()
+	defer e.mu.Unlock()
 	l, ok := e.groupLocks[id]
 	if !ok {
-		l = &sync.Mutex{}
+		l = make(chan struct{}, 1)
 		e.groupLocks[id] = l
 	}
-	e.mu.Unlock()
-	l.Lock()
-	return l.Unlock
+	return l
 }
 
 func (e *Engine) rememberGroupSite(id, site string) {

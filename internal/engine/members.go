@@ -59,7 +59,17 @@ func (e *Engine) changeMembers(ctx context.Context, groupID string, c *memberCha
 	}
 	e.mu.Unlock()
 
-	unlock := e.groupLock(groupID)
+	// The change is made by whoever holds the group's lock next: this
+	// caller, or another that took it from the queue meanwhile (then this
+	// one returns without waiting for the lock: a caller whose change is
+	// made frees its place in OpenTofu's parallelism at once, for the
+	// next changes to join one batch).
+	lock := e.groupSemaphore(groupID)
+	select {
+	case <-c.done:
+		return c.err
+	case lock <- struct{}{}:
+	}
 	select {
 	case <-c.done:
 	default:
@@ -73,7 +83,7 @@ func (e *Engine) changeMembers(ctx context.Context, groupID string, c *memberCha
 		e.mu.Unlock()
 		e.applyMemberChanges(ctx, groupID, batch)
 	}
-	unlock()
+	<-lock
 	<-c.done
 	return c.err
 }
@@ -85,6 +95,10 @@ func (e *Engine) changeMembers(ctx context.Context, groupID string, c *memberCha
 // them to reach the group would otherwise be a batch (a Cinder update, a
 // wait for the group) of its own, then the others another.
 const batchWindow = time.Second
+
+// batchSettle is how long a batch's queue must stay the same before the
+// batch is taken.
+const batchSettle = 10 * time.Millisecond
 
 // expectedFor is how long after its check a member is waited for: past it,
 // its add is not coming (the check was a plan's, or its create failed).
@@ -108,9 +122,11 @@ func (e *Engine) unexpectMember(groupID, instanceID string) {
 }
 
 // awaitExpected waits, up to batchWindow, until no member of the group
-// whose check started within expectedFor has yet to queue its add.
+// whose check started within expectedFor has yet to queue its add, and the
+// group's queue has stopped growing for batchSettle.
 func (e *Engine) awaitExpected(ctx context.Context, groupID string) {
 	deadline := time.Now().Add(batchWindow)
+	lastQueued := -1
 	for {
 		e.mu.Lock()
 		waiting := 0
@@ -121,11 +137,21 @@ func (e *Engine) awaitExpected(ctx context.Context, groupID string) {
 			}
 			waiting++
 		}
+		queued := len(e.memberQueues[groupID])
 		e.mu.Unlock()
-		if waiting == 0 || time.Now().After(deadline) {
+		if time.Now().After(deadline) {
 			return
 		}
-		t := time.NewTimer(2 * time.Millisecond)
+		if waiting == 0 {
+			// The changes OpenTofu starts together (removals have no
+			// check before them) arrive within moments of each other:
+			// take them once the queue stops growing.
+			if queued == lastQueued {
+				return
+			}
+			lastQueued = queued
+		}
+		t := time.NewTimer(batchSettle)
 		select {
 		case <-ctx.Done():
 			t.Stop()

@@ -351,4 +351,30 @@ func TestMembersArrivingInWavesAreBatchedPerWave(t *testing.T) {
 	if v := versionsOn(w, "site-b", g.ID); len(v) != members+1 {
 		t.Errorf("site-b holds %d versions, want %d", len(v), members+1)
 	}
+
+	// A destroy removes them 10 at a time too, with no check before each:
+	// a batch is taken once its queue stops growing.
+	got, err := New(e.cfg).GetGroup(ctx, g.ID)
+	if err != nil || len(got.Members) != members {
+		t.Fatalf("group: %v, %v", got, err)
+	}
+	site.ResetRequests()
+	destroy := New(e.cfg)
+	for _, m := range got.Members {
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			if err := destroy.RemoveMember(ctx, g.ID, m.ID); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	updates = site.Count("PUT", "/groups/"+g.PrimaryConsistencyGroup)
+	t.Logf("%d members removed %d at a time: %d Cinder group updates", members, parallelism, updates)
+	if want := members/parallelism + 1; updates > want {
+		t.Errorf("%d Cinder group updates for %d members removed %d at a time, want at most %d (one per wave)", updates, members, parallelism, want)
+	}
 }
