@@ -98,15 +98,18 @@ func SequenceOf(byServer map[string][]fault.Request) Sequence {
 // ChangeFloor is the floor of an apply or a destroy: what remains when the
 // members arriving together are batched.
 //
-//	apply floor   = plugin baseline apply   + round trips + group create + one group update
-//	destroy floor = plugin baseline destroy + round trips + one group update + group delete
-//	round trips   = ceil(members / parallelism) × min requests per member × latency
+//	apply floor   = plugin baseline apply   + round trips + group create + waves × group update
+//	destroy floor = plugin baseline destroy + round trips + waves × group update + group delete
+//	waves         = ceil(members / parallelism)
+//	round trips   = waves × min requests per member × latency
 //
-// The groups of a scenario are made side by side, so one chain of
-// transitions counts: a group's consistency groups are created (both sites
-// at once), then its members are added in one group update (removed in
-// one, then the group deleted). Metadata writes and the other round trips
-// of a group's chain are left out: a floor, not an estimate.
+// OpenTofu creates (destroys) at most -parallelism members at once, and a
+// create holds its place until its member is added: the members that can
+// arrive together are a wave of that many, and each wave waits for one
+// group update (the groups of one wave are updated side by side). The
+// groups are made side by side, so one create (delete) counts. Metadata
+// writes and the other round trips of a group's chain are left out: a
+// floor, not an estimate.
 type ChangeFloor struct {
 	Overhead    time.Duration // plugin baseline apply or destroy
 	RoundTrips  time.Duration
@@ -122,20 +125,21 @@ func (f ChangeFloor) Floor() time.Duration { return f.Overhead + f.RoundTrips + 
 // when the operation or the plugin baseline did not run).
 func (rep *Report) ChangeBound(r *Result, name string) (ChangeFloor, bool) {
 	op := r.Op(name)
-	overhead := r.Plugin.Apply
-	tr := r.Transitions.GroupCreate + r.Transitions.GroupUpdate
-	if name == "destroy" {
-		overhead = r.Plugin.Destroy
-		tr = r.Transitions.GroupUpdate + r.Transitions.GroupDelete
-	}
-	if op == nil || op.Err != "" || overhead == 0 {
-		return ChangeFloor{}, false
-	}
 	par := rep.Parallelism
 	if par <= 0 {
 		par = 10
 	}
 	waves := math.Ceil(float64(r.Scenario.TotalMembers()) / float64(par))
+	updates := time.Duration(waves) * r.Transitions.GroupUpdate
+	overhead := r.Plugin.Apply
+	tr := r.Transitions.GroupCreate + updates
+	if name == "destroy" {
+		overhead = r.Plugin.Destroy
+		tr = updates + r.Transitions.GroupDelete
+	}
+	if op == nil || op.Err != "" || overhead == 0 {
+		return ChangeFloor{}, false
+	}
 	f := ChangeFloor{Overhead: overhead, RoundTrips: time.Duration(waves * rep.MinRequestsPerMember * float64(rep.Latency)),
 		Transitions: tr, Measured: op.Wall}
 	f.Ratio = float64(op.Wall) / float64(f.Floor())
