@@ -35,6 +35,7 @@ type Engine struct {
 	memberQueues map[string][]*memberChange         // group id -> changes waiting for its lock
 	probes       map[string]*sharedRead[struct{}]   // site -> shared reachability check of the plan-time checks
 	reads        map[string]*sharedRead[*groupRead] // shared reads of a group's metadata
+	plannedReads map[string]*sharedRead[*groupRead] // shared reads of a planned group (nil: not created yet)
 	types        map[string]*openstack.VolumeType   // site + "\x00" + name or id
 	arrayNames   map[string]string                  // url -> the array's own name
 	planned      map[string]*plannedGroup           // group id -> a group a plan of this process proposes (planned.go)
@@ -61,6 +62,7 @@ func New(cfg Config) *Engine {
 		memberQueues: map[string][]*memberChange{},
 		probes:       map[string]*sharedRead[struct{}]{},
 		reads:        map[string]*sharedRead[*groupRead]{},
+		plannedReads: map[string]*sharedRead[*groupRead]{},
 		types:        map[string]*openstack.VolumeType{},
 		arrayNames:   map[string]string{},
 		planned:      map[string]*plannedGroup{},
@@ -790,6 +792,7 @@ func (e *Engine) forget(id string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	delete(e.reads, id)
+	delete(e.plannedReads, id)
 }
 
 // volumeType reads a volume type once per engine: every member check needs

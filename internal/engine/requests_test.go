@@ -378,3 +378,42 @@ func TestMembersArrivingInWavesAreBatchedPerWave(t *testing.T) {
 		t.Errorf("%d Cinder group updates for %d members removed %d at a time, want at most %d (one per wave)", updates, members, parallelism, want)
 	}
 }
+
+// Members planned into a group the same plan creates ask the sites once
+// whether it exists yet, not once each.
+func TestMembersOfAPlannedGroupReadItOnce(t *testing.T) {
+	ctx := context.Background()
+	w, e := testWorld(t, true)
+	registerSites(t, e)
+	ids := w.AddServers(10)
+	plan := New(e.cfg)
+	id, err := plan.PlanGroup(ctx, guideGroup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, site := range []string{"site-a", "site-b"} {
+		w.Site(site).Faults().ResetRequests()
+	}
+	var wg sync.WaitGroup
+	for _, instance := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := plan.CheckMember(ctx, MemberSpec{GroupID: id, InstanceID: instance}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, site := range []string{"site-a", "site-b"} {
+		n := 0
+		for _, r := range w.Site(site).Faults().Requests() {
+			if r.Method == "GET" && strings.Contains(r.Query, url.QueryEscape(versionPrefix(id))) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s was asked %d times for the versions of a planned group checked by %d members, want once", site, n, len(ids))
+		}
+	}
+}
