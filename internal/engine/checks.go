@@ -199,9 +199,16 @@ func (e *Engine) readInstance(ctx context.Context, d *document, s *openstack.Sit
 		}
 		r.attachments = append(r.attachments, openstack.VolumeAttachment{VolumeID: v.ID, ServerID: instanceID, Device: v.Attachments[i].Device})
 	}
+	if r.attachments != nil && server.RootDeviceVisible &&
+		!slices.ContainsFunc(r.attachments, func(a openstack.VolumeAttachment) bool { return a.Device == server.RootDeviceName }) {
+		// Cinder's devices do not name Nova's root device: the boot
+		// volume is told by Nova's.
+		r.attachments = nil
+	}
 	if r.attachments == nil {
 		// A volume Cinder does not show attached here (or without its
-		// device), or none at all: Nova's listing is the authority.
+		// device), or none at all, or devices Nova does not use: Nova's
+		// listing is the authority.
 		if r.attachments, err = s.ServerVolumeAttachments(ctx, instanceID); err != nil {
 			return nil, e.cloudError(site, "list the volumes of instance "+instanceID, err)
 		}

@@ -235,4 +235,24 @@ func TestMemberDevicesFromNovaWhenCinderLacksThem(t *testing.T) {
 	if n := site.Faults().Count("GET", "/os-volume_attachments"); n != 1 {
 		t.Fatalf("Nova's attachment listing asked %d times, want once (Cinder named no device)", n)
 	}
+
+	// Cinder's devices that do not name Nova's root device (visible to
+	// the admin credential) leave the boot volume to Nova's listing too.
+	other := w.AddServers(1)[0]
+	site.SetCinderAttachmentDevice(simulator.ExtraServerVolumeID(2, 0), other, "/dev/sda")
+	site.Faults().ResetRequests()
+	if _, _, err := e.AddMember(ctx, MemberSpec{GroupID: g.ID, InstanceID: other}); err != nil {
+		t.Fatal(err)
+	}
+	if n := site.Faults().Count("GET", "/os-volume_attachments"); n != 1 {
+		t.Fatalf("Nova's attachment listing asked %d times, want once (Cinder's devices miss the root device)", n)
+	}
+	doc, err := readDocument(ctx, mustSite(t, e, "site-a"), g.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rec := doc.member(other)
+	if rec == nil || rec.Recovery == nil || len(rec.Recovery.BlockDevices) == 0 || rec.Recovery.BlockDevices[0].BootIndex != 0 || rec.Recovery.BlockDevices[0].DeviceName != "/dev/vda" {
+		t.Fatalf("recovery of %s: %+v, want the boot volume first at /dev/vda (Nova's)", other, rec)
+	}
 }
