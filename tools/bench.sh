@@ -5,9 +5,15 @@
 # graph of terraform_data resources, and of a framework provider with no API,
 # terraform-provider-benchnull), and writes the figures to
 # tools/bench-results.md so each change can be compared with the last.
+# A scenario GxM@real runs at a real cloud's Cinder/Nova transition times
+# (a group update 2 s, a volume attach 1 s) instead of the simulator's 50 ms;
+# every operation reports the group updates and metadata versions it waited
+# for in sequence, and apply and destroy are set against their floor.
 #
-#   tools/bench.sh                          # all scenarios, 20ms
-#   tools/bench.sh -scenarios 1x1,1x10      # a quick run
+#   tools/bench.sh                                   # all scenarios, 20ms
+#   tools/bench.sh -scenarios 1x1,1x10               # a quick run
+#   tools/bench.sh -scenarios 1x100@real -out /tmp/real.md   # real-cloud timing
+#   tools/bench.sh -group-update 500ms -scenarios 1x10 -out /tmp/bench.md
 #   tools/bench.sh -latency 5ms -out /tmp/bench.md
 #
 # Arguments go to protector-bench (see internal/benchmark/cmd/protector-bench);

@@ -6,18 +6,25 @@ import (
 	"strings"
 )
 
-// Scenario is G protection groups of M members each.
+// Scenario is G protection groups of M members each, at a timing of the
+// simulated transitions (TimingSim or TimingReal).
 type Scenario struct {
 	Groups, Members int
+	Timing          string
 }
 
-// String is the scenario's name, "GxM".
-func (s Scenario) String() string { return fmt.Sprintf("%dx%d", s.Groups, s.Members) }
+// String is the scenario's name, "GxM" or "GxM@timing".
+func (s Scenario) String() string {
+	if s.Timing != TimingSim {
+		return fmt.Sprintf("%dx%d@%s", s.Groups, s.Members, s.Timing)
+	}
+	return fmt.Sprintf("%dx%d", s.Groups, s.Members)
+}
 
 // TotalMembers is G×M.
 func (s Scenario) TotalMembers() int { return s.Groups * s.Members }
 
-// ParseScenarios reads "1x1,1x10,10x50".
+// ParseScenarios reads "1x1,1x10,10x50,1x100@real".
 func ParseScenarios(list string) ([]Scenario, error) {
 	var out []Scenario
 	for _, f := range strings.Split(list, ",") {
@@ -25,8 +32,12 @@ func ParseScenarios(list string) ([]Scenario, error) {
 		if f == "" {
 			continue
 		}
-		g, m, ok := strings.Cut(f, "x")
 		var s Scenario
+		f, s.Timing, _ = strings.Cut(f, "@")
+		if s.Timing != TimingSim && s.Timing != TimingReal {
+			return nil, fmt.Errorf("scenario %q: timing %q is not %q", f, s.Timing, TimingReal)
+		}
+		g, m, ok := strings.Cut(f, "x")
 		var errG, errM error
 		s.Groups, errG = strconv.Atoi(g)
 		s.Members, errM = strconv.Atoi(m)

@@ -68,11 +68,12 @@ func TestTallyRequests(t *testing.T) {
 }
 
 func TestParseScenarios(t *testing.T) {
-	got, err := ParseScenarios("1x1, 10x50")
-	if err != nil || len(got) != 2 || got[0] != (Scenario{1, 1}) || got[1] != (Scenario{10, 50}) {
+	got, err := ParseScenarios("1x1, 10x50,1x100@real")
+	if err != nil || len(got) != 3 || got[0] != (Scenario{Groups: 1, Members: 1}) || got[1] != (Scenario{Groups: 10, Members: 50}) ||
+		got[2] != (Scenario{Groups: 1, Members: 100, Timing: TimingReal}) || got[2].String() != "1x100@real" {
 		t.Fatalf("got %v, %v", got, err)
 	}
-	for _, bad := range []string{"", "1", "0x5", "3x", "ax2", "2x3y"} {
+	for _, bad := range []string{"", "1", "0x5", "3x", "ax2", "2x3y", "1x1@fast"} {
 		if _, err := ParseScenarios(bad); err == nil {
 			t.Errorf("ParseScenarios(%q) accepted", bad)
 		}
@@ -137,7 +138,7 @@ func TestConfigs(t *testing.T) {
 
 func TestPluginBound(t *testing.T) {
 	rep := &Report{Latency: 20 * time.Millisecond, MinRequestsPerMember: 1}
-	r := &Result{Scenario: Scenario{1, 10},
+	r := &Result{Scenario: Scenario{Groups: 1, Members: 10},
 		Ops:      []Op{{Name: "plan", Wall: 2 * time.Second}},
 		Baseline: Baseline{Plan: 500 * time.Millisecond},
 		Plugin:   Baseline{Plan: 980 * time.Millisecond}}
@@ -178,5 +179,52 @@ func TestPeakInFlight(t *testing.T) {
 	}
 	if tally := TallyRequests(map[string][]fault.Request{"site-a": at(0, 20, 40)}, 20*time.Millisecond); tally.PeakInFlight != 1 {
 		t.Errorf("sequential requests: PeakInFlight = %d, want 1", tally.PeakInFlight)
+	}
+}
+
+// What an operation waited for in sequence: the most updates of one
+// consistency group and versions of one group on one site.
+func TestSequenceOf(t *testing.T) {
+	put := func(paths ...string) []fault.Request {
+		var out []fault.Request
+		for _, p := range paths {
+			out = append(out, fault.Request{Method: "PUT", Path: p})
+		}
+		return out
+	}
+	const cg1, cg2 = "/volume/v3/0123456789abcdef0123456789abcdef/groups/aa000000-0000-4000-8000-000000000101",
+		"/volume/v3/0123456789abcdef0123456789abcdef/groups/aa000000-0000-4000-8000-000000000102"
+	const v = "/object-store/v1/AUTH_x/protector/groups/pg-c62df1bc-cbba-4e33-9af9-11e298c1e0b1/v/"
+	got := SequenceOf(map[string][]fault.Request{
+		"site-a": append(put(cg1, cg1, cg2, v+"0000000002", v+"0000000003", v+"0000000004"),
+			fault.Request{Method: "GET", Path: cg1}, fault.Request{Method: "PUT", Path: v[:len(v)-3] + "sync.json"}),
+		"site-b": put(v+"0000000002", v+"0000000003"),
+	})
+	if got != (Sequence{GroupUpdates: 2, Versions: 3}) {
+		t.Errorf("SequenceOf = %+v, want 2 group updates, 3 versions", got)
+	}
+}
+
+// The floor of an apply: the plugin baseline, a round trip per wave of
+// members, a group create and a group update per wave at the scenario's
+// times.
+func TestChangeBound(t *testing.T) {
+	rep := &Report{Latency: 20 * time.Millisecond, MinRequestsPerMember: 1}
+	r := &Result{Scenario: Scenario{Groups: 1, Members: 100, Timing: TimingReal}, Transitions: RealTransitions,
+		Ops:    []Op{{Name: "apply", Wall: 23 * time.Second, Sequence: Sequence{GroupUpdates: 2, Versions: 101}}, {Name: "destroy", Wall: 5 * time.Second}},
+		Plugin: Baseline{Apply: 800 * time.Millisecond, Destroy: time.Second}}
+	// 10 waves of 10 members: 10 group updates of 2 s after the create.
+	f, ok := rep.ChangeBound(r, "apply")
+	if !ok || f.Floor() != 800*time.Millisecond+200*time.Millisecond+22*time.Second || f.Ratio != 1 {
+		t.Errorf("apply floor = %+v (%s), %v; want 23 s, ratio 1", f, f.Floor(), ok)
+	}
+	if f, ok := rep.ChangeBound(r, "destroy"); !ok || f.Floor() != 23200*time.Millisecond {
+		t.Errorf("destroy floor = %+v, %v; want 23.2 s", f, ok)
+	}
+	var md strings.Builder
+	rep.Results = []Result{*r}
+	rep.WriteMarkdown(&md, 5)
+	if want := "| 1x100@real | 23.00 s | 2 / 101 | 0.00 | 23.00 s | 1.00 |"; !strings.Contains(md.String(), want) {
+		t.Errorf("report lacks %s:\n%s", want, md.String())
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator/openstacksim"
 )
 
 // Servers are the four simulated servers, in report order.
@@ -22,6 +24,9 @@ type Op struct {
 	Requests  Tally
 	PeakRSS   int64 // bytes, of the provider processes
 	Processes int   // provider processes seen
+	// Sequence is what the command waited for one after the other: group
+	// updates of one consistency group, metadata versions of one group.
+	Sequence Sequence
 }
 
 // Baseline is the timings of a baseline configuration's commands.
@@ -42,7 +47,10 @@ type Result struct {
 	// ProviderStart is `tofu validate` of the protector configuration:
 	// starting the provider plugin and validating, with no request.
 	ProviderStart time.Duration
-	Err           string
+	// Transitions are the simulated Cinder and Nova transition times the
+	// scenario ran at (Effective: none zero).
+	Transitions openstacksim.Transitions
+	Err         string
 }
 
 // Op returns the named operation (nil when it did not run).
@@ -62,6 +70,9 @@ type Report struct {
 	Parallelism int // OpenTofu's -parallelism (10 is its default)
 	Policy      bool
 	AsyncDelay  time.Duration // of the simulated Cinder group transitions
+	// Transitions are the transition times of TimingSim scenarios as set
+	// (zero: AsyncDelay).
+	Transitions openstacksim.Transitions
 	// MinRequestsPerMember is how many round trips reading one member
 	// cannot avoid (the bound's unit).
 	MinRequestsPerMember float64
@@ -193,6 +204,15 @@ func (rep *Report) WriteSummary(w io.Writer) {
 			fmt.Fprintf(w, "%s plan: plugin floor %s (plugin %s + round trips %s): %.2fx the plugin floor\n",
 				r.Scenario, secs(b.Overhead+b.RoundTrips), secs(b.Overhead), secs(b.RoundTrips), b.Ratio)
 		}
+		for _, name := range []string{"apply", "destroy"} {
+			if f, ok := rep.ChangeBound(r, name); ok {
+				op := r.Op(name)
+				per, _ := PerChangedMember(r, name)
+				fmt.Fprintf(w, "%s %s: %s measured, floor %s (plugin %s + round trips %s + transitions %s): %.2fx the floor; waited for %d group update(s) and %d version(s) in sequence; %.2f requests per member\n",
+					r.Scenario, name, secs(f.Measured), secs(f.Floor()), secs(f.Overhead), secs(f.RoundTrips), secs(f.Transitions), f.Ratio,
+					op.Sequence.GroupUpdates, op.Sequence.Versions, per)
+			}
+		}
 		if r.Err != "" {
 			fmt.Fprintf(w, "%s: %s\n", r.Scenario, r.Err)
 		}
@@ -233,11 +253,8 @@ func (rep *Report) WriteMarkdown(w io.Writer, top int) {
 		policy = "one async replication policy per group (members depend on it, as in examples/demo)"
 	}
 	fmt.Fprintf(w, "| policies | %s |\n", policy)
-	ad := rep.AsyncDelay.String()
-	if rep.AsyncDelay == 0 {
-		ad = "simulator default (50ms)"
-	}
-	fmt.Fprintf(w, "| Cinder group transitions | %s |\n\n", ad)
+	fmt.Fprintf(w, "| Cinder/Nova transitions | %s (scenarios GxM); %s (scenarios GxM@real) |\n\n",
+		DescribeTransitions(Effective(rep.Transitions, rep.AsyncDelay)), DescribeTransitions(RealTransitions))
 	fmt.Fprintf(w, "Each scenario GxM is G protection groups (async, replicated-ssd) of M members; every member is a VM with a boot and a data volume. ")
 	fmt.Fprintf(w, "`plan` is `tofu plan -detailed-exitcode` right after the apply (a refresh that must find no change). ")
 	fmt.Fprintf(w, "The terraform_data baseline (`tofu ...` columns) is the same graph of terraform_data resources, its members made by the same locals and for_each expression (OpenTofu evaluates a for_each once per instance): what OpenTofu itself costs. ")
@@ -249,7 +266,10 @@ func (rep *Report) WriteMarkdown(w io.Writer, top int) {
 	fmt.Fprintf(w, "a cost every command pays that the built-in terraform_data does not (the plugin baseline pays its own), shown for context and left out of the goal's floor. ")
 	fmt.Fprintf(w, "Peak RSS is the highest VmHWM of the provider processes over the three commands. ")
 	fmt.Fprintf(w, "In flight: the most requests that arrived within one latency of each other (about the most the provider had outstanding at once), ")
-	fmt.Fprintf(w, "and requests × latency / wall time (the mean outstanding; at most the parallelism if the command were bound by round trips alone).\n\n")
+	fmt.Fprintf(w, "and requests × latency / wall time (the mean outstanding; at most the parallelism if the command were bound by round trips alone). ")
+	fmt.Fprintf(w, "A scenario GxM@real runs at a real cloud's transition times (settings above) instead of the simulator's: on a real cloud an apply's time is decided by the Cinder group updates and metadata versions it waits for one after the other, ")
+	fmt.Fprintf(w, "which the `waited` column counts: the most group updates made to one consistency group (each waits for the group to be available again; different groups' go side by side) ")
+	fmt.Fprintf(w, "and the most metadata versions written for one group on one site. Members that arrive together are added (removed) in one group update per batch; each member is still a version of its own.\n\n")
 
 	fmt.Fprintf(w, "## Summary\n\n")
 	fmt.Fprintf(w, "| scenario | resources | apply | plan | destroy | requests apply | requests plan | requests destroy | plan requests/member | tofu apply | tofu plan | tofu destroy | plugin apply | plugin plan | plugin destroy | provider start | peak RSS |\n")
@@ -286,7 +306,7 @@ func (rep *Report) WriteMarkdown(w io.Writer, top int) {
 			continue
 		}
 		name := r.Scenario.String()
-		if r.Scenario == (Scenario{1, 100}) {
+		if r.Scenario == (Scenario{Groups: 1, Members: 100}) {
 			name = "**" + name + "** (the goal's case)"
 		}
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %.2f | %s |\n", name, secs(b.Measured), secs(b.Overhead),
@@ -309,32 +329,35 @@ func (rep *Report) WriteMarkdown(w io.Writer, top int) {
 	}
 	fmt.Fprintln(w)
 
+	rep.writeChangeFloors(w)
+
 	for i := range rep.Results {
 		r := &rep.Results[i]
 		fmt.Fprintf(w, "## %s: %d group(s) × %d member(s)\n\n", r.Scenario, r.Scenario.Groups, r.Scenario.Members)
 		if r.Err != "" {
 			fmt.Fprintf(w, "**Error:** %s\n\n", r.Err)
 		}
-		fmt.Fprintf(w, "| operation | wall | exit | provider processes | peak RSS | in flight: peak / mean |")
+		fmt.Fprintf(w, "Transitions: %s.\n\n", DescribeTransitions(r.Transitions))
+		fmt.Fprintf(w, "| operation | wall | exit | provider processes | peak RSS | in flight: peak / mean | waited: group updates / versions |")
 		for _, s := range Servers {
 			fmt.Fprintf(w, " %s |", s)
 		}
-		fmt.Fprintf(w, " total |\n|---|--:|--:|--:|--:|--:|%s--:|\n", strings.Repeat("--:|", len(Servers)))
+		fmt.Fprintf(w, " total |\n|---|--:|--:|--:|--:|--:|--:|%s--:|\n", strings.Repeat("--:|", len(Servers)))
 		for _, op := range r.Ops {
 			mean := 0.0
 			if op.Wall > 0 {
 				mean = float64(op.Requests.Total()) * float64(rep.Latency) / float64(op.Wall)
 			}
-			fmt.Fprintf(w, "| %s | %s | %d | %d | %s | %d / %.1f |", op.Name, secs(op.Wall), op.ExitCode, op.Processes, mib(op.PeakRSS),
-				op.Requests.PeakInFlight, mean)
+			fmt.Fprintf(w, "| %s | %s | %d | %d | %s | %d / %.1f | %d / %d |", op.Name, secs(op.Wall), op.ExitCode, op.Processes, mib(op.PeakRSS),
+				op.Requests.PeakInFlight, mean, op.Sequence.GroupUpdates, op.Sequence.Versions)
 			for _, s := range Servers {
 				fmt.Fprintf(w, " %d |", op.Requests.PerServer[s])
 			}
 			fmt.Fprintf(w, " %d |\n", op.Requests.Total())
 		}
-		fmt.Fprintf(w, "| baseline (terraform_data) | apply %s, plan %s, destroy %s | | | | |%s |\n",
+		fmt.Fprintf(w, "| baseline (terraform_data) | apply %s, plan %s, destroy %s | | | | | |%s |\n",
 			secs(r.Baseline.Apply), secs(r.Baseline.Plan), secs(r.Baseline.Destroy), strings.Repeat(" |", len(Servers)))
-		fmt.Fprintf(w, "| baseline (framework plugin, no API) | apply %s, plan %s, destroy %s | | | | |%s |\n\n",
+		fmt.Fprintf(w, "| baseline (framework plugin, no API) | apply %s, plan %s, destroy %s | | | | | |%s |\n\n",
 			secs(r.Plugin.Apply), secs(r.Plugin.Plan), secs(r.Plugin.Destroy), strings.Repeat(" |", len(Servers)))
 		for _, op := range r.Ops {
 			if op.Err != "" {
@@ -358,6 +381,49 @@ func (rep *Report) WriteMarkdown(w io.Writer, top int) {
 			fmt.Fprintln(w)
 		}
 	}
+}
+
+// writeChangeFloors writes the apply and destroy of every scenario against
+// their floor (ChangeBound), with what they waited for and their requests
+// per member added or removed.
+func (rep *Report) writeChangeFloors(w io.Writer) {
+	par := rep.Parallelism
+	if par <= 0 {
+		par = 10
+	}
+	fmt.Fprintf(w, "## Apply and destroy against their floor\n\n")
+	fmt.Fprintf(w, "Goal (issue 19): apply and destroy within %.1f × a floor of what remains when the members arriving together are batched:\n\n", Factor)
+	fmt.Fprintf(w, "    apply floor   = plugin baseline apply   + round trips + group create + waves × group update\n")
+	fmt.Fprintf(w, "    destroy floor = plugin baseline destroy + round trips + waves × group update + group delete\n")
+	fmt.Fprintf(w, "    waves         = ceil(members / %d)\n", par)
+	fmt.Fprintf(w, "    round trips   = waves × %g request(s) per member × %s\n\n", rep.MinRequestsPerMember, rep.Latency)
+	fmt.Fprintf(w, "(OpenTofu creates or destroys at most %d members at once and a create holds its place until its member is added, so the members that can arrive together are a wave of %d, and each wave waits for one group update; ", par, par)
+	fmt.Fprintf(w, "the groups are made side by side, so one create and one delete count, at the scenario's transition times; the metadata writes and the other round trips of a group's chain are left out). ")
+	fmt.Fprintf(w, "`waited` is the group updates / metadata versions the command waited for one after the other (see above); requests per member are all the command's requests (plan-time checks, groups and policies included) over the members it added or removed.\n\n")
+	fmt.Fprintf(w, "| scenario | apply | waited | requests/added member | apply floor | apply / floor | destroy | waited | requests/removed member | destroy floor | destroy / floor |\n")
+	fmt.Fprintf(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	for i := range rep.Results {
+		r := &rep.Results[i]
+		fmt.Fprintf(w, "| %s |", r.Scenario)
+		for _, name := range []string{"apply", "destroy"} {
+			op := r.Op(name)
+			if op == nil {
+				fmt.Fprintf(w, " - | - | - | - | - |")
+				continue
+			}
+			per := "-"
+			if v, ok := PerChangedMember(r, name); ok {
+				per = fmt.Sprintf("%.2f", v)
+			}
+			floor, ratio := "-", "-"
+			if f, ok := rep.ChangeBound(r, name); ok {
+				floor, ratio = secs(f.Floor()), fmt.Sprintf("%.2f", f.Ratio)
+			}
+			fmt.Fprintf(w, " %s | %d / %d | %s | %s | %s |", opWall(r, name), op.Sequence.GroupUpdates, op.Sequence.Versions, per, floor, ratio)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w)
 }
 
 func orDash(s string) string {

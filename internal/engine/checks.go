@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/protector-dr/terraform-provider-protector/internal/openstack"
 )
@@ -152,29 +154,135 @@ type instanceVolumes struct {
 	backend     string // host@backend shared by all volumes; "" when not visible
 }
 
-// checkInstance discovers every volume attached to an instance (boot volume
-// included) and checks each uses the group's volume type on one backend,
-// the backend of the group's existing members.
-func (e *Engine) checkInstance(ctx context.Context, d *document, s *openstack.Site, instanceID string) (*instanceVolumes, []string, error) {
+// instanceRead is one read of an instance and its volumes: the server (with
+// what a recovery needs, Server.Details), its attachments and each volume.
+type instanceRead struct {
+	site        string
+	server      *openstack.Server
+	attachments []openstack.VolumeAttachment
+	volumes     []*openstack.Volume
+	at          time.Time
+}
+
+// readInstance reads an instance and every volume attached to it (boot
+// volume included): the server, then its volumes side by side. Each
+// volume's Cinder attachments name the device it is attached at, so Nova's
+// attachment listing is asked only when one does not.
+func (e *Engine) readInstance(ctx context.Context, d *document, s *openstack.Site, instanceID string) (*instanceRead, error) {
 	site := s.Name()
 	server, err := s.Server(ctx, instanceID)
 	if errors.Is(err, openstack.ErrNotFound) {
-		return nil, nil, &Error{Kind: KindInvalid, Site: site, Object: instanceID,
+		return nil, &Error{Kind: KindInvalid, Site: site, Object: instanceID,
 			Detail: fmt.Sprintf("instance %s does not exist on site %s, the primary site of protection group %s", instanceID, site, d.Group.Name),
 			Fix:    "Check the instance id with `openstack server show`"}
 	}
 	if err != nil {
-		return nil, nil, e.cloudError(site, "read instance "+instanceID, err)
+		return nil, e.cloudError(site, "read instance "+instanceID, err)
 	}
-	attachments, err := s.ServerVolumeAttachments(ctx, instanceID)
-	if err != nil {
-		return nil, nil, e.cloudError(site, "list the volumes of instance "+instanceID, err)
+	r := &instanceRead{site: site, server: server, volumes: make([]*openstack.Volume, len(server.VolumeIDs))}
+	errs := make([]error, len(server.VolumeIDs))
+	var calls []func()
+	for i, id := range server.VolumeIDs {
+		calls = append(calls, func() { r.volumes[i], errs[i] = s.Volume(ctx, id) })
 	}
-	if len(attachments) == 0 {
-		return nil, nil, &Error{Kind: KindInvalid, Site: site, Object: instanceID,
+	parallelN(fanOut, calls...)
+	for i, err := range errs {
+		if err != nil {
+			return nil, e.cloudError(site, "read volume "+server.VolumeIDs[i], err)
+		}
+	}
+	for _, v := range r.volumes {
+		i := slices.IndexFunc(v.Attachments, func(a openstack.VolumeAttachment) bool { return a.ServerID == instanceID && a.Device != "" })
+		if i < 0 {
+			r.attachments = nil
+			break
+		}
+		r.attachments = append(r.attachments, openstack.VolumeAttachment{VolumeID: v.ID, ServerID: instanceID, Device: v.Attachments[i].Device})
+	}
+	if r.attachments != nil && server.RootDeviceVisible &&
+		!slices.ContainsFunc(r.attachments, func(a openstack.VolumeAttachment) bool { return a.Device == server.RootDeviceName }) {
+		// Cinder's devices do not name Nova's root device: the boot
+		// volume is told by Nova's.
+		r.attachments = nil
+	}
+	if r.attachments == nil {
+		// A volume Cinder does not show attached here (or without its
+		// device), or none at all, or devices Nova does not use: Nova's
+		// listing is the authority.
+		if r.attachments, err = s.ServerVolumeAttachments(ctx, instanceID); err != nil {
+			return nil, e.cloudError(site, "list the volumes of instance "+instanceID, err)
+		}
+		if r.volumes, err = e.attachedVolumes(ctx, s, r.attachments, r.volumes); err != nil {
+			return nil, err
+		}
+	}
+	if len(r.attachments) == 0 {
+		return nil, &Error{Kind: KindInvalid, Site: site, Object: instanceID,
 			Detail: fmt.Sprintf("instance %s (%s) has no Cinder volumes attached, so there is nothing to replicate", server.Name, instanceID),
 			Fix:    "Boot the instance from a volume of the group's volume type"}
 	}
+	r.at = e.now()
+	return r, nil
+}
+
+// attachedVolumes is the volumes of attachments, in their order, taken
+// from read where it holds them and read otherwise.
+func (e *Engine) attachedVolumes(ctx context.Context, s *openstack.Site, attachments []openstack.VolumeAttachment, read []*openstack.Volume) ([]*openstack.Volume, error) {
+	out := make([]*openstack.Volume, 0, len(attachments))
+	for _, a := range attachments {
+		if i := slices.IndexFunc(read, func(v *openstack.Volume) bool { return v.ID == a.VolumeID }); i >= 0 {
+			out = append(out, read[i])
+			continue
+		}
+		v, err := s.Volume(ctx, a.VolumeID)
+		if err != nil {
+			return nil, e.cloudError(s.Name(), "read volume "+a.VolumeID, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// instanceReuse is how long a read of an instance by a member's plan-time
+// check serves the add of that member in the same process. OpenTofu plans
+// each member again just before creating it, so the check and the add read
+// the same instance moments apart; the add waits for the batch ahead of it
+// (a Cinder group update or two), hence longer than readReuse. Cinder still
+// judges the update, and a volume attached since is drift that the next
+// refresh shows.
+const instanceReuse = 30 * time.Second
+
+// rememberInstance keeps a check's read of an instance for its add.
+func (e *Engine) rememberInstance(r *instanceRead) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for k, old := range e.instances {
+		if e.now().Sub(old.at) >= instanceReuse {
+			delete(e.instances, k)
+		}
+	}
+	e.instances[r.site+"\x00"+r.server.ID] = r
+}
+
+// takeInstance returns, once, a check's recent read of an instance.
+func (e *Engine) takeInstance(site, instanceID string) *instanceRead {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	k := site + "\x00" + instanceID
+	r := e.instances[k]
+	delete(e.instances, k)
+	if r == nil || e.now().Sub(r.at) >= instanceReuse {
+		return nil
+	}
+	return r
+}
+
+// judgeInstance checks a read instance against the group: every volume of
+// the group's volume type, in no other Cinder group, on one backend, the
+// backend of the group's existing members.
+func (e *Engine) judgeInstance(ctx context.Context, d *document, s *openstack.Site, r *instanceRead) (*instanceVolumes, []string, error) {
+	site := s.Name()
+	server, attachments, instanceID := r.server, r.attachments, r.server.ID
 	vt, err := e.volumeType(ctx, s, d.Group.VolumeType)
 	if err != nil {
 		return nil, nil, e.cloudError(site, "read volume type "+d.Group.VolumeType, err)
@@ -183,11 +291,8 @@ func (e *Engine) checkInstance(ctx context.Context, d *document, s *openstack.Si
 	var mismatched []string
 	backends := map[string][]string{}
 	hostHidden := false
-	for _, a := range attachments {
-		v, err := s.Volume(ctx, a.VolumeID)
-		if err != nil {
-			return nil, nil, e.cloudError(site, "read volume "+a.VolumeID, err)
-		}
+	for i, a := range attachments {
+		v := r.volumes[i]
 		out.volumes = append(out.volumes, v)
 		if v.VolumeType != vt.Name && v.VolumeType != vt.ID {
 			mismatched = append(mismatched, fmt.Sprintf("%s (%s) has type %q", v.ID, a.Device, v.VolumeType))
@@ -251,6 +356,17 @@ func backendOf(host string) string {
 // checked as planned; a second member planned into a group without members
 // must share the first one's backend.
 func (e *Engine) CheckMember(ctx context.Context, spec MemberSpec) ([]string, error) {
+	// OpenTofu plans a member again right before creating it: from the
+	// start of its check, a batch of the group waits for its add.
+	e.expectMember(spec.GroupID, spec.InstanceID)
+	warnings, err := e.checkMember(ctx, spec)
+	if err != nil {
+		e.unexpectMember(spec.GroupID, spec.InstanceID)
+	}
+	return warnings, err
+}
+
+func (e *Engine) checkMember(ctx context.Context, spec MemberSpec) ([]string, error) {
 	d, s, err := e.planGroupRead(ctx, spec.GroupID)
 	if err != nil {
 		return nil, e.groupNotFound(spec.GroupID, err)
@@ -261,9 +377,17 @@ func (e *Engine) CheckMember(ctx context.Context, spec MemberSpec) ([]string, er
 	if _, m := d.member(spec.InstanceID); m != nil {
 		return nil, nil
 	}
-	iv, warnings, err := e.checkInstance(ctx, d, s, spec.InstanceID)
+	r, err := e.readInstance(ctx, d, s, spec.InstanceID)
 	if err != nil {
 		return nil, err
 	}
-	return warnings, e.claimBackend(d, iv)
+	iv, warnings, err := e.judgeInstance(ctx, d, s, r)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.claimBackend(d, iv); err != nil {
+		return nil, err
+	}
+	e.rememberInstance(r)
+	return warnings, nil
 }

@@ -31,14 +31,17 @@ type Engine struct {
 	tokens       map[string]string             // url -> token seen in this process
 	groupSites   map[string]string             // group id -> primary site
 	groupWhere   map[string][]string           // group id -> the sites the state says it lives on
-	groupLocks   map[string]*sync.Mutex
+	groupLocks   map[string]chan struct{}
 	memberQueues map[string][]*memberChange         // group id -> changes waiting for its lock
 	probes       map[string]*sharedRead[struct{}]   // site -> shared reachability check of the plan-time checks
 	reads        map[string]*sharedRead[*groupRead] // shared reads of a group's metadata
+	plannedReads map[string]*sharedRead[*groupRead] // shared reads of a planned group (nil: not created yet)
 	types        map[string]*openstack.VolumeType   // site + "\x00" + name or id
 	arrayNames   map[string]string                  // url -> the array's own name
 	planned      map[string]*plannedGroup           // group id -> a group a plan of this process proposes (planned.go)
 	backends     map[string]*backendClaim           // group id -> the backend of the first member planned into it
+	instances    map[string]*instanceRead           // site + "\x00" + instance id -> a member check's read, for its add
+	expected     map[string]map[string]time.Time    // group id -> instance id -> when its check started (its add may follow)
 }
 
 // New returns an engine; it makes no network call until first used.
@@ -55,14 +58,17 @@ func New(cfg Config) *Engine {
 		tokens:       tokens,
 		groupSites:   map[string]string{},
 		groupWhere:   map[string][]string{},
-		groupLocks:   map[string]*sync.Mutex{},
+		groupLocks:   map[string]chan struct{}{},
 		memberQueues: map[string][]*memberChange{},
 		probes:       map[string]*sharedRead[struct{}]{},
 		reads:        map[string]*sharedRead[*groupRead]{},
+		plannedReads: map[string]*sharedRead[*groupRead]{},
 		types:        map[string]*openstack.VolumeType{},
 		arrayNames:   map[string]string{},
 		planned:      map[string]*plannedGroup{},
 		backends:     map[string]*backendClaim{},
+		instances:    map[string]*instanceRead{},
+		expected:     map[string]map[string]time.Time{},
 	}
 }
 
@@ -265,15 +271,22 @@ func (e *Engine) array(ep ArrayEndpoint) (*flasharray.Client, error) {
 // consistency group accepts one membership change at a time, and the
 // metadata version must advance by one per change.
 func (e *Engine) groupLock(id string) func() {
+	l := e.groupSemaphore(id)
+	l <- struct{}{}
+	return func() { <-l }
+}
+
+// groupSemaphore is the group's lock as a channel (holding it: a value
+// sent), so that a waiter can also wait for something else.
+func (e *Engine) groupSemaphore(id string) chan struct{} {
 	e.mu.Lock()
+	defer e.mu.Unlock()
 	l, ok := e.groupLocks[id]
 	if !ok {
-		l = &sync.Mutex{}
+		l = make(chan struct{}, 1)
 		e.groupLocks[id] = l
 	}
-	e.mu.Unlock()
-	l.Lock()
-	return l.Unlock
+	return l
 }
 
 func (e *Engine) rememberGroupSite(id, site string) {
@@ -533,9 +546,24 @@ func (e *Engine) modifySteps(ctx context.Context, id string, change func(d *docu
 		d.Version = cur.Version + 1 + i
 		d.ModifiedAt = e.now()
 		d.ModifiedBy = cur.Group.PrimarySite
-		if err := writeDocument(ctx, primary, d); err != nil {
+	}
+	// The versions before the last are written side by side (a batch of a
+	// hundred members is a hundred versions: one after the other they
+	// would cost a hundred round trips), the last one once they all are:
+	// the newest version on the site always has every version before it.
+	errs := make([]error, len(docs)-1)
+	var writes []func()
+	for i, d := range docs[:len(docs)-1] {
+		writes = append(writes, func() { errs[i] = writeDocument(ctx, primary, d) })
+	}
+	parallelN(fanOut, writes...)
+	for _, err := range errs {
+		if err != nil {
 			return nil, e.cloudError(primary.Name(), "write metadata", err)
 		}
+	}
+	if err := writeDocument(ctx, primary, next); err != nil {
+		return nil, e.cloudError(primary.Name(), "write metadata", err)
 	}
 	if err := e.push(ctx, primary, secondary, docs...); err != nil {
 		return nil, err
@@ -577,6 +605,7 @@ func (e *Engine) push(ctx context.Context, primary, secondary *openstack.Site, d
 	rec := syncRecord{Status: SyncSynced, RemoteVersion: last.Version, LastSync: start}
 	var conflict error
 	calls = calls[:0]
+	entries := make([]SyncLogEntry, 0, len(docs))
 	for i, d := range docs {
 		entry := SyncLogEntry{Version: d.Version, Time: start, Outcome: SyncSynced, Duration: took[i]}
 		if err := errs[i]; err != nil {
@@ -592,8 +621,16 @@ func (e *Engine) push(ctx context.Context, primary, secondary *openstack.Site, d
 			}
 			e.debug(ctx, "metadata push failed", map[string]any{"group": id, "version": d.Version, "error": entry.Error})
 		}
-		calls = append(calls, func() { _ = putJSON(ctx, primary, logObject(id, start, d.Version), entry, false) })
+		entries = append(entries, entry)
 	}
+	// One log object for the push, however many versions it carried.
+	var logged any = entries[0]
+	if len(entries) > 1 {
+		logged = struct {
+			Entries []SyncLogEntry `json:"entries"`
+		}{entries}
+	}
+	calls = append(calls, func() { _ = putJSON(ctx, primary, logObject(id, start, last.Version), logged, false) })
 	if rec.Status != SyncSynced {
 		if v, err := latestVersion(ctx, secondary, id); err == nil {
 			rec.RemoteVersion = v
@@ -765,6 +802,7 @@ func (e *Engine) forget(id string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	delete(e.reads, id)
+	delete(e.plannedReads, id)
 }
 
 // volumeType reads a volume type once per engine: every member check needs

@@ -35,6 +35,8 @@ func (e *Engine) CreateGroup(ctx context.Context, spec GroupSpec) (*Group, error
 	}
 	unlock := e.groupLock(id)
 	defer unlock()
+	// A plan's answer that the group does not exist yet ends here.
+	defer e.forget(id)
 
 	var pending pendingRecord
 	if err := getJSON(ctx, primary, pendingObject(id), &pending); err != nil && !errors.Is(err, ErrNotFound) {

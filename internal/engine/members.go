@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/protector-dr/terraform-provider-protector/internal/openstack"
 )
@@ -22,8 +23,8 @@ func (e *Engine) AddMember(ctx context.Context, spec MemberSpec) (*Member, *Grou
 		g, err := e.GetGroup(ctx, spec.GroupID)
 		return &c.member, g, err
 	}
-	s, _ := e.site(c.doc.Group.PrimarySite)
-	return &c.member, e.group(ctx, s, c.doc), nil
+	g := *c.group
+	return &c.member, &g, nil
 }
 
 // memberChange is one member to add or remove. Changes that arrive while
@@ -38,6 +39,7 @@ type memberChange struct {
 	done   chan struct{}
 	member Member    // the member added (or found)
 	doc    *document // the version that holds the change; nil when nothing changed
+	group  *Group    // the group at doc, shared by the batch: read once for all
 	err    error
 
 	// Set while a batch is made.
@@ -52,23 +54,111 @@ func (e *Engine) changeMembers(ctx context.Context, groupID string, c *memberCha
 	c.done = make(chan struct{})
 	e.mu.Lock()
 	e.memberQueues[groupID] = append(e.memberQueues[groupID], c)
+	if c.add != nil {
+		delete(e.expected[groupID], c.add.InstanceID)
+	}
 	e.mu.Unlock()
 
-	unlock := e.groupLock(groupID)
+	// The change is made by whoever holds the group's lock next: this
+	// caller, or another that took it from the queue meanwhile (then this
+	// one returns without waiting for the lock: a caller whose change is
+	// made frees its place in OpenTofu's parallelism at once, for the
+	// next changes to join one batch).
+	lock := e.groupSemaphore(groupID)
+	select {
+	case <-c.done:
+		return c.err
+	case lock <- struct{}{}:
+	}
 	select {
 	case <-c.done:
 	default:
 		// Not made yet, so still queued: whoever holds the lock makes every
-		// change it takes from the queue before letting go.
+		// change it takes from the queue before letting go, once the
+		// members checked moments ago have joined it.
+		e.awaitExpected(ctx, groupID)
 		e.mu.Lock()
 		batch := e.memberQueues[groupID]
 		delete(e.memberQueues, groupID)
 		e.mu.Unlock()
 		e.applyMemberChanges(ctx, groupID, batch)
 	}
-	unlock()
+	<-lock
 	<-c.done
 	return c.err
+}
+
+// batchWindow bounds how long a batch waits for the members whose
+// plan-time check started in this process. OpenTofu plans each member
+// again right before creating it, at most -parallelism (10) at a time: when
+// a batch ends, the next members are checked together, and the first of
+// them to reach the group would otherwise be a batch (a Cinder update, a
+// wait for the group) of its own, then the others another.
+const batchWindow = time.Second
+
+// batchSettle is how long a batch's queue must stay the same before the
+// batch is taken.
+const batchSettle = 10 * time.Millisecond
+
+// expectedFor is how long after its check a member is waited for: past it,
+// its add is not coming (the check was a plan's, or its create failed).
+const expectedFor = 5 * time.Second
+
+// expectMember records that a member is being checked: its add may follow.
+func (e *Engine) expectMember(groupID, instanceID string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.expected[groupID] == nil {
+		e.expected[groupID] = map[string]time.Time{}
+	}
+	e.expected[groupID][instanceID] = e.now()
+}
+
+// unexpectMember forgets a member whose check failed: no add follows.
+func (e *Engine) unexpectMember(groupID, instanceID string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.expected[groupID], instanceID)
+}
+
+// awaitExpected waits, up to batchWindow, until no member of the group
+// whose check started within expectedFor has yet to queue its add, and the
+// group's queue has stopped growing for batchSettle.
+func (e *Engine) awaitExpected(ctx context.Context, groupID string) {
+	deadline := time.Now().Add(batchWindow)
+	lastQueued := -1
+	for {
+		e.mu.Lock()
+		waiting := 0
+		for id, at := range e.expected[groupID] {
+			if e.now().Sub(at) >= expectedFor {
+				delete(e.expected[groupID], id)
+				continue
+			}
+			waiting++
+		}
+		queued := len(e.memberQueues[groupID])
+		e.mu.Unlock()
+		if time.Now().After(deadline) {
+			return
+		}
+		if waiting == 0 {
+			// The changes OpenTofu starts together (removals have no
+			// check before them) arrive within moments of each other:
+			// take them once the queue stops growing.
+			if queued == lastQueued {
+				return
+			}
+			lastQueued = queued
+		}
+		t := time.NewTimer(batchSettle)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // applyMemberChanges makes a batch of member changes in one version. When
@@ -98,6 +188,7 @@ func (e *Engine) modifyMembers(ctx context.Context, groupID string, batch []*mem
 	if errors.Is(err, errSplit) {
 		return err
 	}
+	var g *Group
 	for _, c := range batch {
 		switch {
 		case c.err != nil:
@@ -107,7 +198,11 @@ func (e *Engine) modifyMembers(ctx context.Context, groupID string, batch []*mem
 		case err != nil:
 			c.err = err
 		case c.active:
-			c.doc = d
+			if g == nil && c.add != nil {
+				s, _ := e.site(d.Group.PrimarySite)
+				g = e.group(ctx, s, d)
+			}
+			c.doc, c.group = d, g
 		}
 	}
 	return nil
@@ -120,21 +215,36 @@ func (e *Engine) modifyMembers(ctx context.Context, groupID string, batch []*mem
 // changes met.
 func (e *Engine) editMembers(ctx context.Context, d *document, primary *openstack.Site, batch []*memberChange) ([]*document, error) {
 	removed := map[string]*openstack.Volume{} // volume id -> volume (nil: gone)
+	listed, err := e.listRemovedVolumes(ctx, d, primary, batch)
+	if err != nil {
+		return nil, err
+	}
 	var mu sync.Mutex
 	var reads []func()
 	for _, c := range batch {
 		if c.add != nil {
 			if _, m := d.member(c.add.InstanceID); m == nil {
 				reads = append(reads, func() {
-					if c.iv, _, c.err = e.checkInstance(ctx, d, primary, c.add.InstanceID); c.err == nil {
-						c.recovery, c.err = e.describeInstance(ctx, primary, c.iv.server, c.iv.attachments, c.iv.volumes)
+					// The member's plan-time check in this process read the
+					// instance moments ago: judged again against the
+					// group as it is now, that read serves.
+					r := e.takeInstance(primary.Name(), c.add.InstanceID)
+					if r == nil {
+						if r, c.err = e.readInstance(ctx, d, primary, c.add.InstanceID); c.err != nil {
+							return
+						}
 					}
+					c.iv, _, c.err = e.judgeInstance(ctx, d, primary, r)
 				})
 			}
 			continue
 		}
 		if _, m := d.member(c.removeID); m != nil {
 			for _, id := range m.VolumeIDs {
+				if _, ok := listed[id]; ok {
+					removed[id] = listed[id]
+					continue
+				}
 				reads = append(reads, func() {
 					v, err := primary.Volume(ctx, id)
 					if err != nil && !errors.Is(err, openstack.ErrNotFound) {
@@ -152,6 +262,27 @@ func (e *Engine) editMembers(ctx context.Context, d *document, primary *openstac
 		}
 	}
 	parallel(reads...)
+	// The recovery description of each instance added: the servers were
+	// read with the volumes; their ports take one Neutron listing for the
+	// batch.
+	var instances []string
+	for _, c := range batch {
+		if c.add != nil && c.err == nil && c.iv != nil {
+			instances = append(instances, c.add.InstanceID)
+		}
+	}
+	if len(instances) > 0 {
+		net := e.readInstancePorts(ctx, primary, instances)
+		var describe []func()
+		for _, c := range batch {
+			if c.add != nil && c.err == nil && c.iv != nil {
+				describe = append(describe, func() {
+					c.recovery, c.err = e.describeInstanceWith(ctx, primary, c.iv.server, c.iv.attachments, c.iv.volumes, net)
+				})
+			}
+		}
+		parallel(describe...)
+	}
 
 	var toAdd, toRemove, unprotect []string
 	var protect []*openstack.Volume
@@ -238,6 +369,40 @@ func (e *Engine) editMembers(ctx context.Context, d *document, primary *openstac
 		d.Group.Backend = ""
 	}
 	return steps[:len(steps)-1], nil
+}
+
+// listRemovedVolumes reads the consistency group's volumes in one listing
+// when a batch removes enough of them that the listing costs less than a
+// read of each (a destroy removes every member at once): the volumes
+// listed are the ones still in the group; the others (left the group or
+// gone) are read one by one as before. Nil when the batch reads each.
+func (e *Engine) listRemovedVolumes(ctx context.Context, d *document, primary *openstack.Site, batch []*memberChange) (map[string]*openstack.Volume, error) {
+	removing, all := 0, 0
+	for _, c := range batch {
+		if c.add == nil {
+			if _, m := d.member(c.removeID); m != nil {
+				removing += len(m.VolumeIDs)
+			}
+		}
+	}
+	for _, m := range d.Members {
+		all += len(m.VolumeIDs)
+	}
+	// A listing answers up to a page of volumes (Cinder's osapi_max_limit,
+	// 1000 by default) in one request, but its body grows with the group:
+	// worth it from a few volumes on, and for a quarter of the group.
+	if removing < 4 || removing*4 < all || d.Group.PrimaryConsistencyGroup == "" {
+		return nil, nil
+	}
+	vols, err := primary.VolumesInGroup(ctx, d.Group.PrimaryConsistencyGroup)
+	if err != nil {
+		return nil, e.cloudError(primary.Name(), "list the volumes of consistency group "+d.Group.PrimaryConsistencyGroup, err)
+	}
+	out := make(map[string]*openstack.Volume, len(vols))
+	for i := range vols {
+		out[vols[i].ID] = &vols[i]
+	}
+	return out, nil
 }
 
 // overlap tells whether a volume is both added and removed.

@@ -139,10 +139,11 @@ func TestConcurrentMembersShareOneChange(t *testing.T) {
 	if n := site.Count("PUT", "/groups/"+g.PrimaryConsistencyGroup); n != 1 {
 		t.Fatalf("%d Cinder group updates for 2 members removed at once, want 1", n)
 	}
-	// Each volume of the removed members is read once, for the consistency
+	// The volumes of the removed members (most of the group's) are read
+	// once, in one listing of the consistency group, for the consistency
 	// group and the Pure group both.
-	if n, want := site.Count("GET", "/volumes/"), len(got.Members[0].VolumeIDs)+len(got.Members[1].VolumeIDs); n != want {
-		t.Fatalf("%d volume reads to remove members with %d volumes, want %d", n, want, want)
+	if n, list := site.Count("GET", "/volumes/"), site.Count("GET", "/volumes/detail"); n != 1 || list != 1 {
+		t.Fatalf("%d volume reads (%d listings) to remove members with %d volumes, want one listing", n, list, len(got.Members[0].VolumeIDs)+len(got.Members[1].VolumeIDs))
 	}
 	after, _ := e.GetGroup(ctx, g.ID)
 	if len(after.Members) != 1 || after.Members[0].InstanceID != got.Members[2].InstanceID || after.MetadataVersion != 7 {
@@ -210,4 +211,48 @@ func createGuideGroup(t *testing.T, e *Engine) *Group {
 		t.Fatal(err)
 	}
 	return g
+}
+
+// A volume whose Cinder attachment does not name its device (the devices
+// come from the volumes' attachments) sends the member's read to Nova's
+// attachment listing, and the member is added all the same.
+func TestMemberDevicesFromNovaWhenCinderLacksThem(t *testing.T) {
+	ctx := context.Background()
+	w, e := testWorld(t, true)
+	g := createGuideGroup(t, e)
+	site := w.Site("site-a")
+	server := w.AddServers(1)[0]
+	boot, data := simulator.ExtraServerVolumeID(1, 0), simulator.ExtraServerVolumeID(1, 1)
+	site.SetCinderAttachmentDevice(data, server, "")
+	site.Faults().ResetRequests()
+	m, _, err := e.AddMember(ctx, MemberSpec{GroupID: g.ID, InstanceID: server})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(m.VolumeIDs, []string{boot, data}) {
+		t.Fatalf("member volumes %v, want [%s %s]", m.VolumeIDs, boot, data)
+	}
+	if n := site.Faults().Count("GET", "/os-volume_attachments"); n != 1 {
+		t.Fatalf("Nova's attachment listing asked %d times, want once (Cinder named no device)", n)
+	}
+
+	// Cinder's devices that do not name Nova's root device (visible to
+	// the admin credential) leave the boot volume to Nova's listing too.
+	other := w.AddServers(1)[0]
+	site.SetCinderAttachmentDevice(simulator.ExtraServerVolumeID(2, 0), other, "/dev/sda")
+	site.Faults().ResetRequests()
+	if _, _, err := e.AddMember(ctx, MemberSpec{GroupID: g.ID, InstanceID: other}); err != nil {
+		t.Fatal(err)
+	}
+	if n := site.Faults().Count("GET", "/os-volume_attachments"); n != 1 {
+		t.Fatalf("Nova's attachment listing asked %d times, want once (Cinder's devices miss the root device)", n)
+	}
+	doc, err := readDocument(ctx, mustSite(t, e, "site-a"), g.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rec := doc.member(other)
+	if rec == nil || rec.Recovery == nil || len(rec.Recovery.BlockDevices) == 0 || rec.Recovery.BlockDevices[0].BootIndex != 0 || rec.Recovery.BlockDevices[0].DeviceName != "/dev/vda" {
+		t.Fatalf("recovery of %s: %+v, want the boot volume first at /dev/vda (Nova's)", other, rec)
+	}
 }

@@ -132,7 +132,26 @@ type SyncLogEntry struct {
 	Error    string        `json:"error,omitempty"`
 }
 
-// logObject names a log entry so that names sort by time.
+// syncLogObject is the body of a sync log object: one entry (a push of one
+// version), or the entries of a push of several versions in one object, so
+// that a batch of member changes writes one log object, not one per
+// version.
+type syncLogObject struct {
+	SyncLogEntry
+	Entries []SyncLogEntry `json:"entries,omitempty"`
+}
+
+// entries are the object's entries, newest version first.
+func (o syncLogObject) entries() []SyncLogEntry {
+	if len(o.Entries) == 0 {
+		return []SyncLogEntry{o.SyncLogEntry}
+	}
+	out := slices.Clone(o.Entries)
+	slices.SortFunc(out, func(a, b SyncLogEntry) int { return b.Version - a.Version })
+	return out
+}
+
+// logObject names a log object so that names sort by time.
 func logObject(id string, at time.Time, version int) string {
 	return fmt.Sprintf("%s%020d-%010d", logPrefix(id), at.UnixNano(), version)
 }

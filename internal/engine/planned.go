@@ -161,6 +161,31 @@ func (e *Engine) plannedDocument(id string) *document {
 // planGroupRead is readGroup for plan-time checks: a group a plan of this
 // process proposes to create stands in for one that does not exist yet.
 func (e *Engine) planGroupRead(ctx context.Context, id string) (*document, *openstack.Site, error) {
+	if e.plannedDocument(id) != nil {
+		// A group this plan proposes to create: that it does not exist yet
+		// is an answer too, kept like a read (readGroup keeps no failed
+		// read), so that a hundred members planned into it ask the sites
+		// once, not once each.
+		r, err := share(ctx, e, e.plannedReads, id, func() (*groupRead, error) {
+			r, err := e.readGroup(ctx, id)
+			if errors.Is(err, ErrNotFound) {
+				return nil, nil
+			}
+			return r, err
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		if r != nil {
+			return r.doc, r.site, nil
+		}
+		d := e.plannedDocument(id)
+		s, err := e.site(d.Group.PrimarySite)
+		if err != nil {
+			return nil, nil, err
+		}
+		return d, s, nil
+	}
 	r, err := e.readGroup(ctx, id)
 	if err == nil {
 		return r.doc, r.site, nil

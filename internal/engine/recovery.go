@@ -134,6 +134,32 @@ func (r *recoveryRecord) api() *RecoveryDescription {
 // attachments and volumes already read, its block devices in boot order.
 // server is the admin view when there is one (root device name).
 func (e *Engine) describeInstance(ctx context.Context, s *openstack.Site, server *openstack.Server, attachments []openstack.VolumeAttachment, volumes []*openstack.Volume) (*recoveryRecord, error) {
+	return e.describeInstanceWith(ctx, s, server, attachments, volumes, nil)
+}
+
+// instancePorts is what a batch of members read of Neutron at once: the
+// ports of every instance of the batch and, when any has one, the
+// networks (nil: each instance's ports are read on their own).
+type instancePorts struct {
+	ports    map[string][]openstack.Port
+	networks []openstack.Network
+	err      error // of the ports; nErr of the networks
+	nErr     error
+}
+
+// readInstancePorts reads the ports of several instances in one listing,
+// and the networks once.
+func (e *Engine) readInstancePorts(ctx context.Context, s *openstack.Site, instanceIDs []string) *instancePorts {
+	r := &instancePorts{}
+	if r.ports, r.err = s.ServersPorts(ctx, instanceIDs); r.err == nil && len(r.ports) > 0 {
+		r.networks, r.nErr = s.Networks(ctx)
+	}
+	return r
+}
+
+// describeInstanceWith is describeInstance with the instance's ports and
+// the networks already read (net), or read here when net is nil.
+func (e *Engine) describeInstanceWith(ctx context.Context, s *openstack.Site, server *openstack.Server, attachments []openstack.VolumeAttachment, volumes []*openstack.Volume, net *instancePorts) (*recoveryRecord, error) {
 	var (
 		details  *openstack.ServerDetails
 		dErr     error
@@ -143,8 +169,19 @@ func (e *Engine) describeInstance(ctx context.Context, s *openstack.Site, server
 		nErr     error
 	)
 	parallel(
-		func() { details, dErr = s.ServerDetails(ctx, server.ID) },
 		func() {
+			if details = server.Details; details == nil {
+				details, dErr = s.ServerDetails(ctx, server.ID)
+			}
+		},
+		func() {
+			if net != nil {
+				ports, pErr = net.ports[server.ID], net.err
+				if len(ports) > 0 {
+					networks, nErr = net.networks, net.nErr
+				}
+				return
+			}
 			if ports, pErr = s.ServerPorts(ctx, server.ID); pErr == nil && len(ports) > 0 {
 				networks, nErr = s.Networks(ctx)
 			}

@@ -187,3 +187,239 @@ func TestPrewarmAuthenticatesAheadOfTheFirstCall(t *testing.T) {
 		t.Fatalf("site-a issued %d tokens, want the prewarmed one only", n)
 	}
 }
+
+// memberCosts counts the requests (both sites and both arrays) of adding n
+// new VMs (a boot and a data volume each) to a group with a policy, as an
+// apply's provider process makes them: each member's plan-time check
+// (OpenTofu plans every resource again just before creating it), then
+// every add in one batch; and of removing them all in one batch, as a
+// destroy does. It returns the counts and the Cinder group updates of each.
+func memberCosts(t *testing.T, n int) (add, remove, addUpdates, removeUpdates int) {
+	t.Helper()
+	ctx := context.Background()
+	w, e := testWorld(t, true)
+	g := createGuideGroup(t, e)
+	a, b := arrayEndpoints(w)
+	if _, err := e.CreatePolicy(ctx, PolicySpec{GroupID: g.ID, Primary: a, Secondary: b, ReplicationInterval: 300, RPOMinutes: 15}); err != nil {
+		t.Fatal(err)
+	}
+	ids := w.AddServers(n)
+	reset := func() {
+		for _, s := range []string{"site-a", "site-b"} {
+			w.Site(s).Faults().ResetRequests()
+		}
+		for _, s := range []string{"flasharray-a", "flasharray-b"} {
+			w.Array(s).Faults().ResetRequests()
+		}
+	}
+	count := func() (total, updates int) {
+		for _, s := range []string{"site-a", "site-b"} {
+			total += len(w.Site(s).Faults().Requests())
+		}
+		for _, s := range []string{"flasharray-a", "flasharray-b"} {
+			total += len(w.Array(s).Faults().Requests())
+		}
+		return total, w.Site("site-a").Faults().Count("PUT", "/groups/"+g.PrimaryConsistencyGroup)
+	}
+
+	reset()
+	apply := New(e.cfg) // a new provider process: nothing cached
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := apply.CheckMember(ctx, MemberSpec{GroupID: g.ID, InstanceID: id}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	for id, err := range addConcurrently(t, apply, g.ID, ids...) {
+		if err != nil {
+			t.Fatalf("add %s: %v", id, err)
+		}
+	}
+	add, addUpdates = count()
+	got, err := New(e.cfg).GetGroup(ctx, g.ID)
+	if err != nil || len(got.Members) != n {
+		t.Fatalf("group after the adds: %+v, %v; want %d members", got, err, n)
+	}
+	// Every member is still a version of its own, on both sites.
+	for _, site := range []string{"site-a", "site-b"} {
+		if v := versionsOn(w, site, g.ID); len(v) != 2+n {
+			t.Fatalf("%s holds %d versions after adding %d members, want %d (group, policy, one per member)", site, len(v), n, 2+n)
+		}
+	}
+
+	reset()
+	destroy := New(e.cfg)
+	unlock := destroy.groupLock(g.ID)
+	for _, m := range got.Members {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := destroy.RemoveMember(ctx, g.ID, m.ID); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		destroy.mu.Lock()
+		queued := len(destroy.memberQueues[g.ID])
+		destroy.mu.Unlock()
+		if queued == n {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d removals queued", queued, n)
+		}
+	}
+	unlock()
+	wg.Wait()
+	remove, removeUpdates = count()
+	return add, remove, addUpdates, removeUpdates
+}
+
+// Adding members costs at most 5 requests each, check included, and
+// removing them at most 3: what one more member adds to a batch (the
+// difference between batches of 10 and 30), so that the requests each
+// batch makes once (token, metadata, the group update and its waits) do not
+// count. An added member's server and volumes are read once (its check's
+// read serves its add; the devices come from the volumes' attachments);
+// its ports come with the batch's, its recovery description with the
+// server; the sync log takes one object per push. A removal reads the
+// group's volumes in one listing. What stays per member: the server, each
+// volume, and its metadata version on each site.
+func TestRequestsPerMember(t *testing.T) {
+	const small, large = 10, 30
+	add10, rm10, up10, rup10 := memberCosts(t, small)
+	add30, rm30, up30, rup30 := memberCosts(t, large)
+	perAdd := float64(add30-add10) / (large - small)
+	perRemove := float64(rm30-rm10) / (large - small)
+	t.Logf("add: %d requests for %d members, %d for %d: %.2f per member added; remove: %d, %d: %.2f per member removed",
+		add10, small, add30, large, perAdd, rm10, rm30, perRemove)
+	if perAdd > 5 {
+		t.Errorf("%.2f requests per member added (plan-time check and add), want at most 5", perAdd)
+	}
+	if perRemove > 3 {
+		t.Errorf("%.2f requests per member removed, want at most 3", perRemove)
+	}
+	for _, u := range []struct {
+		what string
+		n    int
+	}{{"adding 10", up10}, {"adding 30", up30}, {"removing 10", rup10}, {"removing 30", rup30}} {
+		if u.n != 1 {
+			t.Errorf("%d Cinder group updates %s members in one batch, want 1", u.n, u.what)
+		}
+	}
+}
+
+// OpenTofu creates members -parallelism (10) at a time, each planned again
+// just before its create: a hundred members then arrive in waves, and each
+// wave is one batch, one Cinder group update, however its members' checks
+// and creates interleave (without waiting for the members just checked,
+// the first of a wave made a batch of its own and the rest another).
+func TestMembersArrivingInWavesAreBatchedPerWave(t *testing.T) {
+	const members, parallelism = 100, 10
+	ctx := context.Background()
+	w, e := testWorld(t, true)
+	g := createGuideGroup(t, e)
+	ids := w.AddServers(members)
+	w.SetLatency(2 * time.Millisecond)
+	site := w.Site("site-a").Faults()
+	site.ResetRequests()
+	apply := New(e.cfg)
+	slots := make(chan struct{}, parallelism)
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			spec := MemberSpec{GroupID: g.ID, InstanceID: id}
+			if _, err := apply.CheckMember(ctx, spec); err != nil {
+				t.Error(err)
+				return
+			}
+			if _, _, err := apply.AddMember(ctx, spec); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	updates := site.Count("PUT", "/groups/"+g.PrimaryConsistencyGroup)
+	t.Logf("%d members added %d at a time: %d Cinder group updates", members, parallelism, updates)
+	if want := members/parallelism + 1; updates > want {
+		t.Errorf("%d Cinder group updates for %d members created %d at a time, want at most %d (one per wave)", updates, members, parallelism, want)
+	}
+	if v := versionsOn(w, "site-b", g.ID); len(v) != members+1 {
+		t.Errorf("site-b holds %d versions, want %d", len(v), members+1)
+	}
+
+	// A destroy removes them 10 at a time too, with no check before each:
+	// a batch is taken once its queue stops growing.
+	got, err := New(e.cfg).GetGroup(ctx, g.ID)
+	if err != nil || len(got.Members) != members {
+		t.Fatalf("group: %v, %v", got, err)
+	}
+	site.ResetRequests()
+	destroy := New(e.cfg)
+	for _, m := range got.Members {
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			if err := destroy.RemoveMember(ctx, g.ID, m.ID); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	updates = site.Count("PUT", "/groups/"+g.PrimaryConsistencyGroup)
+	t.Logf("%d members removed %d at a time: %d Cinder group updates", members, parallelism, updates)
+	if want := members/parallelism + 1; updates > want {
+		t.Errorf("%d Cinder group updates for %d members removed %d at a time, want at most %d (one per wave)", updates, members, parallelism, want)
+	}
+}
+
+// Members planned into a group the same plan creates ask the sites once
+// whether it exists yet, not once each.
+func TestMembersOfAPlannedGroupReadItOnce(t *testing.T) {
+	ctx := context.Background()
+	w, e := testWorld(t, true)
+	registerSites(t, e)
+	ids := w.AddServers(10)
+	plan := New(e.cfg)
+	id, err := plan.PlanGroup(ctx, guideGroup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, site := range []string{"site-a", "site-b"} {
+		w.Site(site).Faults().ResetRequests()
+	}
+	var wg sync.WaitGroup
+	for _, instance := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := plan.CheckMember(ctx, MemberSpec{GroupID: id, InstanceID: instance}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, site := range []string{"site-a", "site-b"} {
+		n := 0
+		for _, r := range w.Site(site).Faults().Requests() {
+			if r.Method == "GET" && strings.Contains(r.Query, url.QueryEscape(versionPrefix(id))) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s was asked %d times for the versions of a planned group checked by %d members, want once", site, n, len(ids))
+		}
+	}
+}

@@ -137,21 +137,25 @@ func (e *Engine) SyncLog(ctx context.Context, id string, limit int) ([]SyncLogEn
 	if err != nil && !errors.Is(err, openstack.ErrNotFound) {
 		return nil, e.cloudError(primary.Name(), "list the sync log of group "+id, err)
 	}
-	// Names carry the push time in nanoseconds, zero-padded: they sort by time.
+	// Names carry the push time in nanoseconds, zero-padded: they sort by
+	// time. An object holds one push, of one version or several.
 	sort.Sort(sort.Reverse(sort.StringSlice(names)))
-	if limit > 0 && len(names) > limit {
-		names = names[:limit]
-	}
-	out := make([]SyncLogEntry, 0, len(names))
+	out := make([]SyncLogEntry, 0, min(len(names), max(limit, 0)))
 	for _, n := range names {
-		var entry SyncLogEntry
-		if err := getJSON(ctx, primary, n, &entry); err != nil {
+		if limit > 0 && len(out) >= limit {
+			break
+		}
+		var obj syncLogObject
+		if err := getJSON(ctx, primary, n, &obj); err != nil {
 			if errors.Is(err, ErrNotFound) {
 				continue
 			}
 			return nil, e.cloudError(primary.Name(), "read sync log entry "+n, err)
 		}
-		out = append(out, entry)
+		out = append(out, obj.entries()...)
+	}
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
 	}
 	return out, nil
 }

@@ -23,6 +23,10 @@ type Server struct {
 	RootDeviceVisible bool
 	// VolumeIDs are os-extended-volumes:volumes_attached, in Nova's order.
 	VolumeIDs []string
+	// Details is the same answer as ServerDetails gives it (the server is
+	// read at 2.47): a member check and the recovery description share one
+	// read.
+	Details *ServerDetails
 }
 
 // VolumeAttachment is one entry of GET /servers/{id}/os-volume_attachments.
@@ -71,7 +75,8 @@ func (s *Site) ServerVolumes(ctx context.Context) (map[string][]string, error) {
 }
 
 // Server reads a server, with the admin credential when configured so the
-// root device name is visible. ErrNotFound when it does not exist.
+// root device name is visible, at 2.47 so that the same answer carries
+// what a recovery needs (Details). ErrNotFound when it does not exist.
 func (s *Site) Server(ctx context.Context, id string) (*Server, error) {
 	op := "read server " + id
 	sc, err := s.reader().serviceClient(ctx, serviceCompute)
@@ -79,28 +84,23 @@ func (s *Site) Server(ctx context.Context, id string) (*Server, error) {
 		return nil, err
 	}
 	c := *sc
-	c.Microversion = novaMicroversion
+	c.Microversion = flavorMicroversion
+	res := servers.Get(ctx, &c, id)
+	var view serverView
 	var body struct {
-		Server struct {
-			ID         string  `json:"id"`
-			Name       string  `json:"name"`
-			Status     string  `json:"status"`
-			RootDevice *string `json:"OS-EXT-SRV-ATTR:root_device_name"`
-			Attached   []struct {
-				ID string `json:"id"`
-			} `json:"os-extended-volumes:volumes_attached"`
-		} `json:"server"`
+		Status     string  `json:"status"`
+		RootDevice *string `json:"OS-EXT-SRV-ATTR:root_device_name"`
 	}
-	if err := servers.Get(ctx, &c, id).ExtractInto(&body.Server); err != nil {
+	if err := res.ExtractInto(&view); err != nil {
 		return nil, s.wrap(op, err)
 	}
-	b := body.Server
-	out := &Server{ID: b.ID, Name: b.Name, Status: b.Status}
-	if b.RootDevice != nil {
-		out.RootDeviceName, out.RootDeviceVisible = *b.RootDevice, true
+	if err := res.ExtractInto(&body); err != nil {
+		return nil, s.wrap(op, err)
 	}
-	for _, a := range b.Attached {
-		out.VolumeIDs = append(out.VolumeIDs, a.ID)
+	details := view.details()
+	out := &Server{ID: details.ID, Name: details.Name, Status: body.Status, VolumeIDs: details.VolumeIDs, Details: details}
+	if body.RootDevice != nil {
+		out.RootDeviceName, out.RootDeviceVisible = *body.RootDevice, true
 	}
 	return out, nil
 }

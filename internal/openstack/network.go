@@ -3,6 +3,7 @@ package openstack
 import (
 	"context"
 	"errors"
+	"net/url"
 
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/networks"
 	"github.com/gophercloud/gophercloud/v2/openstack/networking/v2/ports"
@@ -66,11 +67,7 @@ func (s *Site) ServerPorts(ctx context.Context, serverID string) ([]Port, error)
 	}
 	out := make([]Port, 0, len(list))
 	for _, p := range list {
-		port := Port{ID: p.ID, NetworkID: p.NetworkID, SecurityGroups: p.SecurityGroups}
-		for _, ip := range p.FixedIPs {
-			port.FixedIPs = append(port.FixedIPs, ip.IPAddress)
-		}
-		out = append(out, port)
+		out = append(out, portOf(p))
 	}
 	return out, nil
 }
@@ -94,16 +91,62 @@ func (s *Site) ProjectPorts(ctx context.Context) (map[string][]Port, error) {
 	}
 	out := map[string][]Port{}
 	for _, p := range list {
-		if p.DeviceID == "" {
-			continue
+		if p.DeviceID != "" {
+			out[p.DeviceID] = append(out[p.DeviceID], portOf(p))
 		}
-		port := Port{ID: p.ID, NetworkID: p.NetworkID, SecurityGroups: p.SecurityGroups}
-		for _, ip := range p.FixedIPs {
-			port.FixedIPs = append(port.FixedIPs, ip.IPAddress)
-		}
-		out[p.DeviceID] = append(out[p.DeviceID], port)
 	}
 	return out, nil
+}
+
+// portsOfDevices is a port listing filtered by several device_id values:
+// Neutron answers with the ports of any of them.
+type portsOfDevices []string
+
+func (o portsOfDevices) ToPortListQuery() (string, error) {
+	q := url.Values{"device_id": o}
+	return "?" + q.Encode(), nil
+}
+
+// serversPerPortListing bounds the device ids of one port listing, so that
+// its URL stays a few kilobytes long.
+const serversPerPortListing = 40
+
+// ServersPorts lists the ports of several servers, a listing per 40 of
+// them (device_id repeated): a batch of members asks Neutron once, not once
+// per server. ErrNoNetworkService when the site has no Neutron.
+func (s *Site) ServersPorts(ctx context.Context, serverIDs []string) (map[string][]Port, error) {
+	out := map[string][]Port{}
+	if len(serverIDs) == 0 {
+		return out, nil
+	}
+	sc, err := s.main.serviceClient(ctx, serviceNetwork)
+	if err != nil {
+		return nil, err
+	}
+	for start := 0; start < len(serverIDs); start += serversPerPortListing {
+		ids := serverIDs[start:min(start+serversPerPortListing, len(serverIDs))]
+		pages, err := ports.List(sc, portsOfDevices(ids)).AllPages(ctx)
+		if err != nil {
+			return nil, s.networkErr("list the ports of servers", err)
+		}
+		list, err := ports.ExtractPorts(pages)
+		if err != nil {
+			return nil, s.wrap("list the ports of servers", err)
+		}
+		for _, p := range list {
+			out[p.DeviceID] = append(out[p.DeviceID], portOf(p))
+		}
+	}
+	return out, nil
+}
+
+// portOf is a Neutron port as the DR logic needs it.
+func portOf(p ports.Port) Port {
+	port := Port{ID: p.ID, NetworkID: p.NetworkID, SecurityGroups: p.SecurityGroups}
+	for _, ip := range p.FixedIPs {
+		port.FixedIPs = append(port.FixedIPs, ip.IPAddress)
+	}
+	return port
 }
 
 // networkErr is wrap, with a network endpoint that does not serve the

@@ -30,6 +30,8 @@ type Options struct {
 	// AsyncDelay of the sites (group creating/updating/deleting); zero means
 	// openstacksim.DefaultAsyncDelay.
 	AsyncDelay time.Duration
+	// Transitions of the sites set apart from AsyncDelay (zero: as it).
+	Transitions openstacksim.Transitions
 	// ArrayAsyncDelay of the arrays (snapshot transfers); zero completes
 	// them at once.
 	ArrayAsyncDelay time.Duration
@@ -73,8 +75,8 @@ func Start(opts Options) (*World, error) {
 		}
 		w.siteTLS, siteCert = m, &m.ServerCert
 	}
-	siteA := openstacksim.New(openstacksim.Options{Name: SiteA, Region: Region, AsyncDelay: opts.AsyncDelay, TLSCertificate: siteCert})
-	siteB := openstacksim.New(openstacksim.Options{Name: SiteB, Region: Region, AsyncDelay: opts.AsyncDelay, TLSCertificate: siteCert})
+	siteA := openstacksim.New(openstacksim.Options{Name: SiteA, Region: Region, AsyncDelay: opts.AsyncDelay, Transitions: opts.Transitions, TLSCertificate: siteCert})
+	siteB := openstacksim.New(openstacksim.Options{Name: SiteB, Region: Region, AsyncDelay: opts.AsyncDelay, Transitions: opts.Transitions, TLSCertificate: siteCert})
 	w.sites[SiteA], w.sites[SiteB] = siteA, siteB
 
 	starts := []struct {

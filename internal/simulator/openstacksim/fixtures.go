@@ -303,6 +303,24 @@ func (s *Site) AttachVolume(serverID, volumeID string) {
 	v.Attachments = append(v.Attachments, VolumeAttachment{ID: a.AttachmentID, ServerID: serverID, Device: a.Device, AttachedAt: s.nextTime()})
 }
 
+// SetCinderAttachmentDevice sets the device Cinder's attachment of a
+// volume to a server names (Nova's record is left as it is): an attachment
+// made by an older flow, or whose mountpoint Cinder never learnt, names
+// none. It panics when there is no such attachment.
+func (s *Site) SetCinderAttachmentDevice(volumeID, serverID, device string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v := s.st.Volumes[volumeID]; v != nil {
+		for i := range v.Attachments {
+			if v.Attachments[i].ServerID == serverID {
+				v.Attachments[i].Device = device
+				return
+			}
+		}
+	}
+	panic(fmt.Sprintf("openstacksim: SetCinderAttachmentDevice: volume %s is not attached to server %s", volumeID, serverID))
+}
+
 // Volume returns a copy of a volume.
 func (s *Site) Volume(id string) (Volume, bool) {
 	s.mu.Lock()

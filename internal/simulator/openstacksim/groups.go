@@ -242,7 +242,7 @@ func (s *Site) createGroup(c *cinderRequest) {
 	}
 	s.st.Groups[g.ID] = g
 	writeJSON(c.w, 202, map[string]any{"group": map[string]any{"id": g.ID, "name": nilIfEmpty(g.Name)}})
-	s.after(func() { s.finishCreate(g.ID) })
+	s.afterDelay(s.opts.Transitions.GroupCreate, func() { s.finishCreate(g.ID) })
 }
 
 // finishCreate is the scheduler and volume manager: place the group on the
@@ -404,7 +404,7 @@ func (s *Site) updateGroup(c *cinderRequest, id string) {
 		return
 	}
 	g.Status = groupUpdating
-	s.after(func() { s.finishUpdate(id, added, removed) })
+	s.afterDelay(s.opts.Transitions.GroupUpdate, func() { s.finishUpdate(id, added, removed) })
 }
 
 func containsStr(list []string, s string) bool {
@@ -620,7 +620,7 @@ func (s *Site) deleteGroup(c *cinderRequest, id string, rawBody json.RawMessage)
 	}
 	g.Status = groupDeleting
 	c.w.WriteHeader(202)
-	s.after(func() { s.finishDelete(id, members) })
+	s.afterDelay(s.opts.Transitions.GroupDelete, func() { s.finishDelete(id, members) })
 }
 
 // finishDelete is the volume manager's delete_group.

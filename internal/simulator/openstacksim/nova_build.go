@@ -293,7 +293,7 @@ func (s *Site) attachVolume(n *novaRequest, serverID string) {
 	sv.Volumes = append(sv.Volumes, a)
 	v.Status = "attaching"
 	writeJSON(n.w, 200, map[string]any{"volumeAttachment": s.attachmentView(n, sv, a)})
-	s.after(func() {
+	s.afterDelay(s.opts.Transitions.VolumeAttach, func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		v := s.st.Volumes[a.VolumeID]

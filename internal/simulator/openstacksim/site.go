@@ -58,6 +58,9 @@ type Options struct {
 	// DefaultAsyncDelay; a negative value makes them complete at once (still
 	// after the 202 has been written).
 	AsyncDelay time.Duration
+	// Transitions set single transitions apart from AsyncDelay (zero: as
+	// AsyncDelay), so that a benchmark can take a real cloud's times.
+	Transitions Transitions
 	// Addr is where Start listens (default 127.0.0.1:0).
 	Addr string
 	// TLSCertificate, when set, makes the site serve HTTPS with it (and
@@ -488,9 +491,24 @@ func (s *Site) nextTime() time.Time {
 	return time.Now().UTC().Truncate(time.Second).Add(time.Duration(s.seq) * time.Microsecond)
 }
 
+// Transitions are how long single asynchronous transitions take; zero
+// leaves one at the site's AsyncDelay, a negative value completes it at
+// once.
+type Transitions struct {
+	GroupCreate  time.Duration // group creating -> available
+	GroupUpdate  time.Duration // group updating -> available (add_volumes, remove_volumes)
+	GroupDelete  time.Duration // group deleting -> gone
+	VolumeAttach time.Duration // volume attaching -> in-use (Nova's attach)
+}
+
 // after runs f after the site's async delay unless the site is closed.
-func (s *Site) after(f func()) {
-	d := s.opts.AsyncDelay
+func (s *Site) after(f func()) { s.afterDelay(0, f) }
+
+// afterDelay is after with a transition's own delay (zero: AsyncDelay).
+func (s *Site) afterDelay(d time.Duration, f func()) {
+	if d == 0 {
+		d = s.opts.AsyncDelay
+	}
 	if d < 0 {
 		d = 0
 	}

@@ -15,7 +15,12 @@
 // and passes it and -tofu.
 //
 //	protector-bench -provider-dir build/bin -tofu $(tools/install-tools.sh tofu) \
-//	    -scenarios 1x1,1x10,1x100,10x50 -latency 20ms -out tools/bench-results.md
+//	    -scenarios 1x1,1x10,1x100,10x50,1x100@real -latency 20ms -out tools/bench-results.md
+//
+// A scenario GxM@real runs at a real cloud's Cinder and Nova transition
+// times (benchmark.RealTransitions: a group update 2 s, a volume attach
+// 1 s); the others at the simulator's, or at -group-create, -group-update,
+// -group-delete and -volume-attach.
 package main
 
 import (
@@ -36,6 +41,7 @@ import (
 	"github.com/protector-dr/terraform-provider-protector/internal/benchmark"
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator/fault"
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator/openstacksim"
 )
 
 const (
@@ -50,6 +56,7 @@ type options struct {
 	scenarios   []benchmark.Scenario
 	latency     time.Duration
 	asyncDelay  time.Duration
+	transitions openstacksim.Transitions // of TimingSim scenarios
 	parallelism int
 	policy      bool
 	baseline    bool
@@ -67,9 +74,13 @@ func main() {
 	var scenarios string
 	flag.StringVar(&o.providerDir, "provider-dir", "", "directory holding the built "+providerBinary+" and "+pluginBinary+" (required)")
 	flag.StringVar(&o.tofu, "tofu", "", "path of the OpenTofu binary (required)")
-	flag.StringVar(&scenarios, "scenarios", "1x1,1x10,1x100,10x50", "comma-separated GROUPSxMEMBERS scenarios")
+	flag.StringVar(&scenarios, "scenarios", "1x1,1x10,1x100,10x50,1x100@real", "comma-separated GROUPSxMEMBERS scenarios; GxM@real runs at a real cloud's transition times")
 	flag.DurationVar(&o.latency, "latency", 20*time.Millisecond, "latency added to every request of both sites and both arrays")
-	flag.DurationVar(&o.asyncDelay, "async-delay", 0, "duration of simulated Cinder group transitions (0: simulator default)")
+	flag.DurationVar(&o.asyncDelay, "async-delay", 0, "duration of simulated Cinder group transitions (0: simulator default, 50ms)")
+	flag.DurationVar(&o.transitions.GroupCreate, "group-create", 0, "a Cinder group's creating -> available (0: -async-delay); GxM@real scenarios take 2s")
+	flag.DurationVar(&o.transitions.GroupUpdate, "group-update", 0, "a Cinder group update's updating -> available (0: -async-delay); GxM@real scenarios take 2s")
+	flag.DurationVar(&o.transitions.GroupDelete, "group-delete", 0, "a Cinder group's deleting -> gone (0: -async-delay); GxM@real scenarios take 2s")
+	flag.DurationVar(&o.transitions.VolumeAttach, "volume-attach", 0, "a Nova volume attach's attaching -> in-use (0: -async-delay); GxM@real scenarios take 1s")
 	flag.IntVar(&o.parallelism, "parallelism", 0, "OpenTofu -parallelism (0: its default, 10)")
 	flag.BoolVar(&o.policy, "policy", true, "give every group a replication policy (members depend on it)")
 	flag.BoolVar(&o.baseline, "baseline", true, "also time the terraform_data and the plugin ("+pluginBinary+") baselines")
@@ -111,6 +122,7 @@ func main() {
 		Parallelism: o.parallelism,
 		Policy:      o.policy,
 		AsyncDelay:  o.asyncDelay,
+		Transitions: o.transitions,
 
 		MinRequestsPerMember: o.minPerMem,
 	}
@@ -170,7 +182,12 @@ func writeReport(path string, rep *benchmark.Report, top int) error {
 
 // runScenario measures one scenario in a fresh world and work directory.
 func runScenario(o options, exe string, sc benchmark.Scenario) (r benchmark.Result) {
-	r = benchmark.Result{Scenario: sc, Resources: benchmark.ResourceCount(sc, o.policy)}
+	transitions := o.transitions
+	if sc.Timing == benchmark.TimingReal {
+		transitions = benchmark.RealTransitions
+	}
+	r = benchmark.Result{Scenario: sc, Resources: benchmark.ResourceCount(sc, o.policy),
+		Transitions: benchmark.Effective(transitions, o.asyncDelay)}
 	work, err := os.MkdirTemp("", "protector-bench-"+sc.String()+"-")
 	if err != nil {
 		r.Err = err.Error()
@@ -184,7 +201,7 @@ func runScenario(o options, exe string, sc benchmark.Scenario) (r benchmark.Resu
 		_ = os.RemoveAll(work)
 	}()
 
-	w, err := simulator.Start(simulator.Options{AsyncDelay: o.asyncDelay})
+	w, err := simulator.Start(simulator.Options{AsyncDelay: o.asyncDelay, Transitions: transitions})
 	if err != nil {
 		r.Err = err.Error()
 		return r
@@ -294,6 +311,7 @@ func runScenario(o options, exe string, sc benchmark.Scenario) (r benchmark.Resu
 			byServer[s] = inj.Requests()
 		}
 		res.Requests = benchmark.TallyRequests(byServer, o.latency)
+		res.Sequence = benchmark.SequenceOf(byServer)
 		if err := writeRequestLog(filepath.Join(work, "protector-"+name+"-requests.tsv"), byServer); err != nil {
 			log.Printf("scenario %s: %v", sc, err)
 		}
