@@ -128,8 +128,50 @@ resource "protector_member" "m" {
   protection_group_id = protector_protection_group.g[each.value.group].id
   instance_id         = each.value.instance
 %s}
+
+output "group_ids" {
+  value = protector_protection_group.g[*].id
+}
 `, memberForEach, dependsOn)
 	return b.String(), nil
+}
+
+// DrillConfig is the root module of a scenario's DR drills, apart from the
+// groups' (as a scheduled drill job would be): the provider with site-b's
+// admin credential (manage-existing is admin-only), and one
+// protector_dr_drill with replicate_now per id of the variable group_ids,
+// with the longest recovery time of each as output recovery_seconds.
+func DrillConfig(w World) string {
+	return fmt.Sprintf(`terraform {
+  required_providers {
+    protector = { source = "protector-dr/protector" }
+  }
+}
+
+provider "protector" {
+  clouds_yaml        = %q
+  sites              = { "site-a" = {}, "site-b" = { admin = { cloud = "site-b-admin" } } }
+  flasharray_ca_file = %q
+  flasharrays = {
+    "flasharray-a" = { url = %q, api_token = %q }
+    "flasharray-b" = { url = %q, api_token = %q }
+  }
+}
+
+variable "group_ids" {
+  type = list(string)
+}
+
+resource "protector_dr_drill" "d" {
+  count               = length(var.group_ids)
+  protection_group_id = var.group_ids[count.index]
+  replicate_now       = true
+}
+
+output "recovery_seconds" {
+  value = protector_dr_drill.d[*].recovery_time_seconds
+}
+`, w.CloudsYAML, w.CAFile, w.ArrayAURL, w.ArrayAToken, w.ArrayBURL, w.ArrayBToken)
 }
 
 // memberForEach is the for_each of the members in every configuration of a

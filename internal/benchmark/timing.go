@@ -30,6 +30,11 @@ var RealTransitions = openstacksim.Transitions{
 	GroupUpdate:  2 * time.Second,
 	GroupDelete:  2 * time.Second,
 	VolumeAttach: 1 * time.Second,
+	// A drill's: the Pure driver's manage-existing (a rename and the
+	// manage flow) and a boot from volume on libvirt. Typical figures,
+	// assumed: the real-OpenStack lane's fake virt driver boots at once.
+	VolumeManage: 3 * time.Second,
+	ServerBuild:  20 * time.Second,
 }
 
 // Effective fills the zero transitions with asyncDelay, and a zero
@@ -38,7 +43,7 @@ func Effective(t openstacksim.Transitions, asyncDelay time.Duration) openstacksi
 	if asyncDelay == 0 {
 		asyncDelay = openstacksim.DefaultAsyncDelay
 	}
-	for _, d := range []*time.Duration{&t.GroupCreate, &t.GroupUpdate, &t.GroupDelete, &t.VolumeAttach} {
+	for _, d := range []*time.Duration{&t.GroupCreate, &t.GroupUpdate, &t.GroupDelete, &t.VolumeAttach, &t.VolumeManage, &t.ServerBuild} {
 		if *d == 0 {
 			*d = asyncDelay
 		}
@@ -49,9 +54,11 @@ func Effective(t openstacksim.Transitions, asyncDelay time.Duration) openstacksi
 	return t
 }
 
-// DescribeTransitions is "group create 2s, update 2s, delete 2s; volume attach 1s".
+// DescribeTransitions is "group create 2s, update 2s, delete 2s; volume
+// attach 1s, manage 3s; server build 20s".
 func DescribeTransitions(t openstacksim.Transitions) string {
-	return fmt.Sprintf("group create %s, update %s, delete %s; volume attach %s", t.GroupCreate, t.GroupUpdate, t.GroupDelete, t.VolumeAttach)
+	return fmt.Sprintf("group create %s, update %s, delete %s; volume attach %s, manage %s; server build %s",
+		t.GroupCreate, t.GroupUpdate, t.GroupDelete, t.VolumeAttach, t.VolumeManage, t.ServerBuild)
 }
 
 var (

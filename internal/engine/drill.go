@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -151,18 +152,55 @@ func (r *drillRecord) api() *Drill {
 }
 
 // drillRun is a drill being made: its record, written again after each
-// step, under a lock since members come up side by side.
+// step. Members come up side by side, so writes are grouped: a step's
+// change waits for a write that holds it, and one write carries every
+// change made while the one before was in flight.
 type drillRun struct {
 	mu  sync.Mutex
 	rec *drillRecord
 	tgt *openstack.Site
+	// made counts the changes, written those the site holds; writing is
+	// closed when the write in flight ends (nil: none).
+	made, written int
+	writing       chan struct{}
 }
 
 func (r *drillRun) update(ctx context.Context, change func(rec *drillRecord)) error {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	change(r.rec)
-	return putRecord(ctx, r.tgt, drillObject(r.rec.GroupID, r.rec.ID), r.rec)
+	r.made++
+	mine := r.made
+	r.mu.Unlock()
+	for {
+		r.mu.Lock()
+		if r.written >= mine {
+			r.mu.Unlock()
+			return nil
+		}
+		if wait := r.writing; wait != nil {
+			r.mu.Unlock()
+			<-wait
+			continue
+		}
+		done := make(chan struct{})
+		r.writing = done
+		b, err := json.Marshal(r.rec)
+		upTo := r.made
+		r.mu.Unlock()
+		if err == nil {
+			err = putRecord(ctx, r.tgt, drillObject(r.rec.GroupID, r.rec.ID), json.RawMessage(b))
+		}
+		r.mu.Lock()
+		if err == nil {
+			r.written = upTo
+		}
+		r.writing = nil
+		close(done)
+		r.mu.Unlock()
+		if err != nil {
+			return err
+		}
+	}
 }
 
 // CheckDrill is the plan-time check of a new drill: everything StartDrill
@@ -331,8 +369,11 @@ func (e *Engine) StartDrill(ctx context.Context, spec DrillSpec) (*Drill, error)
 	return drill, nil
 }
 
-// drillParallelism bounds the members brought up at once.
-const drillParallelism = 8
+// drillParallelism bounds the members brought up at once (each with its
+// volumes side by side): enough to keep a group's recovery time near one
+// member's on a cloud that builds VMs in parallel, few enough not to flood
+// its APIs.
+const drillParallelism = 16
 
 // drillPossible is what a drill needs beyond readiness: a policy, a volume
 // type the Pure driver will manage (not sync) and the secondary site's
@@ -483,34 +524,20 @@ func (e *Engine) drillMember(ctx context.Context, run *drillRun, a *arrays, d *d
 	if flavorID == "" {
 		return fmt.Errorf("flavor %s is not on %s", flavor, run.tgt.Name())
 	}
-	var boot []openstack.BootVolume
+	// The member's volumes are restored side by side; the VM boots once
+	// all are available.
+	boot := make([]openstack.BootVolume, len(m.Recovery.BlockDevices))
+	errs := make([]error, len(boot))
+	calls := make([]func(), 0, len(boot))
 	for j, b := range m.Recovery.BlockDevices {
-		copyName := rec.Members[i].Volumes[j].ArrayVolume
-		// Async: the member volume's snapshot in the replicated group
-		// snapshot; sync: the volume itself, in the pod stretched to the
-		// secondary array.
-		source := rec.Snapshot + "." + b.ArrayVolumeName
-		if d.Group.ReplicationType == ReplicationSync {
-			source = b.ArrayVolumeName
-		}
-		if _, err := a.secondary.CopyVolume(ctx, copyName, source, false); err != nil {
-			return e.arrayError(a.secondaryURL, "copy "+source+" to "+copyName, err)
-		}
-		v, err := run.tgt.ManageVolume(ctx, openstack.ManageVolumeOpts{
-			Host: host, Ref: map[string]string{"name": copyName}, VolumeType: rec.VolumeType, Bootable: b.BootIndex == 0,
-			Name:     fmt.Sprintf("drill-%s %s %s", drillShortID(rec.ID), m.InstanceName, b.DeviceName),
-			Metadata: map[string]string{"protector_drill": rec.ID, "protector_source_volume": b.VolumeID},
+		calls = append(calls, func() {
+			id, err := e.drillVolume(ctx, run, a, d, i, j, host)
+			boot[j], errs[j] = openstack.BootVolume{VolumeID: id, BootIndex: b.BootIndex, DeviceName: b.DeviceName}, err
 		})
-		if err != nil {
-			return e.cloudError(run.tgt.Name(), "manage "+copyName, err)
-		}
-		if err := run.update(ctx, func(rec *drillRecord) { rec.Members[i].Volumes[j].VolumeID = v.ID }); err != nil {
-			return e.cloudError(run.tgt.Name(), "record drill "+rec.ID, err)
-		}
-		if _, err := run.tgt.WaitForVolume(ctx, v.ID); err != nil {
-			return e.cloudError(run.tgt.Name(), "manage "+copyName, err)
-		}
-		boot = append(boot, openstack.BootVolume{VolumeID: v.ID, BootIndex: b.BootIndex, DeviceName: b.DeviceName})
+	}
+	parallel(calls...)
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 	var nets []string
 	if rec.NetworkID != "" {
@@ -530,6 +557,39 @@ func (e *Engine) drillMember(ctx context.Context, run *drillRun, a *arrays, d *d
 		return e.cloudError(run.tgt.Name(), "boot "+m.InstanceName, err)
 	}
 	return nil
+}
+
+// drillVolume restores block device j of member i: the array copy, managed
+// by Cinder, available. It returns the Cinder volume's id.
+func (e *Engine) drillVolume(ctx context.Context, run *drillRun, a *arrays, d *document, i, j int, host string) (string, error) {
+	rec, m := run.rec, d.Members[i]
+	b := m.Recovery.BlockDevices[j]
+	copyName := rec.Members[i].Volumes[j].ArrayVolume
+	// Async: the member volume's snapshot in the replicated group
+	// snapshot; sync: the volume itself, in the pod stretched to the
+	// secondary array.
+	source := rec.Snapshot + "." + b.ArrayVolumeName
+	if d.Group.ReplicationType == ReplicationSync {
+		source = b.ArrayVolumeName
+	}
+	if _, err := a.secondary.CopyVolume(ctx, copyName, source, false); err != nil {
+		return "", e.arrayError(a.secondaryURL, "copy "+source+" to "+copyName, err)
+	}
+	v, err := run.tgt.ManageVolume(ctx, openstack.ManageVolumeOpts{
+		Host: host, Ref: map[string]string{"name": copyName}, VolumeType: rec.VolumeType, Bootable: b.BootIndex == 0,
+		Name:     fmt.Sprintf("drill-%s %s %s", drillShortID(rec.ID), m.InstanceName, b.DeviceName),
+		Metadata: map[string]string{"protector_drill": rec.ID, "protector_source_volume": b.VolumeID},
+	})
+	if err != nil {
+		return "", e.cloudError(run.tgt.Name(), "manage "+copyName, err)
+	}
+	if err := run.update(ctx, func(rec *drillRecord) { rec.Members[i].Volumes[j].VolumeID = v.ID }); err != nil {
+		return "", e.cloudError(run.tgt.Name(), "record drill "+rec.ID, err)
+	}
+	if _, err := run.tgt.WaitForVolume(ctx, v.ID); err != nil {
+		return "", e.cloudError(run.tgt.Name(), "manage "+copyName, err)
+	}
+	return v.ID, nil
 }
 
 // GetDrill reads a drill's record from the group's secondary site;

@@ -94,7 +94,7 @@ func (s *Site) manageVolume(c *cinderRequest) {
 	replicated := isTrue(vt.ExtraSpecs["replication_enabled"])
 	s.mu.Unlock()
 	writeJSON(c.w, http.StatusAccepted, map[string]any{"volume": view})
-	s.after(func() {
+	s.afterDelay(s.opts.Transitions.VolumeManage, func() {
 		size, meta, err := 0, map[string]string(nil), error(nil)
 		if onManage != nil {
 			size, meta, err = onManage(managed, in.Ref)

@@ -2,6 +2,7 @@ package openstacksim
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"sort"
 	"strings"
@@ -33,6 +34,14 @@ var novaQuotaLimits = map[string]int{
 	"instances": 10, "cores": 20, "ram": 51200, "metadata_items": 128, "key_pairs": 100,
 	"server_groups": 10, "server_group_members": 10, "injected_files": 5,
 	"injected_file_content_bytes": 10240, "injected_file_path_bytes": 255,
+}
+
+// SetComputeQuota sets one of Nova's quotas (instances, cores, ram, ...)
+// of every project, as `openstack quota set --instances N` would.
+func (s *Site) SetComputeQuota(name string, limit int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.ComputeQuotas[name] = limit
 }
 
 // novaQuotaLimitsBefore236 are the network quotas proxied until 2.35.
@@ -230,7 +239,7 @@ func (s *Site) createServer(n *novaRequest) {
 		"security_groups": []any{map[string]any{"name": "default"}}, "adminPass": newHex()[:12],
 	}})
 	id := sv.ID
-	s.after(func() {
+	s.afterDelay(s.opts.Transitions.ServerBuild, func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		sv := s.st.Servers[id]
@@ -544,6 +553,7 @@ func (s *Site) novaQuotas(n *novaRequest, project string, detail bool) {
 	}
 	s.mu.Lock()
 	use := s.novaUsage(project)
+	limits := maps.Clone(s.st.ComputeQuotas)
 	s.mu.Unlock()
 	qs := map[string]any{"id": project}
 	put := func(k string, limit int) {
@@ -553,7 +563,7 @@ func (s *Site) novaQuotas(n *novaRequest, project string, detail bool) {
 			qs[k] = limit
 		}
 	}
-	for k, v := range novaQuotaLimits {
+	for k, v := range limits {
 		put(k, v)
 	}
 	if !n.mv.atLeast("2.36") {
@@ -572,17 +582,18 @@ func (s *Site) novaQuotas(n *novaRequest, project string, detail bool) {
 func (s *Site) novaLimits(n *novaRequest) {
 	s.mu.Lock()
 	use := s.novaUsage(n.projectID)
+	q := maps.Clone(s.st.ComputeQuotas)
 	s.mu.Unlock()
 	abs := map[string]any{
-		"maxTotalInstances": novaQuotaLimits["instances"], "maxTotalCores": novaQuotaLimits["cores"],
-		"maxTotalRAMSize": novaQuotaLimits["ram"], "maxServerMeta": novaQuotaLimits["metadata_items"],
-		"maxImageMeta": novaQuotaLimits["metadata_items"], "maxTotalKeypairs": novaQuotaLimits["key_pairs"],
-		"maxServerGroups": novaQuotaLimits["server_groups"], "maxServerGroupMembers": novaQuotaLimits["server_group_members"],
+		"maxTotalInstances": q["instances"], "maxTotalCores": q["cores"],
+		"maxTotalRAMSize": q["ram"], "maxServerMeta": q["metadata_items"],
+		"maxImageMeta": q["metadata_items"], "maxTotalKeypairs": q["key_pairs"],
+		"maxServerGroups": q["server_groups"], "maxServerGroupMembers": q["server_group_members"],
 		"totalInstancesUsed": use["instances"], "totalCoresUsed": use["cores"], "totalRAMUsed": use["ram"],
 		"totalServerGroupsUsed": 0,
 	}
 	if !n.mv.atLeast("2.57") {
-		abs["maxPersonality"], abs["maxPersonalitySize"] = novaQuotaLimits["injected_files"], novaQuotaLimits["injected_file_content_bytes"]
+		abs["maxPersonality"], abs["maxPersonalitySize"] = q["injected_files"], q["injected_file_content_bytes"]
 	}
 	if !n.mv.atLeast("2.36") {
 		abs["maxSecurityGroups"], abs["maxSecurityGroupRules"] = 10, 20

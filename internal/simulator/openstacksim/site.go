@@ -150,6 +150,8 @@ type State struct {
 	// project); Cinder's defaults unless a test or SetCinderQuota changes
 	// them.
 	CinderQuotas map[string]int
+	// ComputeQuotas are Nova's, the same way (SetComputeQuota).
+	ComputeQuotas map[string]int
 }
 
 // Project is a Keystone project in domain Default.
@@ -335,6 +337,7 @@ func New(opts Options) *Site {
 			Networks:       map[string]*Network{},
 			Ports:          map[string]*Port{},
 			CinderQuotas:   maps.Clone(cinderQuotaLimits),
+			ComputeQuotas:  maps.Clone(novaQuotaLimits),
 		},
 	}
 	// Every Cinder deployment has this type since Train.
@@ -499,6 +502,8 @@ type Transitions struct {
 	GroupUpdate  time.Duration // group updating -> available (add_volumes, remove_volumes)
 	GroupDelete  time.Duration // group deleting -> gone
 	VolumeAttach time.Duration // volume attaching -> in-use (Nova's attach)
+	VolumeManage time.Duration // volume managing -> available (Cinder's manage-existing)
+	ServerBuild  time.Duration // server BUILD -> ACTIVE
 }
 
 // after runs f after the site's async delay unless the site is closed.

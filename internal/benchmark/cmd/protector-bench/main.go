@@ -26,6 +26,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -59,6 +60,7 @@ type options struct {
 	transitions openstacksim.Transitions // of TimingSim scenarios
 	parallelism int
 	policy      bool
+	drill       bool
 	baseline    bool
 	timeout     time.Duration
 	keep        bool
@@ -81,6 +83,9 @@ func main() {
 	flag.DurationVar(&o.transitions.GroupUpdate, "group-update", 0, "a Cinder group update's updating -> available (0: -async-delay); GxM@real scenarios take 2s")
 	flag.DurationVar(&o.transitions.GroupDelete, "group-delete", 0, "a Cinder group's deleting -> gone (0: -async-delay); GxM@real scenarios take 2s")
 	flag.DurationVar(&o.transitions.VolumeAttach, "volume-attach", 0, "a Nova volume attach's attaching -> in-use (0: -async-delay); GxM@real scenarios take 1s")
+	flag.DurationVar(&o.transitions.VolumeManage, "volume-manage", 0, "a Cinder manage-existing's managing -> available, in drills (0: -async-delay); GxM@real scenarios take 3s")
+	flag.DurationVar(&o.transitions.ServerBuild, "server-build", 0, "a Nova server's BUILD -> ACTIVE, in drills (0: -async-delay); GxM@real scenarios take 20s")
+	flag.BoolVar(&o.drill, "drill", true, "after the plan, run a DR drill of every group (protector_dr_drill, replicate_now) from a root module of its own, then destroy it")
 	flag.IntVar(&o.parallelism, "parallelism", 0, "OpenTofu -parallelism (0: its default, 10)")
 	flag.BoolVar(&o.policy, "policy", true, "give every group a replication policy (members depend on it)")
 	flag.BoolVar(&o.baseline, "baseline", true, "also time the terraform_data and the plugin ("+pluginBinary+") baselines")
@@ -298,12 +303,12 @@ func runScenario(o options, exe string, sc benchmark.Scenario) (r benchmark.Resu
 		return wall, code, err
 	}
 
-	op := func(name string, args ...string) benchmark.Op {
+	opIn := func(dir, name string, args ...string) benchmark.Op {
 		for _, inj := range injectors {
 			inj.ResetRequests()
 		}
 		watch := benchmark.WatchPeakRSS(exe, 20*time.Millisecond)
-		wall, code, err := tf("protector", name, args...)
+		wall, code, err := tf(dir, name, args...)
 		res := benchmark.Op{Name: name, Wall: wall, ExitCode: code}
 		res.PeakRSS, res.Processes = watch.Stop()
 		byServer := map[string][]fault.Request{}
@@ -325,6 +330,7 @@ func runScenario(o options, exe string, sc benchmark.Scenario) (r benchmark.Resu
 			res.Requests.Total(), res.Requests.PeakInFlight, res.PeakRSS>>20)
 		return res
 	}
+	op := func(name string, args ...string) benchmark.Op { return opIn("protector", name, args...) }
 
 	// What starting the provider costs OpenTofu (schema, validation; no
 	// request is made): part of every command's overhead that the
@@ -337,6 +343,9 @@ func runScenario(o options, exe string, sc benchmark.Scenario) (r benchmark.Resu
 	r.Ops = append(r.Ops, apply)
 	if apply.Err == "" {
 		r.Ops = append(r.Ops, op("plan", "plan", "-detailed-exitcode"))
+	}
+	if apply.Err == "" && o.drill {
+		r.Ops = append(r.Ops, runDrill(w, world, work, sc, opIn, &r)...)
 	}
 	// Destroy whatever the apply made, even when it failed half-way.
 	r.Ops = append(r.Ops, op("destroy", "destroy", "-auto-approve"))
@@ -378,6 +387,69 @@ func runScenario(o options, exe string, sc benchmark.Scenario) (r benchmark.Resu
 	}
 	r.Err = strings.Join(errs, "; ")
 	return r
+}
+
+// runDrill drills every group of the scenario from a root module of its
+// own and destroys the drill: ops "drill" (the drill's apply; its members'
+// longest recovery time into r.DrillRecovery) and "drill-destroy". Site-b's
+// project is sized for the drill beside what a failover would need there
+// (Nova's and Cinder's default quotas hold 10 instances and volumes).
+func runDrill(w *simulator.World, world benchmark.World, work string, sc benchmark.Scenario,
+	opIn func(dir, name string, args ...string) benchmark.Op, r *benchmark.Result) []benchmark.Op {
+	n := sc.TotalMembers()
+	siteB := w.Site(simulator.SiteB)
+	for k, v := range map[string]int{"instances": 3 * n, "cores": 3 * n, "ram": 3 * n * 2048} {
+		siteB.SetComputeQuota(k, v)
+	}
+	for k, v := range map[string]int{"volumes": 6 * n, "gigabytes": 6 * n * 100} {
+		siteB.SetCinderQuota(k, v)
+	}
+	var ids []string
+	err := stateOutput(filepath.Join(work, "protector"), "group_ids", &ids)
+	if err == nil {
+		err = writeFile(filepath.Join(work, "drill", "main.tf"), benchmark.DrillConfig(world))
+	}
+	if err == nil {
+		var vars []byte
+		if vars, err = json.Marshal(map[string]any{"group_ids": ids}); err == nil {
+			err = writeFile(filepath.Join(work, "drill", "terraform.tfvars.json"), string(vars))
+		}
+	}
+	if err != nil {
+		return []benchmark.Op{{Name: "drill", Err: err.Error()}}
+	}
+	drill := opIn("drill", "drill", "apply", "-auto-approve")
+	if drill.Err == "" {
+		var secs []float64
+		if err := stateOutput(filepath.Join(work, "drill"), "recovery_seconds", &secs); err != nil {
+			drill.Err = err.Error()
+		}
+		for _, s := range secs {
+			r.DrillRecovery = max(r.DrillRecovery, time.Duration(s*float64(time.Second)))
+		}
+	}
+	return []benchmark.Op{drill, opIn("drill", "drill-destroy", "destroy", "-auto-approve")}
+}
+
+// stateOutput reads output name of the state OpenTofu left in dir.
+func stateOutput(dir, name string, into any) error {
+	b, err := os.ReadFile(filepath.Join(dir, "terraform.tfstate"))
+	if err != nil {
+		return err
+	}
+	var st struct {
+		Outputs map[string]struct {
+			Value json.RawMessage `json:"value"`
+		} `json:"outputs"`
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		return fmt.Errorf("state in %s: %w", dir, err)
+	}
+	out, ok := st.Outputs[name]
+	if !ok {
+		return fmt.Errorf("state in %s has no output %s", dir, name)
+	}
+	return json.Unmarshal(out.Value, into)
 }
 
 // writeRequestLog writes every request of an operation, in arrival order,
