@@ -76,7 +76,7 @@ func main() {
 	var scenarios string
 	flag.StringVar(&o.providerDir, "provider-dir", "", "directory holding the built "+providerBinary+" and "+pluginBinary+" (required)")
 	flag.StringVar(&o.tofu, "tofu", "", "path of the OpenTofu binary (required)")
-	flag.StringVar(&scenarios, "scenarios", "1x1,1x10,1x100,10x50,1x100@real", "comma-separated GROUPSxMEMBERS scenarios; GxM@real runs at a real cloud's transition times")
+	flag.StringVar(&scenarios, "scenarios", "1x1,1x10,1x50,1x100,10x50,1x10@real,1x50@real,1x100@real", "comma-separated GROUPSxMEMBERS scenarios; GxM@real runs at a real cloud's transition times")
 	flag.DurationVar(&o.latency, "latency", 20*time.Millisecond, "latency added to every request of both sites and both arrays")
 	flag.DurationVar(&o.asyncDelay, "async-delay", 0, "duration of simulated Cinder group transitions (0: simulator default, 50ms)")
 	flag.DurationVar(&o.transitions.GroupCreate, "group-create", 0, "a Cinder group's creating -> available (0: -async-delay); GxM@real scenarios take 2s")
