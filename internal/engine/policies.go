@@ -75,10 +75,31 @@ func (spec PolicySpec) validate(replicationType string) error {
 	if spec.ReplicationInterval != 0 && (spec.ReplicationInterval < MinReplicationInterval || spec.ReplicationInterval > MaxReplicationInterval) {
 		return &Error{Kind: KindInvalid, Detail: fmt.Sprintf("replication_interval %d s is outside %d..%d s", spec.ReplicationInterval, MinReplicationInterval, MaxReplicationInterval)}
 	}
-	if spec.RPOMinutes < 0 || (spec.RPOMinutes > 0 && spec.ReplicationInterval > 0 && spec.RPOMinutes*60 < spec.ReplicationInterval) {
-		return &Error{Kind: KindInvalid, Detail: fmt.Sprintf("rpo_minutes %d is shorter than the replication interval (%d s): the RPO could never be met", spec.RPOMinutes, spec.ReplicationInterval), Fix: "Raise rpo_minutes or shorten replication_interval"}
+	if _, short := RPOTooShort(spec.RPOMinutes, spec.ReplicationInterval); spec.RPOMinutes < 0 || short {
+		return &Error{Kind: KindInvalid, Detail: fmt.Sprintf("rpo_minutes %d is shorter than the replication interval (%d s): the RPO could never be met", spec.RPOMinutes, EffectiveInterval(spec.ReplicationInterval)), Fix: "Raise rpo_minutes or shorten replication_interval"}
 	}
 	return nil
+}
+
+// DefaultReplicationInterval is the interval, in seconds, of a policy that
+// sets none: the Pure driver's pure_replica_interval_default.
+const DefaultReplicationInterval = 3600
+
+// EffectiveInterval is the interval a policy replicates at: its own, or
+// DefaultReplicationInterval when it sets none (0).
+func EffectiveInterval(seconds int64) int64 {
+	if seconds == 0 {
+		return DefaultReplicationInterval
+	}
+	return seconds
+}
+
+// RPOTooShort reports whether an RPO of rpoMinutes (0: none) can never be
+// met at a replication interval of intervalSeconds (0: the default), and
+// the shortest RPO, in minutes, that can.
+func RPOTooShort(rpoMinutes, intervalSeconds int64) (minMinutes int64, tooShort bool) {
+	interval := EffectiveInterval(intervalSeconds)
+	return (interval + 59) / 60, rpoMinutes > 0 && rpoMinutes*60 < interval
 }
 
 // arrays are the two FlashArrays of a policy with their own names.
@@ -379,10 +400,7 @@ func (e *Engine) CreatePolicy(ctx context.Context, spec PolicySpec) (*Policy, er
 			return err
 		}
 		if d.Group.ReplicationType == ReplicationAsync {
-			rec.ReplicationInterval = spec.ReplicationInterval
-			if rec.ReplicationInterval == 0 {
-				rec.ReplicationInterval = 3600 // the Pure driver's pure_replica_interval_default
-			}
+			rec.ReplicationInterval = EffectiveInterval(spec.ReplicationInterval)
 			rec.RPOMinutes = spec.RPOMinutes
 			e.recallPendingChanges(ctx, primary, d.Group.ID, rec)
 			if err = e.bindProtectionGroup(ctx, a, rec); err != nil {
@@ -985,11 +1003,7 @@ func (e *Engine) UpdatePolicy(ctx context.Context, spec PolicySpec) (*Policy, er
 		if err != nil {
 			return err
 		}
-		interval := spec.ReplicationInterval
-		if interval == 0 {
-			interval = 3600
-		}
-		d.Policy.ReplicationInterval = interval
+		d.Policy.ReplicationInterval = EffectiveInterval(spec.ReplicationInterval)
 		d.Policy.RPOMinutes = spec.RPOMinutes
 		if err := e.bindProtectionGroup(ctx, a, d.Policy); err != nil {
 			return err

@@ -153,8 +153,8 @@ func (r *replicationPolicyResource) Schema(ctx context.Context, _ resource.Schem
 				Optional: true,
 				Computed: true,
 				MarkdownDescription: fmt.Sprintf("Async only: snapshot replication interval in seconds (`300` for 5 minutes), "+
-					"%d to %d. Default `3600` (the Pure driver's). Read back from the array's replication schedule: when it is "+
-					"set here, a schedule changed on the array shows as drift and the next apply restores it. Updates in place.", engine.MinReplicationInterval, engine.MaxReplicationInterval),
+					"%d to %d. Default `%d` (the Pure driver's). Read back from the array's replication schedule: when it is "+
+					"set here, a schedule changed on the array shows as drift and the next apply restores it. Updates in place.", engine.MinReplicationInterval, engine.MaxReplicationInterval, engine.DefaultReplicationInterval),
 				PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
 				Validators:    []validator.Int64{int64validator.Between(engine.MinReplicationInterval, engine.MaxReplicationInterval)},
 			},
@@ -162,7 +162,7 @@ func (r *replicationPolicyResource) Schema(ctx context.Context, _ resource.Schem
 				Optional: true,
 				MarkdownDescription: "Async only: Recovery Point Objective in minutes (`15`), used for replication readiness " +
 					fmt.Sprintf("validation, 1 to %d (a year); must not be shorter than the interval (`replication_interval`, or its default "+
-						"of 3600 s). Updates in place.", maxRPOMinutes),
+						"of %d s). Updates in place.", maxRPOMinutes, engine.DefaultReplicationInterval),
 				Validators: []validator.Int64{int64validator.Between(1, maxRPOMinutes)},
 			},
 			"replication_type": schema.StringAttribute{
@@ -508,10 +508,6 @@ func (m *replicationPolicyModel) fill(p *engine.Policy) {
 // maxRPOMinutes is a year: beyond it an RPO means nothing.
 const maxRPOMinutes = 365 * 24 * 60
 
-// defaultReplicationInterval is what the engine asks of the array when the
-// policy sets no interval (the Pure driver's default).
-const defaultReplicationInterval = 3600
-
 func tokenAttribute(which string) schema.StringAttribute {
 	return schema.StringAttribute{
 		Optional:  true,
@@ -587,17 +583,17 @@ func (r *replicationPolicyResource) ValidateConfig(ctx context.Context, req reso
 	if !known(cfg.RPOMinutes, cfg.ReplicationInterval) || cfg.RPOMinutes.IsNull() {
 		return
 	}
-	interval, fromDefault := cfg.ReplicationInterval.ValueInt64(), ""
+	interval, fromDefault := engine.EffectiveInterval(cfg.ReplicationInterval.ValueInt64()), ""
 	if cfg.ReplicationInterval.IsNull() {
-		interval, fromDefault = defaultReplicationInterval, " (the default when replication_interval is not set)"
+		fromDefault = " (the default when replication_interval is not set)"
 	}
 	rpo := cfg.RPOMinutes.ValueInt64()
 	if rpo < 1 {
 		// Out of range: rpo_minutes' own validator says so.
 		return
 	}
-	if rpo*60 < interval {
-		advice := fmt.Sprintf("Set rpo_minutes to at least %d", (interval+59)/60)
+	if minRPO, short := engine.RPOTooShort(rpo, cfg.ReplicationInterval.ValueInt64()); short {
+		advice := fmt.Sprintf("Set rpo_minutes to at least %d", minRPO)
 		if rpo*60 >= engine.MinReplicationInterval {
 			advice += fmt.Sprintf(", or replication_interval to at most %d", rpo*60)
 		} else {
