@@ -46,32 +46,29 @@ terraform() {
   "$here/install-engine.sh" terraform "$terraform_version"
 }
 
-goreleaser() {
-  local out="$cache/goreleaser-$goreleaser_version/goreleaser"
+# go_install NAME PACKAGE VERSION: builds PACKAGE@VERSION with go install
+# into the cache (once) and prints the binary's path.
+go_install() {
+  local name=$1 pkg=$2 version=$3
+  local out="$cache/$name-$version/$name"
   [ -x "$out" ] || lock "$out"
   if [ ! -x "$out" ]; then
-    echo "building goreleaser $goreleaser_version (several minutes on 2 cores)..." >&2
+    echo "building $name $version (minutes on 2 cores)..." >&2
     mkdir -p "$(dirname "$out")"
     # Outside this repository, so that neither go.mod is consulted.
     (cd "$(dirname "$out")" && GOBIN="$(dirname "$out")" GOFLAGS=-mod=mod CGO_ENABLED=0 \
-      go install -trimpath "github.com/goreleaser/goreleaser/v2@$goreleaser_version")
+      go install -trimpath "$pkg@$version")
   fi
   unlock
   echo "$out"
 }
 
+goreleaser() {
+  go_install goreleaser github.com/goreleaser/goreleaser/v2 "$goreleaser_version"
+}
+
 golangci_lint() {
-  local out="$cache/golangci-lint-$golangci_lint_version/golangci-lint"
-  [ -x "$out" ] || lock "$out"
-  if [ ! -x "$out" ]; then
-    echo "building golangci-lint $golangci_lint_version (a few minutes on 2 cores)..." >&2
-    mkdir -p "$(dirname "$out")"
-    # Outside this repository, so that neither go.mod is consulted.
-    (cd "$(dirname "$out")" && GOBIN="$(dirname "$out")" GOFLAGS=-mod=mod CGO_ENABLED=0 \
-      go install -trimpath "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$golangci_lint_version")
-  fi
-  unlock
-  echo "$out"
+  go_install golangci-lint github.com/golangci/golangci-lint/v2/cmd/golangci-lint "$golangci_lint_version"
 }
 
 openstack_provider() {

@@ -23,6 +23,32 @@ func unchanged(t *testing.T, w *simulator.World, when string, before simulator.O
 	return added
 }
 
+// expectDrillObjectsOnly fails unless what changed since before is only
+// what a drill adds: objects on site-b and flasharray-b, and the drill's
+// entry in the group's sync log on site-a.
+func expectDrillObjectsOnly(t *testing.T, w *simulator.World, groupID, when string, before simulator.Objects) {
+	t.Helper()
+	for _, k := range unchanged(t, w, when, before) {
+		if !strings.HasPrefix(k, "site-b ") && !strings.HasPrefix(k, "flasharray-b volume ") && !strings.HasPrefix(k, "site-a object protector/"+logPrefix(groupID)) {
+			t.Errorf("%s: the drill made %s outside the secondary site and array", when, k)
+		}
+	}
+}
+
+// expectCleanedUp fails unless a cleanup left nothing of the drill but the
+// array volumes Cinder's delete destroyed (pending eradication, as the Pure
+// driver does by default) and the drill's entry in the sync log.
+func expectCleanedUp(t *testing.T, w *simulator.World, groupID string, before simulator.Objects) {
+	t.Helper()
+	after := w.Objects()
+	for _, k := range unchanged(t, w, "after cleanup", before) {
+		if !strings.HasPrefix(k, "site-a object protector/"+logPrefix(groupID)) &&
+			(!strings.HasPrefix(k, "flasharray-b volume volume-") || !strings.Contains(after[k], `"Destroyed":true`)) {
+			t.Errorf("cleanup left %s: %s", k, after[k])
+		}
+	}
+}
+
 // replicateNow takes a snapshot of the policy's Pure group and lets it
 // arrive on flasharray-b.
 func replicateNow(t *testing.T, w *simulator.World, e *Engine, groupID string) {
@@ -90,25 +116,12 @@ func TestDrillBringsTheGroupUpAndCleansUp(t *testing.T) {
 	if err != nil || len(log) == 0 || log[0].Outcome != "DRILL" {
 		t.Fatalf("sync log = %+v, %v; want the drill first", log, err)
 	}
-	for _, k := range unchanged(t, w, "during the drill", before) {
-		if !strings.HasPrefix(k, "site-b ") && !strings.HasPrefix(k, "flasharray-b volume ") && !strings.HasPrefix(k, "site-a object protector/"+logPrefix(g.ID)) {
-			t.Errorf("the drill made %s outside the secondary site and array", k)
-		}
-	}
+	expectDrillObjectsOnly(t, w, g.ID, "during the drill", before)
 
 	if err := e.CleanupDrill(ctx, g.ID, drill.ID); err != nil {
 		t.Fatal(err)
 	}
-	after := w.Objects()
-	for _, k := range unchanged(t, w, "after cleanup", before) {
-		// Cinder's delete leaves the array volume destroyed, pending
-		// eradication, as the Pure driver does by default; the sync log
-		// keeps the drill.
-		if !strings.HasPrefix(k, "site-a object protector/"+logPrefix(g.ID)) &&
-			(!strings.HasPrefix(k, "flasharray-b volume volume-") || !strings.Contains(after[k], `"Destroyed":true`)) {
-			t.Errorf("cleanup left %s: %s", k, after[k])
-		}
-	}
+	expectCleanedUp(t, w, g.ID, before)
 	if _, err := e.GetDrill(ctx, g.ID, drill.ID); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("drill after cleanup: %v, want not found", err)
 	}
@@ -247,19 +260,9 @@ func TestDrillSyncGroup(t *testing.T) {
 			t.Errorf("drill volume %+v, %v", got, ok)
 		}
 	}
-	for _, k := range unchanged(t, w, "during the sync drill", before) {
-		if !strings.HasPrefix(k, "site-b ") && !strings.HasPrefix(k, "flasharray-b volume ") && !strings.HasPrefix(k, "site-a object protector/"+logPrefix(g.ID)) {
-			t.Errorf("the drill made %s outside the secondary site and array", k)
-		}
-	}
+	expectDrillObjectsOnly(t, w, g.ID, "during the sync drill", before)
 	if err := e.CleanupDrill(ctx, g.ID, drill.ID); err != nil {
 		t.Fatal(err)
 	}
-	after := w.Objects()
-	for _, k := range unchanged(t, w, "after cleanup", before) {
-		if !strings.HasPrefix(k, "site-a object protector/"+logPrefix(g.ID)) &&
-			(!strings.HasPrefix(k, "flasharray-b volume volume-") || !strings.Contains(after[k], `"Destroyed":true`)) {
-			t.Errorf("cleanup left %s: %s", k, after[k])
-		}
-	}
+	expectCleanedUp(t, w, g.ID, before)
 }
