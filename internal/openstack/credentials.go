@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack/config/clouds"
 	"gopkg.in/yaml.v3"
 )
 
@@ -41,6 +42,8 @@ type resolved struct {
 	endpoint gophercloud.EndpointOpts
 	caFile   string
 	insecure bool
+	// cloudTLS: the clouds.yaml entry's TLS settings (see fields).
+	cloudTLS *tls.Config
 	// secrets are the values that must never appear in an error or log.
 	secrets []string
 }
@@ -76,47 +79,13 @@ func cloudsYAMLLocations(explicit string, env func(string) string) []string {
 	return append(locs, "/etc/openstack/clouds.yaml")
 }
 
-// cloudsFile mirrors the parts of clouds.yaml (and secure.yaml) we use; the
-// field names are those of openstacksdk.
-type cloudsFile struct {
-	Clouds map[string]cloudEntry `yaml:"clouds"`
-}
-
-type cloudEntry struct {
-	AuthType     string    `yaml:"auth_type"`
-	Auth         cloudAuth `yaml:"auth"`
-	RegionName   string    `yaml:"region_name"`
-	Interface    string    `yaml:"interface"`
-	EndpointType string    `yaml:"endpoint_type"`
-	Verify       *bool     `yaml:"verify"`
-	CACert       string    `yaml:"cacert"`
-}
-
-type cloudAuth struct {
-	AuthURL                     string `yaml:"auth_url"`
-	Username                    string `yaml:"username"`
-	UserID                      string `yaml:"user_id"`
-	Password                    string `yaml:"password"`
-	ProjectName                 string `yaml:"project_name"`
-	ProjectID                   string `yaml:"project_id"`
-	UserDomainName              string `yaml:"user_domain_name"`
-	UserDomainID                string `yaml:"user_domain_id"`
-	ProjectDomainName           string `yaml:"project_domain_name"`
-	ProjectDomainID             string `yaml:"project_domain_id"`
-	DomainName                  string `yaml:"domain_name"`
-	DomainID                    string `yaml:"domain_id"`
-	ApplicationCredentialID     string `yaml:"application_credential_id"`
-	ApplicationCredentialName   string `yaml:"application_credential_name"`
-	ApplicationCredentialSecret string `yaml:"application_credential_secret"`
-	// tenant_* are the Keystone v2 era names some files still use.
-	TenantName string `yaml:"tenant_name"`
-	TenantID   string `yaml:"tenant_id"`
-}
-
 // fields is the flat form every source is brought to before merging.
 type fields struct {
 	Credentials
 	iface string
+	// cloudTLS is the TLS configuration gophercloud's clouds package built
+	// from a clouds.yaml entry (cacert, verify, cert/key), nil otherwise.
+	cloudTLS *tls.Config
 }
 
 // ErrNoCloudsEntry: the clouds.yaml entry a credential names does not exist,
@@ -128,9 +97,15 @@ type noCloudsEntry struct{ msg string }
 func (e noCloudsEntry) Error() string        { return e.msg }
 func (e noCloudsEntry) Is(target error) bool { return target == ErrNoCloudsEntry }
 
-// fromCloudsYAML reads entry name from the first clouds.yaml found, merged
-// with a secure.yaml beside it (secure.yaml wins, as in openstacksdk).
-func fromCloudsYAML(name string, locations []string) (fields, string, error) {
+// fromCloudsYAML reads entry name from the first clouds.yaml found through
+// gophercloud's clouds package, which merges the secure.yaml beside it and a
+// clouds-public.yaml profile and builds the TLS settings. Around it stays
+// what the package does not do: it reads the process environment itself
+// (OS_CLOUD, OS_REGION_NAME, OS_INTERFACE, OS_CLIENT_CONFIG_FILE), so the
+// file is found here with the caller's env and region and interface are
+// passed explicitly; and it cannot tell a missing entry from another error,
+// so the entry is looked up here first for ErrNoCloudsEntry.
+func fromCloudsYAML(name string, explicit Credentials, locations []string) (fields, string, error) {
 	var path string
 	var data []byte
 	for _, p := range locations {
@@ -143,42 +118,48 @@ func fromCloudsYAML(name string, locations []string) (fields, string, error) {
 	if path == "" {
 		return fields{}, "", noCloudsEntry{fmt.Sprintf("no clouds.yaml found (searched %s)", strings.Join(locations, ", "))}
 	}
-	var f cloudsFile
+	var f clouds.Clouds
 	if err := yaml.Unmarshal(data, &f); err != nil {
 		return fields{}, path, fmt.Errorf("cannot parse %s: %v", path, err)
 	}
-	entry, ok := f.Clouds[name]
-	if !ok {
+	if _, ok := f.Clouds[name]; !ok {
 		return fields{}, path, noCloudsEntry{fmt.Sprintf("cloud %q not found in %s", name, path)}
 	}
-	if b, err := os.ReadFile(filepath.Join(filepath.Dir(path), "secure.yaml")); err == nil {
-		var sf cloudsFile
-		if err := yaml.Unmarshal(b, &sf); err != nil {
-			return fields{}, path, fmt.Errorf("cannot parse secure.yaml beside %s: %v", path, err)
-		}
-		if s, ok := sf.Clouds[name]; ok {
-			entry = mergeEntry(s, entry)
-		}
+	opts := []clouds.ParseOption{
+		clouds.WithCloudName(name),
+		clouds.WithLocations(path),
+		clouds.WithRegion(""),
+		clouds.WithEndpointType(""),
 	}
-	a := entry.Auth
+	// The package reads the CA file at once; an explicit one replaces the
+	// entry's, so that a missing entry file does not fail an override.
+	if explicit.CACertFile != "" {
+		opts = append(opts, clouds.WithCACertPath(explicit.CACertFile))
+	}
+	ao, eo, tlsCfg, err := clouds.Parse(opts...)
+	if err != nil {
+		return fields{}, path, fmt.Errorf("cannot read cloud %q from %s: %v", name, path, err)
+	}
 	out := fields{Credentials: Credentials{
-		AuthURL:                     a.AuthURL,
-		Region:                      entry.RegionName,
-		Username:                    a.Username,
-		UserID:                      a.UserID,
-		Password:                    a.Password,
-		ProjectName:                 first(a.ProjectName, a.TenantName),
-		ProjectID:                   first(a.ProjectID, a.TenantID),
-		UserDomainName:              first(a.UserDomainName, a.DomainName),
-		UserDomainID:                first(a.UserDomainID, a.DomainID),
-		ProjectDomainName:           first(a.ProjectDomainName, a.DomainName),
-		ProjectDomainID:             first(a.ProjectDomainID, a.DomainID),
-		ApplicationCredentialID:     a.ApplicationCredentialID,
-		ApplicationCredentialName:   a.ApplicationCredentialName,
-		ApplicationCredentialSecret: a.ApplicationCredentialSecret,
-		CACertFile:                  entry.CACert,
-		Insecure:                    entry.Verify != nil && !*entry.Verify,
-	}, iface: first(entry.EndpointType, entry.Interface)}
+		AuthURL:                     ao.IdentityEndpoint,
+		Region:                      eo.Region,
+		Username:                    ao.Username,
+		UserID:                      ao.UserID,
+		Password:                    ao.Password,
+		ProjectName:                 ao.TenantName,
+		ProjectID:                   ao.TenantID,
+		UserDomainName:              ao.DomainName,
+		UserDomainID:                ao.DomainID,
+		ApplicationCredentialID:     ao.ApplicationCredentialID,
+		ApplicationCredentialName:   ao.ApplicationCredentialName,
+		ApplicationCredentialSecret: ao.ApplicationCredentialSecret,
+	}, iface: string(eo.Availability)}
+	if s := ao.Scope; s != nil && s.ProjectName != "" {
+		out.ProjectDomainID, out.ProjectDomainName = s.DomainID, s.DomainName
+	}
+	if tlsCfg != nil && (tlsCfg.RootCAs != nil || tlsCfg.InsecureSkipVerify || len(tlsCfg.Certificates) > 0) {
+		out.cloudTLS = tlsCfg
+	}
 	return out, path, nil
 }
 
@@ -191,7 +172,7 @@ func CloudNames(explicit string) ([]string, error) {
 		if err != nil {
 			continue
 		}
-		var f cloudsFile
+		var f clouds.Clouds
 		if err := yaml.Unmarshal(b, &f); err != nil {
 			return nil, fmt.Errorf("cannot parse %s: %v", p, err)
 		}
@@ -203,35 +184,6 @@ func CloudNames(explicit string) ([]string, error) {
 		return names, nil
 	}
 	return nil, nil
-}
-
-// mergeEntry overlays the non-empty values of over (secure.yaml) on base.
-func mergeEntry(over, base cloudEntry) cloudEntry {
-	m := base
-	o, b := over.Auth, &m.Auth
-	for _, p := range []struct {
-		dst *string
-		src string
-	}{
-		{&b.AuthURL, o.AuthURL}, {&b.Username, o.Username}, {&b.UserID, o.UserID},
-		{&b.Password, o.Password}, {&b.ProjectName, o.ProjectName}, {&b.ProjectID, o.ProjectID},
-		{&b.UserDomainName, o.UserDomainName}, {&b.UserDomainID, o.UserDomainID},
-		{&b.ProjectDomainName, o.ProjectDomainName}, {&b.ProjectDomainID, o.ProjectDomainID},
-		{&b.DomainName, o.DomainName}, {&b.DomainID, o.DomainID},
-		{&b.ApplicationCredentialID, o.ApplicationCredentialID},
-		{&b.ApplicationCredentialName, o.ApplicationCredentialName},
-		{&b.ApplicationCredentialSecret, o.ApplicationCredentialSecret},
-		{&m.RegionName, over.RegionName}, {&m.CACert, over.CACert},
-		{&m.Interface, over.Interface}, {&m.EndpointType, over.EndpointType},
-	} {
-		if p.src != "" {
-			*p.dst = p.src
-		}
-	}
-	if over.Verify != nil {
-		m.Verify = over.Verify
-	}
-	return m
 }
 
 // fromEnv reads the OS_* variables the OpenStack CLI uses.
@@ -332,7 +284,7 @@ func resolveCredentials(site, kind string, c Credentials, env func(string) strin
 	var base fields
 	source := "provider settings and OS_* variables"
 	if cloud != "" {
-		f, path, err := fromCloudsYAML(cloud, cloudsYAMLLocations(c.CloudsYAMLPath, env))
+		f, path, err := fromCloudsYAML(cloud, c, cloudsYAMLLocations(c.CloudsYAMLPath, env))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w; set cloud to an entry of clouds.yaml (or the provider's clouds_yaml argument / OS_CLIENT_CONFIG_FILE to the file)", what, err)
 		}
@@ -392,6 +344,7 @@ func resolveCredentials(site, kind string, c Credentials, env func(string) strin
 		endpoint: gophercloud.EndpointOpts{Region: f.Region, Availability: availability(f.iface)},
 		caFile:   f.CACertFile,
 		insecure: f.Insecure,
+		cloudTLS: f.cloudTLS,
 	}
 	for _, s := range []string{f.Password, f.ApplicationCredentialSecret} {
 		if s != "" {
@@ -426,10 +379,14 @@ func availability(iface string) gophercloud.Availability {
 // tlsConfig builds the TLS settings of a credential, or nil for the system
 // defaults.
 func (r *resolved) tlsConfig() (*tls.Config, error) {
-	if r.caFile == "" && !r.insecure {
+	if r.caFile == "" && !r.insecure && r.cloudTLS == nil {
 		return nil, nil
 	}
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	cfg := &tls.Config{}
+	if r.cloudTLS != nil {
+		cfg = r.cloudTLS.Clone()
+	}
+	cfg.MinVersion = tls.VersionTLS12
 	if r.insecure {
 		cfg.InsecureSkipVerify = true //nolint:gosec // the user asked for it (insecure = true / verify: false)
 	}

@@ -1,10 +1,18 @@
 package openstack
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
 )
@@ -48,13 +56,14 @@ clouds:
       auth_url: https://keystone-b/identity/v3
       username: demo
       project_id: p-123
-    cacert: /some/ca.pem
+    cacert: CA_FILE
     verify: false
 `
 
 func TestResolveCredentials(t *testing.T) {
 	dir := t.TempDir()
-	clouds := writeFile(t, filepath.Join(dir, "clouds.yaml"), testCloudsYAML)
+	caFile := writeFile(t, filepath.Join(dir, "ca.pem"), testCAPEM(t))
+	clouds := writeFile(t, filepath.Join(dir, "clouds.yaml"), strings.ReplaceAll(testCloudsYAML, "CA_FILE", caFile))
 	writeFile(t, filepath.Join(dir, "secure.yaml"), "clouds:\n  site-b-tls:\n    auth:\n      password: from-secure-yaml\n")
 
 	tests := []struct {
@@ -122,8 +131,10 @@ func TestResolveCredentials(t *testing.T) {
 				if r.auth.Password != "from-secure-yaml" || r.auth.Scope.ProjectID != "p-123" {
 					t.Errorf("auth = %+v scope %+v", r.auth, r.auth.Scope)
 				}
-				if r.caFile != "/some/ca.pem" || !r.insecure {
-					t.Errorf("caFile %q insecure %v", r.caFile, r.insecure)
+				// gophercloud's clouds package reads the CA file while
+				// parsing, so the entry's TLS arrives built.
+				if r.cloudTLS == nil || r.cloudTLS.RootCAs == nil || !r.cloudTLS.InsecureSkipVerify {
+					t.Errorf("TLS from the entry = %+v", r.cloudTLS)
 				}
 			},
 		},
@@ -196,6 +207,22 @@ func TestResolveCredentials(t *testing.T) {
 			tc.check(t, r)
 		})
 	}
+}
+
+// testCAPEM is a self-signed certificate in PEM, for a cacert that must parse.
+func testCAPEM(t *testing.T) string {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
 }
 
 func assertAuth(t *testing.T, got, want gophercloud.AuthOptions) {
