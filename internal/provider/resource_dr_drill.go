@@ -31,7 +31,7 @@ var (
 func NewDrillResource() resource.Resource { return &drillResource{} }
 
 type drillResource struct {
-	data *providerData
+	resourceBase
 }
 
 type drillModel struct {
@@ -152,10 +152,6 @@ func (r *drillResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			"timeouts": timeoutsBlock(ctx, "drill", "bringing every member up", "", "removing what the drill made"),
 		},
 	}
-}
-
-func (r *drillResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = configured(req.ProviderData, &resp.Diagnostics)
 }
 
 // ModifyPlan refuses at plan a drill that could not run: the group not

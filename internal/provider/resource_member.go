@@ -30,7 +30,7 @@ var (
 func NewMemberResource() resource.Resource { return &memberResource{} }
 
 type memberResource struct {
-	data *providerData
+	resourceBase
 }
 
 type memberModel struct {
@@ -122,10 +122,6 @@ func (r *memberResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				"", "taking the volumes out of the consistency group and the metadata write"),
 		},
 	}
-}
-
-func (r *memberResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = configured(req.ProviderData, &resp.Diagnostics)
 }
 
 // ModifyPlan is the plan-time check of a new member: both sites reachable,

@@ -32,7 +32,7 @@ var (
 func NewProtectionGroupResource() resource.Resource { return &protectionGroupResource{} }
 
 type protectionGroupResource struct {
-	data *providerData
+	resourceBase
 }
 
 type protectionGroupModel struct {
@@ -189,10 +189,6 @@ func (r *protectionGroupResource) Schema(ctx context.Context, _ resource.SchemaR
 				"a change (description, drift repair)", "the deletion (both consistency groups and the metadata)"),
 		},
 	}
-}
-
-func (r *protectionGroupResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = configured(req.ProviderData, &resp.Diagnostics)
 }
 
 // ValidateConfig runs in `validate` too, without the provider: only what the

@@ -37,7 +37,7 @@ var (
 func NewReplicationPolicyResource() resource.Resource { return &replicationPolicyResource{} }
 
 type replicationPolicyResource struct {
-	data *providerData
+	resourceBase
 }
 
 type replicationPolicyModel struct {
@@ -214,10 +214,6 @@ func (r *replicationPolicyResource) Schema(ctx context.Context, _ resource.Schem
 				"a change of the schedule or RPO, or a drift repair", "the unbinding on both arrays"),
 		},
 	}
-}
-
-func (r *replicationPolicyResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = configured(req.ProviderData, &resp.Diagnostics)
 }
 
 // ModifyPlan checks the arrays at plan: reachable with the tokens, connected

@@ -31,7 +31,7 @@ const siteStatusUnreachable = "unreachable"
 func NewSiteResource() resource.Resource { return &siteResource{} }
 
 type siteResource struct {
-	data *providerData
+	resourceBase
 }
 
 type siteModel struct {
@@ -121,10 +121,6 @@ func (r *siteResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			},
 		},
 	}
-}
-
-func (r *siteResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = configured(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *siteResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
