@@ -107,37 +107,11 @@ type credentialsModel struct {
 	Insecure                    types.Bool   `tfsdk:"insecure"`
 }
 
-// siteConnectionModel is one entry of the provider's sites map.
+// siteConnectionModel is one entry of the provider's sites map: the site's
+// credentials and, optionally, an admin credential of the same shape.
 type siteConnectionModel struct {
-	Cloud                       types.String      `tfsdk:"cloud"`
-	AuthURL                     types.String      `tfsdk:"auth_url"`
-	Region                      types.String      `tfsdk:"region"`
-	Username                    types.String      `tfsdk:"username"`
-	UserID                      types.String      `tfsdk:"user_id"`
-	Password                    types.String      `tfsdk:"password"`
-	ProjectName                 types.String      `tfsdk:"project_name"`
-	ProjectID                   types.String      `tfsdk:"project_id"`
-	UserDomainName              types.String      `tfsdk:"user_domain_name"`
-	ProjectDomainName           types.String      `tfsdk:"project_domain_name"`
-	ApplicationCredentialID     types.String      `tfsdk:"application_credential_id"`
-	ApplicationCredentialName   types.String      `tfsdk:"application_credential_name"`
-	ApplicationCredentialSecret types.String      `tfsdk:"application_credential_secret"`
-	CACertFile                  types.String      `tfsdk:"cacert_file"`
-	Insecure                    types.Bool        `tfsdk:"insecure"`
-	Admin                       *credentialsModel `tfsdk:"admin"`
-}
-
-func (m siteConnectionModel) credentials() credentialsModel {
-	return credentialsModel{
-		Cloud: m.Cloud, AuthURL: m.AuthURL, Region: m.Region,
-		Username: m.Username, UserID: m.UserID, Password: m.Password,
-		ProjectName: m.ProjectName, ProjectID: m.ProjectID,
-		UserDomainName: m.UserDomainName, ProjectDomainName: m.ProjectDomainName,
-		ApplicationCredentialID:     m.ApplicationCredentialID,
-		ApplicationCredentialName:   m.ApplicationCredentialName,
-		ApplicationCredentialSecret: m.ApplicationCredentialSecret,
-		CACertFile:                  m.CACertFile, Insecure: m.Insecure,
-	}
+	credentialsModel
+	Admin *credentialsModel `tfsdk:"admin"`
 }
 
 func (m credentialsModel) toEngine() engine.Credentials {
@@ -375,7 +349,7 @@ func (m providerModel) engineConfig(ctx context.Context, version string) (engine
 		sites := map[string]siteConnectionModel{}
 		diags.Append(m.Sites.ElementsAs(ctx, &sites, false)...)
 		for name, s := range sites {
-			conn := engine.SiteConnection{Credentials: s.credentials().toEngine()}
+			conn := engine.SiteConnection{Credentials: s.toEngine()}
 			if conn.Credentials.Cloud == "" && conn.Credentials.AuthURL == "" {
 				conn.Credentials.Cloud = name
 			}
