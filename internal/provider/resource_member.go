@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -163,15 +164,10 @@ func (r *memberResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 // planRepair proposes the repair of a member whose refresh found drift, or
 // fails the plan with the reason when an apply cannot repair it.
 func (r *memberResource) planRepair(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	// Most plans find no drift: look at that one attribute before decoding
-	// the whole plan and state (a hundred members, each planned).
-	var drift types.List
-	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("drift"), &drift)...)
-	if resp.Diagnostics.HasError() || len(drift.Elements()) == 0 {
+	if !stateHasDrift(ctx, req, resp) {
 		return
 	}
-	var plan, state memberModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	var state memberModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -190,13 +186,13 @@ func (r *memberResource) planRepair(ctx context.Context, req resource.ModifyPlan
 				"the consistency group).")
 		return
 	}
-	plan.Drift = stringList(nil)
-	plan.Status = types.StringUnknown()
 	// The repair records the volumes attached since the instance became a
 	// member.
-	plan.VolumeIDs = types.ListUnknown(types.StringType)
-	plan.VolumesAdded = types.Int64Unknown()
-	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	planDriftRepair(ctx, resp, map[string]attr.Value{
+		"status":        types.StringUnknown(),
+		"volume_ids":    types.ListUnknown(types.StringType),
+		"volumes_added": types.Int64Unknown(),
+	})
 }
 
 func (r *memberResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -259,9 +255,7 @@ func (r *memberResource) Update(ctx context.Context, req resource.UpdateRequest,
 		return
 	}
 	if len(state.Drift.Elements()) == 0 {
-		// Only the timeouts changed: nothing to repair.
-		state.Timeouts = plan.Timeouts
-		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+		keepStateWithNewTimeouts(ctx, req, resp)
 		return
 	}
 	// A repair re-adds what the member's creation added: the create limit.

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -235,12 +236,12 @@ func (r *replicationPolicyResource) ModifyPlan(ctx context.Context, req resource
 		if resp.Diagnostics.HasError() {
 			return
 		}
-		if len(state.Drift.Elements()) > 0 {
-			// Plan binding again: what it changes is known after apply.
-			plan.Drift = stringList(nil)
-			plan.ReplicationEnabled = types.BoolUnknown()
-			plan.TargetAllowed = types.BoolUnknown()
-			resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		if stateHasDrift(ctx, req, resp) {
+			// The repair binds again.
+			planDriftRepair(ctx, resp, map[string]attr.Value{
+				"replication_enabled": types.BoolUnknown(),
+				"target_allowed":      types.BoolUnknown(),
+			})
 		}
 		if plan.sameConfig(state) {
 			return
