@@ -4,14 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"regexp"
 	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -21,14 +22,14 @@ import (
 
 var httpURL = regexp.MustCompile(`^https?://[^\s/]+`)
 
-// timeFormat is how timestamps appear in state.
-const timeFormat = time.RFC3339
-
-func timeString(t time.Time) types.String {
+// timeString is a time as an RFC 3339 attribute (in UTC), "" for a time
+// that was never set. The value is built directly rather than with
+// timetypes.NewRFC3339Value, which would refuse the "".
+func timeString(t time.Time) timetypes.RFC3339 {
 	if t.IsZero() {
-		return types.StringValue("")
+		return timetypes.RFC3339{StringValue: types.StringValue("")}
 	}
-	return types.StringValue(t.UTC().Format(timeFormat))
+	return timetypes.NewRFC3339TimeValue(t.UTC())
 }
 
 // addEngineError turns an engine failure into an error diagnostic: the
@@ -213,11 +214,11 @@ func driftAttribute(what string) schema.ListAttribute {
 // readinessValues are the attributes of an RPO readiness: compliant, lag in
 // seconds, time of the newest replicated snapshot ("" before the first);
 // nulls when it was not measured.
-func readinessValues(rd *engine.Readiness) (types.Bool, types.Int64, types.String) {
+func readinessValues(rd *engine.Readiness) (types.Bool, types.Int64, timetypes.RFC3339) {
 	if rd == nil {
-		return types.BoolNull(), types.Int64Null(), types.StringNull()
+		return types.BoolNull(), types.Int64Null(), timetypes.NewRFC3339Null()
 	}
-	last := types.StringValue("")
+	last := timeString(time.Time{})
 	if !rd.LastReplicated.IsZero() {
 		last = timeString(rd.LastReplicated)
 	}

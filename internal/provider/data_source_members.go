@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -40,7 +41,7 @@ var (
 		"flavor": recoveryFlavorType, "block_devices": types.ListType{ElemType: blockDeviceType},
 		"availability_zone": types.StringType, "key_name": types.StringType,
 		"metadata": types.MapType{ElemType: types.StringType}, "tags": types.ListType{ElemType: types.StringType},
-		"ports": types.ListType{ElemType: portType}, "networks_note": types.StringType, "read_at": types.StringType,
+		"ports": types.ListType{ElemType: portType}, "networks_note": types.StringType, "read_at": timetypes.RFC3339Type{},
 	}}
 	memberListType = types.ObjectType{AttrTypes: map[string]attr.Type{
 		"id": types.StringType, "instance_id": types.StringType, "instance_name": types.StringType,
@@ -143,7 +144,7 @@ func recoveryAttribute() schema.SingleNestedAttribute {
 					"fixed_ips": strs("Fixed IP addresses."), "security_groups": strs("Security group ids."),
 				}}},
 			"networks_note": str("Why there are no ports: `no ports found`, or that the site has no network service (Neutron)."),
-			"read_at":       str("When the description was read (RFC 3339)."),
+			"read_at":       schema.StringAttribute{Computed: true, CustomType: timetypes.RFC3339Type{}, MarkdownDescription: "When the description was read (RFC 3339)."},
 		},
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -35,19 +36,19 @@ type drillResource struct {
 }
 
 type drillModel struct {
-	ID                types.String   `tfsdk:"id"`
-	ProtectionGroupID types.String   `tfsdk:"protection_group_id"`
-	NetworkID         types.String   `tfsdk:"network_id"`
-	ReplicateNow      types.Bool     `tfsdk:"replicate_now"`
-	VolumeType        types.String   `tfsdk:"volume_type"`
-	Triggers          types.Map      `tfsdk:"triggers"`
-	Site              types.String   `tfsdk:"site"`
-	Array             types.String   `tfsdk:"array"`
-	Snapshot          types.String   `tfsdk:"snapshot"`
-	StartedAt         types.String   `tfsdk:"started_at"`
-	RecoveryTime      types.Float64  `tfsdk:"recovery_time_seconds"`
-	Members           types.List     `tfsdk:"members"`
-	Timeouts          timeouts.Value `tfsdk:"timeouts"`
+	ID                types.String      `tfsdk:"id"`
+	ProtectionGroupID types.String      `tfsdk:"protection_group_id"`
+	NetworkID         types.String      `tfsdk:"network_id"`
+	ReplicateNow      types.Bool        `tfsdk:"replicate_now"`
+	VolumeType        types.String      `tfsdk:"volume_type"`
+	Triggers          types.Map         `tfsdk:"triggers"`
+	Site              types.String      `tfsdk:"site"`
+	Array             types.String      `tfsdk:"array"`
+	Snapshot          types.String      `tfsdk:"snapshot"`
+	StartedAt         timetypes.RFC3339 `tfsdk:"started_at"`
+	RecoveryTime      types.Float64     `tfsdk:"recovery_time_seconds"`
+	Members           types.List        `tfsdk:"members"`
+	Timeouts          timeouts.Value    `tfsdk:"timeouts"`
 }
 
 // drillMemberType is one element of members.
@@ -127,7 +128,7 @@ func (r *drillResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			"site":       computed("The secondary site the drill ran on."),
 			"array":      computed("The secondary FlashArray the volumes were copied on."),
 			"snapshot":   computed("What the drill restored: the replicated protection group snapshot (`flasharray-a:consisgroup-<id>-cinder.<n>`), or for a sync group the pod (`pod cinder-pod`)."),
-			"started_at": computed("When the drill started (RFC 3339)."),
+			"started_at": schema.StringAttribute{Computed: true, CustomType: timetypes.RFC3339Type{}, MarkdownDescription: "When the drill started (RFC 3339)."},
 			"recovery_time_seconds": schema.Float64Attribute{
 				Computed:            true,
 				MarkdownDescription: "The longest member recovery time in seconds (to the millisecond): from the drill's start until the last VM was ACTIVE, the group's measured recovery time.",
@@ -219,14 +220,7 @@ func (r *drillResource) Read(ctx context.Context, req resource.ReadRequest, resp
 
 // Update only takes new timeouts: every argument runs a new drill.
 func (r *drillResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state drillModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	state.Timeouts = plan.Timeouts
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	keepStateWithNewTimeouts(ctx, req, resp)
 }
 
 func (r *drillResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

@@ -6,8 +6,10 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -36,22 +38,22 @@ type protectionGroupResource struct {
 }
 
 type protectionGroupModel struct {
-	ID                          types.String `tfsdk:"id"`
-	Name                        types.String `tfsdk:"name"`
-	Description                 types.String `tfsdk:"description"`
-	PrimarySite                 types.String `tfsdk:"primary_site"`
-	SecondarySite               types.String `tfsdk:"secondary_site"`
-	ReplicationType             types.String `tfsdk:"replication_type"`
-	VolumeType                  types.String `tfsdk:"volume_type"`
-	Status                      types.String `tfsdk:"status"`
-	FailoverCount               types.Int64  `tfsdk:"failover_count"`
-	PrimaryConsistencyGroupID   types.String `tfsdk:"primary_consistency_group_id"`
-	SecondaryConsistencyGroupID types.String `tfsdk:"secondary_consistency_group_id"`
-	CreatedAt                   types.String `tfsdk:"created_at"`
-	SyncStatus                  types.String `tfsdk:"sync_status"`
-	Drift                       types.List   `tfsdk:"drift"`
-	NetworkMappings             types.Map    `tfsdk:"network_mappings"`
-	FlavorMappings              types.Map    `tfsdk:"flavor_mappings"`
+	ID                          types.String      `tfsdk:"id"`
+	Name                        types.String      `tfsdk:"name"`
+	Description                 types.String      `tfsdk:"description"`
+	PrimarySite                 types.String      `tfsdk:"primary_site"`
+	SecondarySite               types.String      `tfsdk:"secondary_site"`
+	ReplicationType             types.String      `tfsdk:"replication_type"`
+	VolumeType                  types.String      `tfsdk:"volume_type"`
+	Status                      types.String      `tfsdk:"status"`
+	FailoverCount               types.Int64       `tfsdk:"failover_count"`
+	PrimaryConsistencyGroupID   types.String      `tfsdk:"primary_consistency_group_id"`
+	SecondaryConsistencyGroupID types.String      `tfsdk:"secondary_consistency_group_id"`
+	CreatedAt                   timetypes.RFC3339 `tfsdk:"created_at"`
+	SyncStatus                  types.String      `tfsdk:"sync_status"`
+	Drift                       types.List        `tfsdk:"drift"`
+	NetworkMappings             types.Map         `tfsdk:"network_mappings"`
+	FlavorMappings              types.Map         `tfsdk:"flavor_mappings"`
 
 	// Timeouts bound the long operations (the `timeouts` block).
 	Timeouts timeouts.Value `tfsdk:"timeouts"`
@@ -169,6 +171,7 @@ func (r *protectionGroupResource) Schema(ctx context.Context, _ resource.SchemaR
 			},
 			"created_at": schema.StringAttribute{
 				Computed:            true,
+				CustomType:          timetypes.RFC3339Type{},
 				MarkdownDescription: "When the group was created (RFC 3339).",
 				PlanModifiers:       keep,
 			},
@@ -239,13 +242,12 @@ func (r *protectionGroupResource) ModifyPlan(ctx context.Context, req resource.M
 		if resp.Diagnostics.HasError() {
 			return
 		}
-		if len(state.Drift.Elements()) > 0 {
-			// Plan the repair: what it changes is known after apply.
-			plan.Drift = stringList(nil)
-			plan.SyncStatus = types.StringUnknown()
-			plan.PrimaryConsistencyGroupID = types.StringUnknown()
-			plan.SecondaryConsistencyGroupID = types.StringUnknown()
-			resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		if stateHasDrift(ctx, req, resp) {
+			planDriftRepair(ctx, resp, map[string]attr.Value{
+				"sync_status":                    types.StringUnknown(),
+				"primary_consistency_group_id":   types.StringUnknown(),
+				"secondary_consistency_group_id": types.StringUnknown(),
+			})
 		}
 		if plan.sameConfig(state) {
 			return
@@ -344,9 +346,7 @@ func (r *protectionGroupResource) Update(ctx context.Context, req resource.Updat
 		return
 	}
 	if plan.sameConfig(state) && len(state.Drift.Elements()) == 0 {
-		// Only the timeouts changed: nothing to write on the sites.
-		state.Timeouts = plan.Timeouts
-		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+		keepStateWithNewTimeouts(ctx, req, resp)
 		return
 	}
 	ctx, cancel, limit := operationTimeout(ctx, plan.Timeouts, "update", &resp.Diagnostics)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -35,16 +36,16 @@ type siteResource struct {
 }
 
 type siteModel struct {
-	ID                   types.String `tfsdk:"id"`
-	Name                 types.String `tfsdk:"name"`
-	Description          types.String `tfsdk:"description"`
-	ConsistencyGroupType types.String `tfsdk:"consistency_group_type"`
-	Status               types.String `tfsdk:"status"`
-	AuthURL              types.String `tfsdk:"auth_url"`
-	Region               types.String `tfsdk:"region"`
-	Services             types.List   `tfsdk:"services"`
-	AdminChecks          types.Bool   `tfsdk:"admin_checks"`
-	RegisteredAt         types.String `tfsdk:"registered_at"`
+	ID                   types.String      `tfsdk:"id"`
+	Name                 types.String      `tfsdk:"name"`
+	Description          types.String      `tfsdk:"description"`
+	ConsistencyGroupType types.String      `tfsdk:"consistency_group_type"`
+	Status               types.String      `tfsdk:"status"`
+	AuthURL              types.String      `tfsdk:"auth_url"`
+	Region               types.String      `tfsdk:"region"`
+	Services             types.List        `tfsdk:"services"`
+	AdminChecks          types.Bool        `tfsdk:"admin_checks"`
+	RegisteredAt         timetypes.RFC3339 `tfsdk:"registered_at"`
 }
 
 func (r *siteResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -116,6 +117,7 @@ func (r *siteResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			},
 			"registered_at": schema.StringAttribute{
 				Computed:            true,
+				CustomType:          timetypes.RFC3339Type{},
 				MarkdownDescription: "When the site was registered (RFC 3339).",
 				PlanModifiers:       keep,
 			},
