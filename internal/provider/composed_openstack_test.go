@@ -29,24 +29,17 @@ const (
 	openStackProviderSource  = "terraform-provider-openstack/openstack"
 )
 
-// openStackProviderCache is where tools/install-tools.sh caches it.
-var openStackProviderCache = toolsCache("terraform-provider-openstack-v" + openStackProviderVersion +
-	"/terraform-provider-openstack_v" + openStackProviderVersion)
-
 // withOpenStackProvider makes terraform-provider-openstack installable by
 // the engine's init, as the release smoke test installs a provider: a
-// filesystem mirror in the CLI configuration holding the cached binary.
+// filesystem mirror in the CLI configuration holding the binary named by
+// PROTECTOR_OPENSTACK_PROVIDER.
 // The provider reads the world's clouds.yaml. The test must not be
-// parallel (it sets the environment). Outside make test, a machine
-// without the binary skips.
+// parallel (it sets the environment). Without the variable it skips.
 func withOpenStackProvider(t *testing.T, w *accWorld) map[string]tfresource.ExternalProvider {
 	t.Helper()
 	bin := os.Getenv(envOpenStackProvider)
 	if bin == "" {
-		bin = openStackProviderCache
-		if !fileExists(bin) {
-			t.Skipf("terraform-provider-openstack v%s is not built: run `make test`, or tools/install-tools.sh openstack-provider and set %s", openStackProviderVersion, envOpenStackProvider)
-		}
+		t.Skipf("%s is not set: run `make test`, or set it to the path tools/install-tools.sh openstack-provider prints (terraform-provider-openstack v%s)", envOpenStackProvider, openStackProviderVersion)
 	}
 	if !fileExists(bin) {
 		t.Fatalf("%s=%s: no such file", envOpenStackProvider, bin)

@@ -1,10 +1,12 @@
 package provider
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
 	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
 )
@@ -91,10 +93,17 @@ func TestAccMessages_asyncGroupOnSyncTypeWithoutAdmin(t *testing.T) {
 	t.Parallel()
 	w := newAccWorld(t)
 	config := w.provider(providerOptions{}) + sitesHCL + groupHCL("", "async", simulator.TypeReplicatedSync)
+	warnings := &providerWarnings{}
 	tfresource.Test(t, tfresource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: warnings.factories(),
 		Steps: []tfresource.TestStep{
-			{Config: config},
+			{
+				Config: config,
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					warnings.expectWarning(`Protection group check not complete: The replication_type of volume type "` +
+						regexp.QuoteMeta(simulator.TypeReplicatedSync) + `" on site site-a could not be checked`),
+				}},
+			},
 			{
 				Config: config + memberHCL("sync", simulator.SyncServerID),
 				ExpectError: wrapped(`volume type not eligible for replication \(site site-a\)[\s\S]*is ` +

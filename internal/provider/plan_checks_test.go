@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
@@ -298,11 +299,16 @@ resource "protector_protection_group" "web" {
   volume_type      = terraform_data.volume_type.output
 }
 ` + policyHCL(w, false, 300, 15) + memberHCL("web1", simulator.WebServer1ID)
+	warnings := &providerWarnings{}
 	tfresource.Test(t, tfresource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: warnings.factories(),
 		Steps: []tfresource.TestStep{
 			{
 				Config: config,
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					warnings.expectWarning(`Member check not complete: checked at apply: instance [^\n]*` + simulator.WebServer1ID),
+					warnings.expectWarning(`Replication policy check not complete: checked at apply`),
+				}},
 				Check: tfresource.ComposeTestCheckFunc(
 					tfresource.TestCheckResourceAttr("protector_member.web1", "status", "protected"),
 					tfresource.TestCheckResourceAttr(policyAddr, "replication_interval", "300"),

@@ -206,6 +206,7 @@ func newPortableWorld(t *testing.T) *accWorld {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1 (see DESIGN.md, Toolchain facts)")
 	}
+	skipWithoutEngine(t)
 	dir := os.Getenv(envRealClouds)
 	lf, err := simulator.ReadLaneFixtures(filepath.Join(dir, "fixtures.json"))
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
@@ -279,8 +280,9 @@ data "protector_consistency_group" "web" {
 		w := newPortableWorld(t)
 		var groupID, primaryCG string
 		base := w.provider(providerOptions{}) + sitesHCL + groupHCL("", "async", simulator.TypeReplicatedSSD) + memberHCL("web1", w.fx.WebServer1.ID)
+		warnings := &providerWarnings{}
 		tfresource.Test(t, tfresource.TestCase{
-			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			ProtoV6ProviderFactories: warnings.factories(),
 			Steps: []tfresource.TestStep{
 				{
 					Config: base,
@@ -297,6 +299,10 @@ data "protector_consistency_group" "web" {
 					Config:             base + memberHCL("other", w.fx.OtherBackend.ID),
 					PlanOnly:           true,
 					ExpectNonEmptyPlan: true,
+					ConfigPlanChecks: tfresource.ConfigPlanChecks{PostApplyPreRefresh: []plancheck.PlanCheck{
+						warnings.expectWarning(`Member check not complete: The storage backend of the volumes of instance ` +
+							regexp.QuoteMeta(w.fx.OtherBackend.Name) + ` on site site-a could not be checked`),
+					}},
 				},
 				{
 					Config:      base + memberHCL("other", w.fx.OtherBackend.ID),
