@@ -103,8 +103,10 @@ func (e noCloudsEntry) Is(target error) bool { return target == ErrNoCloudsEntry
 // what the package does not do: it reads the process environment itself
 // (OS_CLOUD, OS_REGION_NAME, OS_INTERFACE, OS_CLIENT_CONFIG_FILE), so the
 // file is found here with the caller's env and region and interface are
-// passed explicitly; and it cannot tell a missing entry from another error,
-// so the entry is looked up here first for ErrNoCloudsEntry.
+// passed explicitly; it cannot tell a missing entry from another error, so
+// the entry is looked up here first for ErrNoCloudsEntry; and the interface
+// is read here, in any case ("Internal"), where the package knows only
+// lower case.
 func fromCloudsYAML(name string, explicit Credentials, locations []string) (fields, string, error) {
 	var path string
 	var data []byte
@@ -122,9 +124,12 @@ func fromCloudsYAML(name string, explicit Credentials, locations []string) (fiel
 	if err := yaml.Unmarshal(data, &f); err != nil {
 		return fields{}, path, fmt.Errorf("cannot parse %s: %v", path, err)
 	}
-	if _, ok := f.Clouds[name]; !ok {
+	entry, ok := f.Clouds[name]
+	if !ok {
 		return fields{}, path, noCloudsEntry{fmt.Sprintf("cloud %q not found in %s", name, path)}
 	}
+	var v2 keystoneV2Names
+	_ = yaml.Unmarshal(data, &v2) // the file parsed just above
 	opts := []clouds.ParseOption{
 		clouds.WithCloudName(name),
 		clouds.WithLocations(path),
@@ -153,7 +158,11 @@ func fromCloudsYAML(name string, explicit Credentials, locations []string) (fiel
 		ApplicationCredentialID:     ao.ApplicationCredentialID,
 		ApplicationCredentialName:   ao.ApplicationCredentialName,
 		ApplicationCredentialSecret: ao.ApplicationCredentialSecret,
-	}, iface: string(eo.Availability)}
+	}, iface: first(entry.EndpointType, entry.Interface, string(eo.Availability))}
+	if out.ProjectName == "" && out.ProjectID == "" {
+		a := v2.Clouds[name].Auth
+		out.ProjectName, out.ProjectID = a.TenantName, a.TenantID
+	}
 	if s := ao.Scope; s != nil && s.ProjectName != "" {
 		out.ProjectDomainID, out.ProjectDomainName = s.DomainID, s.DomainName
 	}
@@ -161,6 +170,18 @@ func fromCloudsYAML(name string, explicit Credentials, locations []string) (fiel
 		out.cloudTLS = tlsCfg
 	}
 	return out, path, nil
+}
+
+// keystoneV2Names are the Keystone v2 era names of the project that some
+// clouds.yaml files still use, which gophercloud's clouds package does not
+// read.
+type keystoneV2Names struct {
+	Clouds map[string]struct {
+		Auth struct {
+			TenantName string `yaml:"tenant_name"`
+			TenantID   string `yaml:"tenant_id"`
+		} `yaml:"auth"`
+	} `yaml:"clouds"`
 }
 
 // CloudNames lists the entries of the first clouds.yaml found (explicit,

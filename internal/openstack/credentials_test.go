@@ -51,6 +51,13 @@ clouds:
       application_credential_id: app-cred-site-a
       application_credential_secret: app-secret-site-a
     region_name: RegionOne
+  site-v2-names:
+    auth:
+      auth_url: http://keystone-a/identity/v3
+      username: demo
+      password: demo-password
+      tenant_name: old-style
+    interface: Internal
   site-b-tls:
     auth:
       auth_url: https://keystone-b/identity/v3
@@ -135,6 +142,15 @@ func TestResolveCredentials(t *testing.T) {
 				// parsing, so the entry's TLS arrives built.
 				if r.cloudTLS == nil || r.cloudTLS.RootCAs == nil || !r.cloudTLS.InsecureSkipVerify {
 					t.Errorf("TLS from the entry = %+v", r.cloudTLS)
+				}
+			},
+		},
+		{
+			name:  "tenant_name and an upper-case interface, which gophercloud's clouds package does not read",
+			creds: Credentials{Cloud: "site-v2-names", CloudsYAMLPath: clouds},
+			check: func(t *testing.T, r *resolved) {
+				if r.auth.Scope == nil || r.auth.Scope.ProjectName != "old-style" || r.endpoint.Availability != gophercloud.AvailabilityInternal {
+					t.Errorf("scope %+v endpoint %+v", r.auth.Scope, r.endpoint)
 				}
 			},
 		},
