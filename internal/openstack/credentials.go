@@ -162,6 +162,10 @@ func fromCloudsYAML(name string, explicit Credentials, locations []string) (fiel
 	if out.ProjectName == "" && out.ProjectID == "" {
 		a := v2.Clouds[name].Auth
 		out.ProjectName, out.ProjectID = a.TenantName, a.TenantID
+		if ai := entry.AuthInfo; ai != nil {
+			out.ProjectDomainID = first(ai.ProjectDomainID, ai.DomainID)
+			out.ProjectDomainName = first(ai.ProjectDomainName, ai.DomainName)
+		}
 	}
 	if s := ao.Scope; s != nil && s.ProjectName != "" {
 		out.ProjectDomainID, out.ProjectDomainName = s.DomainID, s.DomainName
