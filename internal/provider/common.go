@@ -22,12 +22,21 @@ import (
 
 var httpURL = regexp.MustCompile(`^https?://[^\s/]+`)
 
-// timeString is a time as an RFC 3339 attribute (in UTC), "" for a time
-// that was never set. The value is built directly rather than with
-// timetypes.NewRFC3339Value, which would refuse the "".
-func timeString(t time.Time) timetypes.RFC3339 {
+// timeString is a time in RFC 3339 (UTC), "" for a time that was never
+// set: for the attributes that say "empty if none", which therefore stay
+// plain strings (timetypes.RFC3339 refuses "").
+func timeString(t time.Time) types.String {
 	if t.IsZero() {
-		return timetypes.RFC3339{StringValue: types.StringValue("")}
+		return types.StringValue("")
+	}
+	return types.StringValue(t.UTC().Format(time.RFC3339))
+}
+
+// rfc3339 is a time that is always set (a creation or a start), as an
+// RFC 3339 attribute in UTC; null should the engine ever give none.
+func rfc3339(t time.Time) timetypes.RFC3339 {
+	if t.IsZero() {
+		return timetypes.NewRFC3339Null()
 	}
 	return timetypes.NewRFC3339TimeValue(t.UTC())
 }
@@ -214,11 +223,11 @@ func driftAttribute(what string) schema.ListAttribute {
 // readinessValues are the attributes of an RPO readiness: compliant, lag in
 // seconds, time of the newest replicated snapshot ("" before the first);
 // nulls when it was not measured.
-func readinessValues(rd *engine.Readiness) (types.Bool, types.Int64, timetypes.RFC3339) {
+func readinessValues(rd *engine.Readiness) (types.Bool, types.Int64, types.String) {
 	if rd == nil {
-		return types.BoolNull(), types.Int64Null(), timetypes.NewRFC3339Null()
+		return types.BoolNull(), types.Int64Null(), types.StringNull()
 	}
-	last := timeString(time.Time{})
+	last := types.StringValue("")
 	if !rd.LastReplicated.IsZero() {
 		last = timeString(rd.LastReplicated)
 	}

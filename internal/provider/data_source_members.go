@@ -184,6 +184,6 @@ func recoveryValue(r *engine.RecoveryDescription) types.Object {
 		"availability_zone": types.StringValue(r.AvailabilityZone), "key_name": types.StringValue(r.KeyName),
 		"metadata": emptyMap(r.Metadata), "tags": stringList(r.Tags),
 		"ports": types.ListValueMust(portType, ports), "networks_note": types.StringValue(r.NetworksNote),
-		"read_at": timeString(r.ReadAt),
+		"read_at": rfc3339(r.ReadAt),
 	})
 }

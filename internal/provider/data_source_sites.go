@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 
-	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -25,7 +24,7 @@ type sitesModel struct {
 
 var siteListType = types.ObjectType{AttrTypes: map[string]attr.Type{
 	"name": types.StringType, "description": types.StringType, "status": types.StringType,
-	"consistency_group_type": types.StringType, "registered_at": timetypes.RFC3339Type{},
+	"consistency_group_type": types.StringType, "registered_at": types.StringType,
 	"reachable": types.BoolType, "services": types.ListType{ElemType: types.StringType},
 	"admin_checks": types.BoolType, "messages": types.ListType{ElemType: types.StringType},
 }}
@@ -51,7 +50,7 @@ func (d *sitesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 					"description":            str("Description given at registration."),
 					"status":                 str("`active` when the validation passed, `error` when a check failed, `unreachable` when the site could not be read."),
 					"consistency_group_type": str("Cinder group type of the site's consistency groups."),
-					"registered_at":          schema.StringAttribute{Computed: true, CustomType: timetypes.RFC3339Type{}, MarkdownDescription: "When the site was registered (RFC 3339); empty when unreachable."},
+					"registered_at":          str("When the site was registered (RFC 3339); empty when unreachable."),
 					"reachable":              schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the site answered with its credentials."},
 					"services": schema.ListAttribute{Computed: true, ElementType: types.StringType,
 						MarkdownDescription: "Service types found in the site's catalog."},

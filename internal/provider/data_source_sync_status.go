@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -22,23 +21,23 @@ func NewSyncStatusDataSource() datasource.DataSource { return &syncStatusDataSou
 type syncStatusDataSource struct{ dataSourceBase }
 
 type syncStatusModel struct {
-	ProtectionGroupID types.String      `tfsdk:"protection_group_id"`
-	Name              types.String      `tfsdk:"name"`
-	CurrentSite       types.String      `tfsdk:"current_site"`
-	RemoteSite        types.String      `tfsdk:"remote_site"`
-	LocalVersion      types.Int64       `tfsdk:"local_version"`
-	LastModified      timetypes.RFC3339 `tfsdk:"last_modified"`
-	RemoteVersion     types.Int64       `tfsdk:"remote_version"`
-	RemoteVersionLive types.Bool        `tfsdk:"remote_version_live"`
-	Status            types.String      `tfsdk:"status"`
-	LastSync          timetypes.RFC3339 `tfsdk:"last_sync"`
-	Error             types.String      `tfsdk:"error"`
-	Validation        types.List        `tfsdk:"validation"`
-	InSync            types.Bool        `tfsdk:"in_sync"`
-	RPOCompliant      types.Bool        `tfsdk:"rpo_compliant"`
-	ReplicationLag    types.Int64       `tfsdk:"replication_lag_seconds"`
-	LastReplicatedAt  timetypes.RFC3339 `tfsdk:"last_replicated_at"`
-	ReadinessError    types.String      `tfsdk:"readiness_error"`
+	ProtectionGroupID types.String `tfsdk:"protection_group_id"`
+	Name              types.String `tfsdk:"name"`
+	CurrentSite       types.String `tfsdk:"current_site"`
+	RemoteSite        types.String `tfsdk:"remote_site"`
+	LocalVersion      types.Int64  `tfsdk:"local_version"`
+	LastModified      types.String `tfsdk:"last_modified"`
+	RemoteVersion     types.Int64  `tfsdk:"remote_version"`
+	RemoteVersionLive types.Bool   `tfsdk:"remote_version_live"`
+	Status            types.String `tfsdk:"status"`
+	LastSync          types.String `tfsdk:"last_sync"`
+	Error             types.String `tfsdk:"error"`
+	Validation        types.List   `tfsdk:"validation"`
+	InSync            types.Bool   `tfsdk:"in_sync"`
+	RPOCompliant      types.Bool   `tfsdk:"rpo_compliant"`
+	ReplicationLag    types.Int64  `tfsdk:"replication_lag_seconds"`
+	LastReplicatedAt  types.String `tfsdk:"last_replicated_at"`
+	ReadinessError    types.String `tfsdk:"readiness_error"`
 }
 
 var syncCheckType = types.ObjectType{AttrTypes: map[string]attr.Type{"check": types.StringType, "ok": types.BoolType}}
@@ -75,7 +74,7 @@ func (d *syncStatusDataSource) Schema(_ context.Context, _ datasource.SchemaRequ
 			"current_site":        schema.StringAttribute{Computed: true, MarkdownDescription: "The primary site, which holds the local metadata."},
 			"remote_site":         schema.StringAttribute{Computed: true, MarkdownDescription: "The secondary site, which holds the synced copy."},
 			"local_version":       schema.Int64Attribute{Computed: true, MarkdownDescription: "Newest metadata version on the primary site."},
-			"last_modified":       schema.StringAttribute{Computed: true, CustomType: timetypes.RFC3339Type{}, MarkdownDescription: "When the local version was written (RFC 3339)."},
+			"last_modified":       schema.StringAttribute{Computed: true, MarkdownDescription: "When the local version was written (RFC 3339)."},
 			"remote_version": schema.Int64Attribute{Computed: true, MarkdownDescription: "Newest metadata version on the secondary site, " +
 				"read from it now; when it cannot be reached, the version the last push recorded (see `remote_version_live`)."},
 			"remote_version_live": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether `remote_version` was read from the secondary site now."},
@@ -83,7 +82,7 @@ func (d *syncStatusDataSource) Schema(_ context.Context, _ datasource.SchemaRequ
 				"primary's, version and content (checksum). `UNREACHABLE`: the secondary site does not answer now. `FAILED`: the " +
 				"versions or the contents differ, or the peer's copy is damaged (`error` says which site holds what); the guide's " +
 				"fix is sync-force, which an apply of the group performs by the rule its `drift` names."},
-			"last_sync": schema.StringAttribute{Computed: true, CustomType: timetypes.RFC3339Type{}, MarkdownDescription: "When the last push to the secondary site started (RFC 3339); empty if none was recorded."},
+			"last_sync": schema.StringAttribute{Computed: true, MarkdownDescription: "When the last push to the secondary site started (RFC 3339); empty if none was recorded."},
 			"error":     schema.StringAttribute{Computed: true, MarkdownDescription: "Why the status is not `SYNCED`: which site holds what; empty when it is."},
 			"validation": schema.ListNestedAttribute{
 				Computed: true,
@@ -100,7 +99,7 @@ func (d *syncStatusDataSource) Schema(_ context.Context, _ datasource.SchemaRequ
 				"(`readiness_error` says why; their tokens come from the provider's `flasharrays`)."},
 			"replication_lag_seconds": schema.Int64Attribute{Computed: true, MarkdownDescription: "Seconds since the creation " +
 				"of the newest snapshot fully transferred to the secondary array (since the policy's creation before the first one)."},
-			"last_replicated_at": schema.StringAttribute{Computed: true, CustomType: timetypes.RFC3339Type{}, MarkdownDescription: "Creation time (RFC 3339) of the " +
+			"last_replicated_at": schema.StringAttribute{Computed: true, MarkdownDescription: "Creation time (RFC 3339) of the " +
 				"newest snapshot fully transferred to the secondary array; empty before the first one."},
 			"readiness_error": schema.StringAttribute{Computed: true, MarkdownDescription: "Why replication readiness could " +
 				"not be measured, when it could not; empty otherwise."},

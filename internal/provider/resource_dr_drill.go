@@ -274,7 +274,7 @@ func (m *drillModel) fill(d *engine.Drill) diagnostics {
 	m.Site = types.StringValue(d.Site)
 	m.Array = types.StringValue(d.Array)
 	m.Snapshot = types.StringValue(d.Snapshot)
-	m.StartedAt = timeString(d.StartedAt)
+	m.StartedAt = rfc3339(d.StartedAt)
 	var longest float64
 	members := make([]attr.Value, 0, len(d.Members))
 	for _, mem := range d.Members {

@@ -472,7 +472,7 @@ func (m *protectionGroupModel) fill(g *engine.Group) {
 	m.FailoverCount = types.Int64Value(int64(g.FailoverCount))
 	m.PrimaryConsistencyGroupID = types.StringValue(g.PrimaryConsistencyGroup)
 	m.SecondaryConsistencyGroupID = types.StringValue(g.SecondaryConsistencyGroup)
-	m.CreatedAt = timeString(g.CreatedAt)
+	m.CreatedAt = rfc3339(g.CreatedAt)
 	m.SyncStatus = types.StringValue(g.Sync.Status)
 	m.Drift = stringList(g.Drift)
 	m.NetworkMappings = stringMap(g.Mappings.Networks)

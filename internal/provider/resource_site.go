@@ -260,6 +260,6 @@ func (m *siteModel) fill(ctx context.Context, s *engine.Site) (diags diagnostics
 	m.Services, d = types.ListValueFrom(ctx, types.StringType, services)
 	diags.Append(d...)
 	m.AdminChecks = types.BoolValue(s.Validation.AdminChecks)
-	m.RegisteredAt = timeString(s.RegisteredAt)
+	m.RegisteredAt = rfc3339(s.RegisteredAt)
 	return diags
 }
