@@ -42,6 +42,7 @@ type Engine struct {
 	backends     map[string]*backendClaim           // group id -> the backend of the first member planned into it
 	instances    map[string]*instanceRead           // site + "\x00" + instance id -> a member check's read, for its add
 	expected     map[string]map[string]time.Time    // group id -> instance id -> when its check started (its add may follow)
+	drills       map[string]bool                    // drill ids this process read or started (drill.go)
 }
 
 // New returns an engine; it makes no network call until first used.
@@ -69,6 +70,7 @@ func New(cfg Config) *Engine {
 		backends:     map[string]*backendClaim{},
 		instances:    map[string]*instanceRead{},
 		expected:     map[string]map[string]time.Time{},
+		drills:       map[string]bool{},
 	}
 }
 
