@@ -145,7 +145,7 @@ func (e *Engine) push(ctx context.Context, primary, secondary *openstack.Site, d
 	}
 	calls = append(calls, func() { _ = putJSON(ctx, primary, logObject(id, start, last.Version), logged, false) })
 	if rec.Status != SyncSynced {
-		if v, err := latestVersion(ctx, secondary, id); err == nil {
+		if v, _, err := newestVersion(ctx, secondary, id); err == nil {
 			rec.RemoteVersion = v
 		}
 	}
