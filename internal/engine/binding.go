@@ -159,7 +159,7 @@ func (e *Engine) checkPod(ctx context.Context, a *arrays, d *document, name stri
 // boundSoFar corrects the advice of a binding that failed half-way: what
 // it changed on the Pure group is recorded, and the next apply completes
 // the binding on that group.
-func boundSoFar(err error, a *arrays, rec *PolicyRecord) error {
+func boundSoFar(err error, a *arrays, rec *policyRecord) error {
 	var ee *Error
 	changed := rec.Changes.describe(a.secondaryName)
 	if changed == "" || !errors.As(err, &ee) {
@@ -175,10 +175,10 @@ func boundSoFar(err error, a *arrays, rec *PolicyRecord) error {
 	return &c
 }
 
-func (c *PureGroupChanges) empty() bool { return c == nil || *c == PureGroupChanges{} }
+func (c *pureGroupChangesRecord) empty() bool { return c == nil || *c == pureGroupChangesRecord{} }
 
 // describe says what changed, for messages ("" when nothing did).
-func (c *PureGroupChanges) describe(secondary string) string {
+func (c *pureGroupChangesRecord) describe(secondary string) string {
 	if c.empty() {
 		return ""
 	}
@@ -203,13 +203,13 @@ func (c *PureGroupChanges) describe(secondary string) string {
 // without this record would take them for the group's own settings, which
 // unbinding must leave alone.
 type pendingPolicy struct {
-	PureGroup string            `json:"pure_group"`
-	Changes   *PureGroupChanges `json:"changes,omitempty"`
+	PureGroup string                  `json:"pure_group"`
+	Changes   *pureGroupChangesRecord `json:"changes,omitempty"`
 }
 
 // rememberPendingChanges records what a failed binding changed. It runs
 // after a failure, also a timeout: the write gets its own deadline.
-func (e *Engine) rememberPendingChanges(ctx context.Context, primary *openstack.Site, id string, rec *PolicyRecord) {
+func (e *Engine) rememberPendingChanges(ctx context.Context, primary *openstack.Site, id string, rec *policyRecord) {
 	if rec.Changes.empty() {
 		return
 	}
@@ -220,7 +220,7 @@ func (e *Engine) rememberPendingChanges(ctx context.Context, primary *openstack.
 
 // recallPendingChanges learns what an earlier, failed binding of the same
 // Pure group changed.
-func (e *Engine) recallPendingChanges(ctx context.Context, primary *openstack.Site, id string, rec *PolicyRecord) {
+func (e *Engine) recallPendingChanges(ctx context.Context, primary *openstack.Site, id string, rec *policyRecord) {
 	var p pendingPolicy
 	if err := getJSON(ctx, primary, pendingPolicyObject(id), &p); err == nil && p.PureGroup == rec.PureGroupName && p.Changes != nil {
 		c := *p.Changes
@@ -233,7 +233,7 @@ func (e *Engine) recallPendingChanges(ctx context.Context, primary *openstack.Si
 // added on the source and allowed on the target, then replication enabled.
 // What it changes is added to rec.Changes as it goes, so that a binding
 // that fails half-way still knows what to undo.
-func (e *Engine) bindProtectionGroup(ctx context.Context, a *arrays, rec *PolicyRecord) error {
+func (e *Engine) bindProtectionGroup(ctx context.Context, a *arrays, rec *policyRecord) error {
 	pg := rec.PureGroupName
 	existing, err := a.primary.ProtectionGroup(ctx, pg)
 	switch {
@@ -256,7 +256,7 @@ func (e *Engine) bindProtectionGroup(ctx context.Context, a *arrays, rec *Policy
 		return e.arrayError(a.primaryURL, "read the targets of "+pg, err)
 	}
 	if rec.Changes == nil {
-		rec.Changes = &PureGroupChanges{}
+		rec.Changes = &pureGroupChangesRecord{}
 	}
 	ch := rec.Changes
 	var prior int64
@@ -315,7 +315,7 @@ func (e *Engine) bindProtectionGroup(ctx context.Context, a *arrays, rec *Policy
 // and put the group's volumes in (it never creates a pod or moves volumes,
 // which would rename them under Cinder): stretched to the secondary array,
 // stretched again when it no longer is, and online there.
-func (e *Engine) bindPod(ctx context.Context, a *arrays, rec *PolicyRecord) error {
+func (e *Engine) bindPod(ctx context.Context, a *arrays, rec *policyRecord) error {
 	name := rec.PureGroupName
 	pod, err := a.primary.Pod(ctx, name)
 	if flasharray.IsNotFound(err) {
@@ -398,7 +398,7 @@ func (e *Engine) unbindArrays(ctx context.Context, d *document) error {
 
 // undoChanges reverts what a binding changed on a Pure group; a group
 // already gone has nothing left to revert.
-func (e *Engine) undoChanges(ctx context.Context, a *arrays, pg string, ch *PureGroupChanges) error {
+func (e *Engine) undoChanges(ctx context.Context, a *arrays, pg string, ch *pureGroupChangesRecord) error {
 	if ch.empty() {
 		return nil
 	}

@@ -148,7 +148,7 @@ func (e *Engine) claimName(ctx context.Context, primary *openstack.Site, name, p
 	if err := getJSON(ctx, primary, nameObject(name), &rec); err != nil {
 		return "", false, e.cloudError(primary.Name(), "read the group name record", err)
 	}
-	if v, err := latestVersion(ctx, primary, rec.ID); err != nil {
+	if v, _, err := newestVersion(ctx, primary, rec.ID); err != nil {
 		return "", false, e.cloudError(primary.Name(), "read the metadata of group "+rec.ID, err)
 	} else if v > 0 {
 		return "", false, &Error{Kind: KindNameTaken, Site: primary.Name(), Object: name,
@@ -246,7 +246,7 @@ func groupOf(d *document) *Group {
 		UpdatedAt:                 d.ModifiedAt,
 		Members:                   membersOf(d),
 		Mappings:                  ResourceMappings{Networks: maps.Clone(d.Group.NetworkMappings), Flavors: maps.Clone(d.Group.FlavorMappings)},
-		Policy:                    d.Policy,
+		Policy:                    d.Policy.api(),
 		Sync:                      SyncStatus{LocalVersion: d.Version},
 	}
 }

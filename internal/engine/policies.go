@@ -77,7 +77,7 @@ func (e *Engine) CreatePolicy(ctx context.Context, spec PolicySpec) (*Policy, er
 		if err != nil {
 			return err
 		}
-		rec := &PolicyRecord{
+		rec := &policyRecord{
 			PrimaryArrayURL: spec.Primary.URL, SecondaryArrayURL: spec.Secondary.URL,
 			PrimaryArrayName: a.primaryName, SecondaryArrayName: a.secondaryName,
 			PureGroupName: pureGroupName(d, spec.PureGroupName),
@@ -143,7 +143,7 @@ func (e *Engine) GetPolicy(ctx context.Context, groupID string, primary, seconda
 		secondary.URL = d.Policy.SecondaryArrayURL
 	}
 	p := &Policy{GroupID: d.Group.ID, PrimarySite: d.Group.PrimarySite, SecondarySite: d.Group.SecondarySite,
-		ReplicationType: d.Group.ReplicationType, PolicyRecord: *d.Policy, MetadataVersion: d.Version, Kind: "protection_group"}
+		ReplicationType: d.Group.ReplicationType, PolicyRecord: *d.Policy.api(), MetadataVersion: d.Version, Kind: "protection_group"}
 	if d.Group.ReplicationType == ReplicationSync {
 		p.Kind = "pod"
 	}

@@ -308,7 +308,7 @@ func (e *Engine) readinessOfArrays(ctx context.Context, d *document, withSource 
 		// secondary array, which is what a failover without the primary
 		// site uses.
 		if d.Group.ReplicationType == ReplicationAsync {
-			rd, err := e.readiness(ctx, a, &Policy{PolicyRecord: *p})
+			rd, err := e.readiness(ctx, a, &Policy{PolicyRecord: *p.api()})
 			if err != nil {
 				f.blockErr(CheckRPO, a.secondaryName, err)
 				return
