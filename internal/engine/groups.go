@@ -333,6 +333,20 @@ func (e *Engine) UpdateGroupDescription(ctx context.Context, id, description str
 	return e.group(ctx, s, d), nil
 }
 
+// DeletionBlocked refuses to delete a group while a DR operation
+// (failing_over, failing_back) is in progress: the operation's volumes on
+// the secondary site would be orphaned. Nil when the status allows it. The
+// provider asks it at plan with the state's status; DeleteGroup asks it
+// again with the metadata's.
+func DeletionBlocked(primarySite, name, status string) error {
+	if status != StatusFailingOver && status != StatusFailingBack {
+		return nil
+	}
+	return &Error{Kind: KindBlocked, Site: primarySite, Object: name,
+		Detail: fmt.Sprintf("protection group %s is %s, and deleting it now could leave orphaned volumes on the secondary site", name, status),
+		Fix:    "Wait for the DR operation to complete or reach a terminal state, then run again. Nothing was deleted"}
+}
+
 // DeleteGroup cascades to the members, the consistency groups on both
 // sites, the Pure group the engine created, and the metadata on both sites.
 // It is refused while a DR operation runs.
@@ -347,10 +361,8 @@ func (e *Engine) DeleteGroup(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if st := d.Group.Status; st == StatusFailingOver || st == StatusFailingBack {
-		return &Error{Kind: KindBlocked, Site: d.Group.PrimarySite, Object: d.Group.Name,
-			Detail: fmt.Sprintf("protection group %s is %s, and deleting it now could leave orphaned volumes on the secondary site", d.Group.Name, st),
-			Fix:    "Wait for the DR operation to complete or reach a terminal state, then run again. Nothing was deleted"}
+	if err := DeletionBlocked(d.Group.PrimarySite, d.Group.Name, d.Group.Status); err != nil {
+		return err
 	}
 	secondary, err := e.bothReachable(ctx, d.Group.PrimarySite, d.Group.SecondarySite)
 	if err != nil {
