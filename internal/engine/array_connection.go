@@ -9,6 +9,21 @@ import (
 	"github.com/protector-dr/terraform-provider-protector/internal/flasharray"
 )
 
+// CanonicalArrayURL is the one spelling of a FlashArray's management URL
+// that every token, client and name is keyed by: https://Array-A/ and
+// https://array-a are one array (scheme and host are case-insensitive; a
+// trailing slash or surrounding space says nothing), so they share one
+// token, one login and one name.
+func CanonicalArrayURL(url string) string {
+	url = strings.TrimRight(strings.TrimSpace(url), "/")
+	if i := strings.Index(url, "://"); i >= 0 {
+		rest := url[i+3:]
+		host, tail, _ := strings.Cut(rest, "/")
+		url = strings.ToLower(url[:i+3]+host) + strings.TrimSuffix("/"+tail, "/")
+	}
+	return url
+}
+
 // arrays are the two FlashArrays of a policy with their own names.
 type arrays struct {
 	primary, secondary         *flasharray.Client
@@ -43,8 +58,9 @@ func (e *Engine) connectArrays(ctx context.Context, primary, secondary ArrayEndp
 
 // arrayName reads an array's name once per engine.
 func (e *Engine) arrayName(ctx context.Context, c *flasharray.Client, url string) (string, error) {
+	key := CanonicalArrayURL(url)
 	e.mu.Lock()
-	name, ok := e.arrayNames[url]
+	name, ok := e.arrayNames[key]
 	e.mu.Unlock()
 	if ok {
 		return name, nil
@@ -54,7 +70,7 @@ func (e *Engine) arrayName(ctx context.Context, c *flasharray.Client, url string
 		return "", e.arrayError(url, "read the array", err)
 	}
 	e.mu.Lock()
-	e.arrayNames[url] = arr.Name
+	e.arrayNames[key] = arr.Name
 	e.mu.Unlock()
 	return arr.Name, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 
 	"github.com/protector-dr/terraform-provider-protector/internal/flasharray"
 	"github.com/protector-dr/terraform-provider-protector/internal/openstack"
@@ -89,14 +90,15 @@ func (e *Engine) clientRetries() int {
 // array returns a FlashArray client for the endpoint, with the token taken
 // from the endpoint, else from the configuration or an earlier operation.
 func (e *Engine) array(ep ArrayEndpoint) (*flasharray.Client, error) {
+	url := CanonicalArrayURL(ep.URL)
 	e.mu.Lock()
 	token := ep.APIToken
 	if token == "" {
-		token = e.tokens[ep.URL]
+		token = e.tokens[url]
 	} else {
-		e.tokens[ep.URL] = token
+		e.tokens[url] = token
 	}
-	key := ep.URL + "\x00" + token
+	key := url + "\x00" + token
 	c, ok := e.arrays[key]
 	e.mu.Unlock()
 	if token == "" {
@@ -110,7 +112,7 @@ func (e *Engine) array(ep ArrayEndpoint) (*flasharray.Client, error) {
 	// Built outside the lock: the first load of the system's CA roots takes
 	// tens of milliseconds, which the sites' first requests must not wait for.
 	c, err := flasharray.New(flasharray.Config{
-		URL:            ep.URL,
+		URL:            url,
 		APIToken:       token,
 		CACertPEM:      e.cfg.ArrayCACertPEM,
 		Insecure:       e.cfg.ArrayInsecure,
@@ -171,7 +173,12 @@ func (e *Engine) Prewarm(ctx context.Context) {
 			}
 		}()
 	}
-	for url, token := range e.cfg.ArrayTokens {
+	// One login per array, however many spellings of its URL the
+	// configuration holds: the tokens are keyed by the canonical URL.
+	e.mu.Lock()
+	tokens := maps.Clone(e.tokens)
+	e.mu.Unlock()
+	for url, token := range tokens {
 		go func() {
 			if c, err := e.array(ArrayEndpoint{URL: url, APIToken: token}); err == nil {
 				_, _ = e.arrayName(ctx, c, url)

@@ -23,8 +23,8 @@ type Engine struct {
 
 	mu           sync.Mutex
 	sites        map[string]*openstack.Site
-	arrays       map[string]*flasharray.Client // by url + "\x00" + token
-	tokens       map[string]string             // url -> token seen in this process
+	arrays       map[string]*flasharray.Client // by canonical url + "\x00" + token
+	tokens       map[string]string             // canonical url -> token seen in this process
 	groupSites   map[string]string             // group id -> primary site
 	groupWhere   map[string][]string           // group id -> the sites the state says it lives on
 	groupLocks   map[string]chan struct{}
@@ -33,7 +33,7 @@ type Engine struct {
 	reads        map[string]*sharedRead[*groupRead] // shared reads of a group's metadata
 	plannedReads map[string]*sharedRead[*groupRead] // shared reads of a planned group (nil: not created yet)
 	types        map[string]*openstack.VolumeType   // site + "\x00" + name or id
-	arrayNames   map[string]string                  // url -> the array's own name
+	arrayNames   map[string]string                  // canonical url -> the array's own name
 	planned      map[string]*plannedGroup           // group id -> a group a plan of this process proposes (planned.go)
 	backends     map[string]*backendClaim           // group id -> the backend of the first member planned into it
 	instances    map[string]*instanceRead           // site + "\x00" + instance id -> a member check's read, for its add
@@ -44,7 +44,7 @@ type Engine struct {
 func New(cfg Config) *Engine {
 	tokens := map[string]string{}
 	for url, token := range cfg.ArrayTokens {
-		tokens[url] = token
+		tokens[CanonicalArrayURL(url)] = token
 	}
 	return &Engine{
 		cfg:          cfg,

@@ -18,7 +18,7 @@ func (spec PolicySpec) validate(replicationType string) error {
 			return &Error{Kind: KindInvalid, Object: ep.url, Detail: fmt.Sprintf("%s %q is not an HTTPS URL", ep.name, ep.url), Fix: "FlashArray management APIs are reached over HTTPS: use https://<array>"}
 		}
 	}
-	if spec.Primary.URL == spec.Secondary.URL {
+	if CanonicalArrayURL(spec.Primary.URL) == CanonicalArrayURL(spec.Secondary.URL) {
 		return &Error{Kind: KindInvalid, Detail: "primary and secondary FlashArray URLs are the same", Fix: "Name the array of each site"}
 	}
 	if replicationType == ReplicationSync {

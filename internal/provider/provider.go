@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -62,18 +61,7 @@ func (d *providerData) arrayToken(url string, own types.String) string {
 	if d == nil {
 		return ""
 	}
-	return d.arrayTokens[normalizeArrayURL(url)]
-}
-
-// normalizeArrayURL makes https://Array-A/ and https://array-a the same key.
-func normalizeArrayURL(url string) string {
-	url = strings.TrimRight(strings.TrimSpace(url), "/")
-	if i := strings.Index(url, "://"); i >= 0 {
-		rest := url[i+3:]
-		host, tail, _ := strings.Cut(rest, "/")
-		url = strings.ToLower(url[:i+3]+host) + strings.TrimSuffix("/"+tail, "/")
-	}
-	return url
+	return d.arrayTokens[engine.CanonicalArrayURL(url)]
 }
 
 type providerModel struct {
@@ -319,7 +307,7 @@ func (p *protectorProvider) Configure(ctx context.Context, req provider.Configur
 }
 
 // engineConfig maps the provider block to engine.Config, and returns the
-// FlashArray tokens by normalized URL.
+// FlashArray tokens by canonical URL.
 func (m providerModel) engineConfig(ctx context.Context, version string) (engine.Config, map[string]string, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	for name, v := range map[string]interface{ IsUnknown() bool }{
@@ -394,15 +382,13 @@ func (m providerModel) engineConfig(ctx context.Context, version string) (engine
 		arrays := map[string]flashArrayModel{}
 		diags.Append(m.FlashArrays.ElementsAs(ctx, &arrays, false)...)
 		for label, a := range arrays {
-			url := normalizeArrayURL(a.URL.ValueString())
+			url := engine.CanonicalArrayURL(a.URL.ValueString())
 			if other, dup := tokens[url]; dup && other != a.APIToken.ValueString() {
 				diags.AddAttributeError(path.Root("flasharrays").AtMapKey(label), "Two tokens for one FlashArray",
 					fmt.Sprintf("Two entries of flasharrays name %s with different tokens; keep one.", a.URL.ValueString()))
 			}
 			tokens[url] = a.APIToken.ValueString()
-			// The engine matches URLs exactly: give it both spellings.
 			cfg.ArrayTokens[url] = a.APIToken.ValueString()
-			cfg.ArrayTokens[strings.TrimSpace(a.URL.ValueString())] = a.APIToken.ValueString()
 		}
 	}
 	cfg.Logger = newTflogLogger(secretsOf(cfg, tokens))

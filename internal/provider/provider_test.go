@@ -421,20 +421,6 @@ func TestParseImportID(t *testing.T) {
 	}
 }
 
-func TestNormalizeArrayURL(t *testing.T) {
-	tests := map[string]string{
-		"https://FlashArray-A.example.com/":   "https://flasharray-a.example.com",
-		"https://flasharray-a.example.com":    "https://flasharray-a.example.com",
-		" https://127.0.0.1:8443 ":            "https://127.0.0.1:8443",
-		"https://array.example.com/Api/Path/": "https://array.example.com/Api/Path",
-	}
-	for in, want := range tests {
-		if got := normalizeArrayURL(in); got != want {
-			t.Errorf("normalizeArrayURL(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestArrayTokenFallsBackToProvider(t *testing.T) {
 	d := &providerData{arrayTokens: map[string]string{"https://flasharray-a.example.com": "T-provider"}}
 	tests := []struct {
