@@ -10,6 +10,16 @@ import (
 	"github.com/protector-dr/terraform-provider-protector/internal/openstack"
 )
 
+// SiteCredentials are the credentials site name is reached with: when
+// they name neither a clouds.yaml entry nor an auth URL, the site is the
+// clouds.yaml entry of its name (the guide's Step 4).
+func SiteCredentials(name string, c Credentials) Credentials {
+	if c.Cloud == "" && c.AuthURL == "" {
+		c.Cloud = name
+	}
+	return c
+}
+
 // site returns the client of a site, creating it on first use. A site the
 // configuration does not list is reached through the clouds.yaml entry of
 // its name (the guide's Step 4).
@@ -24,10 +34,7 @@ func (e *Engine) site(name string) (*openstack.Site, error) {
 		return s, nil
 	}
 	conn := e.cfg.Sites[name]
-	creds := conn.Credentials
-	if creds.Cloud == "" && creds.AuthURL == "" {
-		creds.Cloud = name
-	}
+	creds := SiteCredentials(name, conn.Credentials)
 	if creds.CloudsYAMLPath == "" {
 		creds.CloudsYAMLPath = e.cfg.CloudsYAMLPath
 	}

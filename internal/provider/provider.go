@@ -363,13 +363,9 @@ func (m providerModel) engineConfig(ctx context.Context, version string) (engine
 		sites := map[string]siteConnectionModel{}
 		diags.Append(m.Sites.ElementsAs(ctx, &sites, false)...)
 		for name, s := range sites {
-			conn := engine.SiteConnection{Credentials: s.credentials().toEngine()}
-			if conn.Credentials.Cloud == "" && conn.Credentials.AuthURL == "" {
-				conn.Credentials.Cloud = name
-			}
+			conn := engine.SiteConnection{Credentials: engine.SiteCredentials(name, s.credentials().toEngine())}
 			if s.Admin != nil {
-				admin := s.Admin.toEngine()
-				inheritLocation(&admin, conn.Credentials)
+				admin := s.Admin.toEngine().WithSiteLocation(conn.Credentials)
 				conn.Admin = &admin
 			}
 			cfg.Sites[name] = conn
@@ -424,35 +420,6 @@ func insecureWarnings(cfg engine.Config) diag.Diagnostics {
 				"their API tokens. Give the arrays' CA bundle as flasharray_ca_file instead and remove flasharray_insecure.")
 	}
 	return diags
-}
-
-// inheritLocation fills an admin credential that names neither a cloud nor
-// an auth URL from the site's own: same clouds.yaml entry (or auth URL and
-// project), region and TLS settings; the admin's own fields override the
-// entry's.
-func inheritLocation(admin *engine.Credentials, site engine.Credentials) {
-	if admin.Cloud != "" || admin.AuthURL != "" {
-		return
-	}
-	admin.Cloud = site.Cloud
-	admin.AuthURL = site.AuthURL
-	if admin.Region == "" {
-		admin.Region = site.Region
-	}
-	if admin.CACertFile == "" {
-		admin.CACertFile = site.CACertFile
-	}
-	if !admin.Insecure {
-		admin.Insecure = site.Insecure
-	}
-	// Inline sites have no entry to fill the project from: the admin works
-	// in the site's project unless it names one.
-	if site.Cloud == "" && admin.ProjectName == "" && admin.ProjectID == "" {
-		admin.ProjectName, admin.ProjectID = site.ProjectName, site.ProjectID
-		if admin.ProjectDomainName == "" {
-			admin.ProjectDomainName = site.ProjectDomainName
-		}
-	}
 }
 
 // secretsOf lists every secret of the configuration, so that the logger

@@ -553,7 +553,6 @@ func TestEngineConfigFromProviderBlock(t *testing.T) {
 		{"insecure default", cfg.ArrayInsecure, false},
 		{"token by normalized url", tokens["https://flasharray-a.example.com"], "T-a"},
 		{"engine token by normalized url", cfg.ArrayTokens["https://flasharray-a.example.com"], "T-a"},
-		{"engine token by written url", cfg.ArrayTokens["https://FlashArray-A.example.com/"], "T-a"},
 		{"user agent", cfg.UserAgent, "terraform-provider-protector/1.2.3"},
 	}
 	for _, c := range checks {
