@@ -135,7 +135,7 @@ func createdSoFar(err error, spec GroupSpec, pending pendingRecord) error {
 func (e *Engine) claimName(ctx context.Context, primary *openstack.Site, name, planned string) (id string, resumed bool, err error) {
 	id = planned
 	if id == "" {
-		id = newID("pg-")
+		id = newID(groupIDPrefix)
 	}
 	err = putJSON(ctx, primary, nameObject(name), nameRecord{ID: id}, true)
 	if err == nil {
