@@ -56,3 +56,15 @@ func RPOTooShort(rpoMinutes, intervalSeconds int64) (minMinutes int64, tooShort 
 	interval := EffectiveInterval(intervalSeconds)
 	return (interval + 59) / 60, rpoMinutes > 0 && rpoMinutes*60 < interval
 }
+
+// Interval is the replication interval a policy runs at, in seconds: the
+// primary array's schedule is the truth (a schedule changed on the array
+// shows there, and as drift); the metadata's, what was asked, stands in
+// when the array reports none (a pod, a Pure group gone or without a
+// schedule).
+func (p *Policy) Interval() int64 {
+	if p.ActualInterval != 0 {
+		return p.ActualInterval
+	}
+	return p.ReplicationInterval
+}

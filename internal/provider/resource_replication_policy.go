@@ -490,12 +490,7 @@ func (m *replicationPolicyModel) fill(p *engine.Policy) {
 		m.TargetAllowed = types.BoolValue(p.PodStretched)
 		return
 	}
-	// The array's schedule is the truth; the metadata says what was asked.
-	interval := p.ActualInterval
-	if interval == 0 {
-		interval = p.ReplicationInterval
-	}
-	m.ReplicationInterval = types.Int64Value(interval)
+	m.ReplicationInterval = types.Int64Value(p.Interval())
 	if p.RPOMinutes > 0 {
 		m.RPOMinutes = types.Int64Value(p.RPOMinutes)
 	} else {
