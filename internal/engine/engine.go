@@ -40,7 +40,8 @@ type Engine struct {
 	expected     map[string]map[string]time.Time    // group id -> instance id -> when its check started (its add may follow)
 }
 
-// New returns an engine; it makes no network call until first used.
+// New returns an engine; it makes no network call until first used (or
+// until Prewarm starts the logins early).
 func New(cfg Config) *Engine {
 	tokens := map[string]string{}
 	for url, token := range cfg.ArrayTokens {

@@ -1,6 +1,7 @@
 // Package provider is the Terraform glue of terraform-provider-protector:
-// schemas, models and CRUD that call the engine. It knows no HTTP and no
-// protection-group rule; both live below it (internal/engine).
+// schemas, models and CRUD that call the engine, and diagnostics worded in
+// Terraform's terms. It knows no HTTP and holds no protection-group rule:
+// limits, formats, blocks and guidance are engine functions it calls.
 package provider
 
 import (
