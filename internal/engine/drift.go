@@ -587,19 +587,23 @@ func (e *Engine) syncForce(ctx context.Context, id string) (*Group, error) {
 
 // cannotRepair is what to do about a member whose drift an apply cannot
 // repair (Member.Broken): a retyped volume, or one attached since that
-// cannot join the consistency group.
-const cannotRepair = "An apply cannot bring this back: migrate the volume back to the group's volume type " +
-	"(a volume attached since the instance became a member: migrate it to the group's type and backend, or detach it), " +
-	"or remove the member from the configuration (its remaining volumes then leave the consistency group)"
+// cannot join the consistency group. member names the member as the
+// reader knows it.
+func cannotRepair(member string) string {
+	return "An apply cannot bring this back: migrate the volume back to the group's volume type " +
+		"(a volume attached since the instance became a member: migrate it to the group's type and backend, or detach it), " +
+		"or remove " + member + " from the configuration (its remaining volumes then leave the consistency group)"
+}
 
 // RepairRefused says why an apply cannot repair the member and what to do
 // instead, for a plan to fail with before the apply does; "" when its drift
-// (if any) can be repaired.
-func (m *Member) RepairRefused() string {
+// (if any) can be repaired. member names the member as the reader knows it
+// ("this protector_member").
+func (m *Member) RepairRefused(member string) string {
 	if len(m.Broken) == 0 {
 		return ""
 	}
-	return strings.Join(m.Broken, "; ") + ". " + cannotRepair + "."
+	return strings.Join(m.Broken, "; ") + ". " + cannotRepair(member) + "."
 }
 
 // RepairMember puts a member's volumes that left the consistency group (or
@@ -615,7 +619,7 @@ func (e *Engine) RepairMember(ctx context.Context, groupID, memberID string) (*M
 		m := &view
 		e.memberDrift(ctx, d, primary, in, m)
 		if len(m.Broken) > 0 {
-			return &Error{Kind: KindMismatch, Object: m.InstanceID, Detail: joinSorted(m.Broken), Fix: cannotRepair}
+			return &Error{Kind: KindMismatch, Object: m.InstanceID, Detail: joinSorted(m.Broken), Fix: cannotRepair("the member")}
 		}
 		var attached []string
 		if in.servers != nil {

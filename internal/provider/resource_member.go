@@ -186,7 +186,7 @@ func (r *memberResource) planRepair(ctx context.Context, req resource.ModifyPlan
 		addEngineError(&resp.Diagnostics, "read member "+state.ID.ValueString(), err)
 		return
 	}
-	if refused := m.RepairRefused(); refused != "" {
+	if refused := m.RepairRefused("this protector_member"); refused != "" {
 		resp.Diagnostics.AddError("Member "+m.InstanceName+" cannot be repaired", refused)
 		return
 	}
