@@ -378,7 +378,7 @@ func (e *Engine) reconcile(ctx context.Context, cur *document, primary, secondar
 	slices.Sort(pushed)
 	calls = calls[:0]
 	for _, v := range pushed {
-		entry := SyncLogEntry{Version: v, Time: start, Outcome: SyncSynced}
+		entry := syncLogRecord{Version: v, Time: start, Outcome: SyncSynced}
 		calls = append(calls, func() { _ = putJSON(ctx, primary, logObject(id, start, v), entry, false) })
 	}
 	calls = append(calls, func() {

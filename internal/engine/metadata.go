@@ -174,14 +174,18 @@ type syncRecord struct {
 	Error         string    `json:"error,omitempty"`
 }
 
-// SyncLogEntry is one push of a version to the peer, the guide's
-// `sync-log`.
-type SyncLogEntry struct {
+// syncLogRecord is a sync log entry as a log object stores it;
+// SyncLogEntry is the engine's view of it.
+type syncLogRecord struct {
 	Version  int           `json:"version"`
 	Time     time.Time     `json:"time"`
-	Outcome  string        `json:"outcome"` // SYNCED, FAILED, UNREACHABLE
+	Outcome  string        `json:"outcome"` // SYNCED, FAILED, UNREACHABLE, DRILL
 	Duration time.Duration `json:"duration_ns"`
 	Error    string        `json:"error,omitempty"`
+}
+
+func (r syncLogRecord) api() SyncLogEntry {
+	return SyncLogEntry{Version: r.Version, Time: r.Time, Outcome: r.Outcome, Duration: r.Duration, Error: r.Error}
 }
 
 // syncLogObject is the body of a sync log object: one entry (a push of one
@@ -189,16 +193,19 @@ type SyncLogEntry struct {
 // that a batch of member changes writes one log object, not one per
 // version.
 type syncLogObject struct {
-	SyncLogEntry
-	Entries []SyncLogEntry `json:"entries,omitempty"`
+	syncLogRecord
+	Entries []syncLogRecord `json:"entries,omitempty"`
 }
 
 // entries are the object's entries, newest version first.
 func (o syncLogObject) entries() []SyncLogEntry {
 	if len(o.Entries) == 0 {
-		return []SyncLogEntry{o.SyncLogEntry}
+		return []SyncLogEntry{o.syncLogRecord.api()}
 	}
-	out := slices.Clone(o.Entries)
+	out := make([]SyncLogEntry, 0, len(o.Entries))
+	for _, r := range o.Entries {
+		out = append(out, r.api())
+	}
 	slices.SortFunc(out, func(a, b SyncLogEntry) int { return b.Version - a.Version })
 	return out
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -70,5 +71,26 @@ func TestStoredDocumentBytes(t *testing.T) {
 	again, err := encodeDocument(d)
 	if err != nil || !bytes.Equal(again, want) {
 		t.Fatalf("the golden document does not survive a read and a write: %v\n%s", err, again)
+	}
+}
+
+// A sync log entry's stored bytes are pinned like the document's, and an
+// object of several entries reads back newest first.
+func TestStoredSyncLogBytes(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	got, err := json.Marshal(syncLogRecord{Version: 3, Time: at, Outcome: SyncFailed, Duration: 1500 * time.Millisecond, Error: "refused"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"version":3,"time":"2026-01-02T03:04:05Z","outcome":"FAILED","duration_ns":1500000000,"error":"refused"}`
+	if string(got) != want {
+		t.Fatalf("stored sync log entry %s, want %s", got, want)
+	}
+	var obj syncLogObject
+	if err := json.Unmarshal([]byte(`{"entries":[`+want+`,{"version":4,"time":"2026-01-02T03:04:05Z","outcome":"SYNCED","duration_ns":0}]}`), &obj); err != nil {
+		t.Fatal(err)
+	}
+	if e := obj.entries(); len(e) != 2 || e[0].Version != 4 || e[1].Error != "refused" || e[1].Duration != 1500*time.Millisecond {
+		t.Fatalf("entries read back as %+v", e)
 	}
 }

@@ -118,9 +118,9 @@ func (e *Engine) push(ctx context.Context, primary, secondary *openstack.Site, d
 	rec := syncRecord{Status: SyncSynced, RemoteVersion: last.Version, LastSync: start}
 	var conflict error
 	calls = calls[:0]
-	entries := make([]SyncLogEntry, 0, len(docs))
+	entries := make([]syncLogRecord, 0, len(docs))
 	for i, d := range docs {
-		entry := SyncLogEntry{Version: d.Version, Time: start, Outcome: SyncSynced, Duration: took[i]}
+		entry := syncLogRecord{Version: d.Version, Time: start, Outcome: SyncSynced, Duration: took[i]}
 		if err := errs[i]; err != nil {
 			entry.Outcome, entry.Error = SyncFailed, err.Error()
 			if openstack.IsUnreachable(err) {
@@ -140,7 +140,7 @@ func (e *Engine) push(ctx context.Context, primary, secondary *openstack.Site, d
 	var logged any = entries[0]
 	if len(entries) > 1 {
 		logged = struct {
-			Entries []SyncLogEntry `json:"entries"`
+			Entries []syncLogRecord `json:"entries"`
 		}{entries}
 	}
 	calls = append(calls, func() { _ = putJSON(ctx, primary, logObject(id, start, last.Version), logged, false) })

@@ -180,6 +180,16 @@ type SyncStatus struct {
 	Error         string
 }
 
+// SyncLogEntry is one push of a version to the peer, the guide's
+// `sync-log` (stored as syncLogRecord).
+type SyncLogEntry struct {
+	Version  int
+	Time     time.Time
+	Outcome  string // SYNCED, FAILED, UNREACHABLE, DRILL
+	Duration time.Duration
+	Error    string
+}
+
 // PolicyRecord is the part of a replication policy kept in the group's
 // metadata, as the engine's callers see it (stored as policyRecord).
 // Tokens are never part of it.
