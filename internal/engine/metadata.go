@@ -184,9 +184,10 @@ type syncLogRecord struct {
 	Error    string        `json:"error,omitempty"`
 }
 
-func (r syncLogRecord) api() SyncLogEntry {
-	return SyncLogEntry{Version: r.Version, Time: r.Time, Outcome: r.Outcome, Duration: r.Duration, Error: r.Error}
-}
+// api is the engine's view of a stored entry. A conversion: the fields are
+// the same today, and a renamed API field stops the build here rather than
+// changing what is stored.
+func (r syncLogRecord) api() SyncLogEntry { return SyncLogEntry(r) }
 
 // syncLogObject is the body of a sync log object: one entry (a push of one
 // version), or the entries of a push of several versions in one object, so
@@ -200,7 +201,7 @@ type syncLogObject struct {
 // entries are the object's entries, newest version first.
 func (o syncLogObject) entries() []SyncLogEntry {
 	if len(o.Entries) == 0 {
-		return []SyncLogEntry{o.syncLogRecord.api()}
+		return []SyncLogEntry{o.api()}
 	}
 	out := make([]SyncLogEntry, 0, len(o.Entries))
 	for _, r := range o.Entries {
