@@ -420,7 +420,7 @@ func (e *Engine) StartDrill(ctx context.Context, spec DrillSpec) (*Drill, error)
 			failed = append(failed, m.InstanceName+": "+m.Error)
 		}
 	}
-	entry := SyncLogEntry{Version: d.Version, Time: rec.StartedAt, Outcome: "DRILL", Duration: e.now().Sub(rec.StartedAt)}
+	entry := syncLogRecord{Version: d.Version, Time: rec.StartedAt, Outcome: "DRILL", Duration: e.now().Sub(rec.StartedAt)}
 	if len(failed) > 0 {
 		entry.Error = strings.Join(failed, "; ")
 	}

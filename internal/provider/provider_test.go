@@ -421,20 +421,6 @@ func TestParseImportID(t *testing.T) {
 	}
 }
 
-func TestNormalizeArrayURL(t *testing.T) {
-	tests := map[string]string{
-		"https://FlashArray-A.example.com/":   "https://flasharray-a.example.com",
-		"https://flasharray-a.example.com":    "https://flasharray-a.example.com",
-		" https://127.0.0.1:8443 ":            "https://127.0.0.1:8443",
-		"https://array.example.com/Api/Path/": "https://array.example.com/Api/Path",
-	}
-	for in, want := range tests {
-		if got := normalizeArrayURL(in); got != want {
-			t.Errorf("normalizeArrayURL(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestArrayTokenFallsBackToProvider(t *testing.T) {
 	d := &providerData{arrayTokens: map[string]string{"https://flasharray-a.example.com": "T-provider"}}
 	tests := []struct {
@@ -567,7 +553,6 @@ func TestEngineConfigFromProviderBlock(t *testing.T) {
 		{"insecure default", cfg.ArrayInsecure, false},
 		{"token by normalized url", tokens["https://flasharray-a.example.com"], "T-a"},
 		{"engine token by normalized url", cfg.ArrayTokens["https://flasharray-a.example.com"], "T-a"},
-		{"engine token by written url", cfg.ArrayTokens["https://FlashArray-A.example.com/"], "T-a"},
 		{"user agent", cfg.UserAgent, "terraform-provider-protector/1.2.3"},
 	}
 	for _, c := range checks {

@@ -284,13 +284,7 @@ func (r *protectionGroupResource) planID(ctx context.Context, plan *protectionGr
 // destroyBlocked refuses at plan what the engine refuses at apply: deleting
 // a group while a DR operation is in progress.
 func destroyBlocked(state protectionGroupModel) error {
-	switch st := state.Status.ValueString(); st {
-	case engine.StatusFailingOver, engine.StatusFailingBack:
-		return &engine.Error{Kind: engine.KindBlocked, Site: state.PrimarySite.ValueString(), Object: state.Name.ValueString(),
-			Detail: fmt.Sprintf("protection group %s is %s, and deleting it now could leave orphaned volumes on the secondary site", state.Name.ValueString(), st),
-			Fix:    "Wait for the DR operation to complete or reach a terminal state, then run again. Nothing was deleted"}
-	}
-	return nil
+	return engine.DeletionBlocked(state.PrimarySite.ValueString(), state.Name.ValueString(), state.Status.ValueString())
 }
 
 func (r *protectionGroupResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
