@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/protector-dr/terraform-provider-protector/internal/engine"
+	"github.com/protector-dr/terraform-provider-protector/internal/provider/importid"
 )
 
 var (
@@ -407,7 +408,7 @@ func (r *protectionGroupResource) ImportState(ctx context.Context, req resource.
 // importGroup parses an import id whose first two parts are site and group,
 // and finds the group; it returns nil after reporting a failure.
 func importGroup(ctx context.Context, data *providerData, id string, diags *diagnostics, parts ...string) *engine.Group {
-	fields, err := parseImportID(id, parts...)
+	fields, err := importid.Parse(id, parts...)
 	if err != nil {
 		diags.AddError("Invalid import id", err.Error())
 		return nil
