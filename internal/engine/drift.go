@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/protector-dr/terraform-provider-protector/internal/flasharray"
 	"github.com/protector-dr/terraform-provider-protector/internal/openstack"
 )
 
@@ -377,7 +378,7 @@ func (e *Engine) reconcile(ctx context.Context, cur *document, primary, secondar
 	slices.Sort(pushed)
 	calls = calls[:0]
 	for _, v := range pushed {
-		entry := SyncLogEntry{Version: v, Time: start, Outcome: SyncSynced}
+		entry := syncLogRecord{Version: v, Time: start, Outcome: SyncSynced}
 		calls = append(calls, func() { _ = putJSON(ctx, primary, logObject(id, start, v), entry, false) })
 	}
 	calls = append(calls, func() {
@@ -584,6 +585,27 @@ func (e *Engine) syncForce(ctx context.Context, id string) (*Group, error) {
 	return e.GetGroup(ctx, id)
 }
 
+// cannotRepair is what to do about a member whose drift an apply cannot
+// repair (Member.Broken): a retyped volume, or one attached since that
+// cannot join the consistency group. member names the member as the
+// reader knows it.
+func cannotRepair(member string) string {
+	return "An apply cannot bring this back: migrate the volume back to the group's volume type " +
+		"(a volume attached since the instance became a member: migrate it to the group's type and backend, or detach it), " +
+		"or remove " + member + " from the configuration (its remaining volumes then leave the consistency group)"
+}
+
+// RepairRefused says why an apply cannot repair the member and what to do
+// instead, for a plan to fail with before the apply does; "" when its drift
+// (if any) can be repaired. member names the member as the reader knows it
+// ("this protector_member").
+func (m *Member) RepairRefused(member string) string {
+	if len(m.Broken) == 0 {
+		return ""
+	}
+	return strings.Join(m.Broken, "; ") + ". " + cannotRepair(member) + "."
+}
+
 // RepairMember puts a member's volumes that left the consistency group (or
 // the Pure group) back.
 func (e *Engine) RepairMember(ctx context.Context, groupID, memberID string) (*Member, *Group, error) {
@@ -597,8 +619,7 @@ func (e *Engine) RepairMember(ctx context.Context, groupID, memberID string) (*M
 		m := &view
 		e.memberDrift(ctx, d, primary, in, m)
 		if len(m.Broken) > 0 {
-			return &Error{Kind: KindMismatch, Object: m.InstanceID, Detail: joinSorted(m.Broken),
-				Fix: "This cannot be repaired by an apply: migrate the volume back to the group's type (or, for a volume attached since, to the group's type and backend, or detach it), or remove the member from the configuration"}
+			return &Error{Kind: KindMismatch, Object: m.InstanceID, Detail: joinSorted(m.Broken), Fix: cannotRepair("the member")}
 		}
 		var attached []string
 		if in.servers != nil {
@@ -681,4 +702,99 @@ func joinSorted(list []string) string {
 	sorted := slices.Clone(list)
 	sort.Strings(sorted)
 	return strings.Join(sorted, "; ")
+}
+
+// readPolicyArrays reads what the arrays hold of a policy: the pod's
+// stretch, or the Pure group's schedule, target and volumes, and the RPO
+// lag; what differs from the policy is its drift.
+func (e *Engine) readPolicyArrays(ctx context.Context, a *arrays, p *Policy, vols []*openstack.Volume) (*Policy, error) {
+	if p.Kind == "pod" {
+		pod, err := a.primary.Pod(ctx, p.PureGroupName)
+		if flasharray.IsNotFound(err) {
+			p.Drift = append(p.Drift, fmt.Sprintf("pod %s no longer exists on %s", p.PureGroupName, a.primaryName))
+			return p, nil
+		}
+		if err != nil {
+			return nil, e.arrayError(a.primaryURL, "read pod "+p.PureGroupName, err)
+		}
+		// Online on both arrays: ActiveCluster takes the pod offline on
+		// one side when the arrays lose each other.
+		online := map[string]bool{}
+		for _, pa := range pod.Arrays {
+			online[pa.Name] = pa.Status == "online"
+		}
+		p.PodStretched = online[a.primaryName] && online[a.secondaryName]
+		for _, name := range []string{a.primaryName, a.secondaryName} {
+			if !online[name] {
+				p.Drift = append(p.Drift, fmt.Sprintf("pod %s is not online on %s", p.PureGroupName, name))
+			}
+		}
+		for _, v := range vols {
+			if !strings.HasPrefix(arrayVolumeName(v), p.PureGroupName+"::") {
+				p.MissingVolumes = append(p.MissingVolumes, v.ID)
+			}
+		}
+		return p, nil
+	}
+	// The group, its targets, its volumes and the secondary's transfers are
+	// independent reads: one round trip instead of four.
+	var (
+		pg                       *flasharray.ProtectionGroup
+		targets                  []flasharray.Target
+		inGroup                  []string
+		pgErr, tErr, vErr, rdErr error
+	)
+	parallel(
+		func() { pg, pgErr = a.primary.ProtectionGroup(ctx, p.PureGroupName) },
+		func() { targets, tErr = a.primary.ProtectionGroupTargets(ctx, p.PureGroupName) },
+		func() { inGroup, vErr = a.primary.ProtectionGroupVolumes(ctx, p.PureGroupName) },
+		func() { p.Readiness, rdErr = e.readiness(ctx, a, p) },
+	)
+	if flasharray.IsNotFound(pgErr) || (pgErr == nil && pg.Destroyed) {
+		p.Drift = append(p.Drift, fmt.Sprintf("protection group %s no longer exists on %s", p.PureGroupName, a.primaryName))
+		p.Readiness = nil
+		return p, nil
+	}
+	for _, r := range []struct {
+		err   error
+		doing string
+	}{{pgErr, "read protection group "}, {tErr, "read the targets of "}, {vErr, "read the volumes of "}} {
+		if r.err != nil {
+			return nil, e.arrayError(a.primaryURL, r.doing+p.PureGroupName, r.err)
+		}
+	}
+	if rdErr != nil {
+		return nil, rdErr
+	}
+	if pg.ReplicationSchedule != nil {
+		p.ReplicationEnabled = pg.ReplicationSchedule.Enabled != nil && *pg.ReplicationSchedule.Enabled
+		if pg.ReplicationSchedule.Frequency != nil {
+			p.ActualInterval = *pg.ReplicationSchedule.Frequency / 1000
+		}
+	}
+	for _, t := range targets {
+		if t.Member == a.secondaryName && t.Allowed {
+			p.TargetAllowed = true
+		}
+	}
+	have := map[string]bool{}
+	for _, n := range inGroup {
+		have[n] = true
+	}
+	for _, v := range vols {
+		if !have[arrayVolumeName(v)] {
+			p.MissingVolumes = append(p.MissingVolumes, v.ID)
+		}
+	}
+	sort.Strings(p.MissingVolumes)
+	if !p.ReplicationEnabled {
+		p.Drift = append(p.Drift, fmt.Sprintf("replication of %s is disabled on %s", p.PureGroupName, a.primaryName))
+	}
+	if !p.TargetAllowed {
+		p.Drift = append(p.Drift, fmt.Sprintf("%s is not an allowed target of %s", a.secondaryName, p.PureGroupName))
+	}
+	if len(p.MissingVolumes) > 0 {
+		p.Drift = append(p.Drift, fmt.Sprintf("member volumes %s are missing from %s", strings.Join(p.MissingVolumes, ", "), p.PureGroupName))
+	}
+	return p, nil
 }

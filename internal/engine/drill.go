@@ -93,16 +93,22 @@ type DrillVolume struct {
 
 // drillRecord is a Drill as the secondary site stores it.
 type drillRecord struct {
-	ID         string              `json:"id"`
-	GroupID    string              `json:"group_id"`
-	Site       string              `json:"site"`
-	ArrayURL   string              `json:"array_url"`
-	Array      string              `json:"array"`
-	Snapshot   string              `json:"snapshot"`
-	VolumeType string              `json:"volume_type"`
-	NetworkID  string              `json:"network_id,omitempty"`
-	StartedAt  time.Time           `json:"started_at"`
-	Members    []drillMemberRecord `json:"members"`
+	ID         string    `json:"id"`
+	GroupID    string    `json:"group_id"`
+	Site       string    `json:"site"`
+	ArrayURL   string    `json:"array_url"`
+	Array      string    `json:"array"`
+	Snapshot   string    `json:"snapshot"`
+	VolumeType string    `json:"volume_type"`
+	NetworkID  string    `json:"network_id,omitempty"`
+	StartedAt  time.Time `json:"started_at"`
+	// Running is set from the first write until the drill has every
+	// member's outcome: a record still running that no state holds is
+	// what a provider that died mid-drill left (CheckDrill refuses a new
+	// drill of the group then). Records written before the field existed
+	// read as finished.
+	Running bool                `json:"running,omitempty"`
+	Members []drillMemberRecord `json:"members"`
 }
 
 type drillMemberRecord struct {
@@ -226,8 +232,61 @@ func (e *Engine) CheckDrill(ctx context.Context, spec DrillSpec) error {
 			return nil
 		}
 	}
-	_, err := e.drillPlan(ctx, spec, !spec.ReplicateNow)
-	return err
+	setup, err := e.drillPlan(ctx, spec, !spec.ReplicateNow)
+	if err != nil {
+		return err
+	}
+	return e.noStrandedDrill(ctx, setup.tgt, setup.d)
+}
+
+// noStrandedDrill refuses a new drill while the group has a drill record
+// still running that this process has not read from a state (a refresh
+// reads every drill a state holds): a provider that died between the
+// record's first write and the state's save left that drill's VMs,
+// volumes and array copies on the secondary site, and only an import
+// brings them under management again. A drill still running in another
+// apply is refused the same way.
+func (e *Engine) noStrandedDrill(ctx context.Context, tgt *openstack.Site, d *document) error {
+	names, err := tgt.ListObjects(ctx, container, drillPrefix(d.Group.ID))
+	if err != nil {
+		return e.cloudError(tgt.Name(), "list the drills of protection group "+d.Group.Name, err)
+	}
+	for _, name := range names {
+		id := strings.TrimSuffix(strings.TrimPrefix(name, drillPrefix(d.Group.ID)), ".json")
+		if e.drillSeen(id) {
+			continue
+		}
+		var rec drillRecord
+		if err := getJSON(ctx, tgt, name, &rec); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			return e.cloudError(tgt.Name(), "read drill "+id, err)
+		}
+		if !rec.Running {
+			continue
+		}
+		return &Error{Kind: KindInvalid, Site: tgt.Name(), Object: id,
+			Detail: fmt.Sprintf("drill %s of protection group %s, started at %s, did not finish, and no state holds it: an apply that was interrupted (or one still running) left its VMs, volumes and array copies on %s",
+				id, d.Group.Name, rec.StartedAt.Format(time.RFC3339), tgt.Name()),
+			Fix: fmt.Sprintf("If another apply is still running the drill, wait for it. Otherwise bring the drill under management and let OpenTofu remove it: "+
+				"terraform import protector_dr_drill.<name> %s/%s/%s (or an import block with that id), then destroy or replace that resource", tgt.Name(), d.Group.ID, id)}
+	}
+	return nil
+}
+
+// drillSeen says whether this process has read or started the drill; see
+// noStrandedDrill.
+func (e *Engine) drillSeen(id string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.drills[id]
+}
+
+func (e *Engine) sawDrill(id string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.drills[id] = true
 }
 
 // drillSetup is what a drill starts from, read and checked.
@@ -316,7 +375,8 @@ func (e *Engine) StartDrill(ctx context.Context, spec DrillSpec) (*Drill, error)
 	}
 
 	rec := &drillRecord{ID: newID("drill-"), GroupID: d.Group.ID, Site: tgt.Name(), ArrayURL: a.secondaryURL, Array: a.secondaryName,
-		Snapshot: snapshot, VolumeType: volumeType, NetworkID: spec.NetworkID, StartedAt: e.now()}
+		Snapshot: snapshot, VolumeType: volumeType, NetworkID: spec.NetworkID, StartedAt: e.now(), Running: true}
+	e.sawDrill(rec.ID)
 	for _, m := range d.Members {
 		mr := drillMemberRecord{MemberID: m.ID, InstanceName: m.InstanceName}
 		if m.Recovery != nil {
@@ -348,6 +408,10 @@ func (e *Engine) StartDrill(ctx context.Context, spec DrillSpec) (*Drill, error)
 		})
 	}
 	parallelN(drillParallelism, calls...)
+	// A record left running only matters to a process with no state
+	// holding the drill (noStrandedDrill): a failed member's error says
+	// more than this write's.
+	endErr := run.update(ctx, func(rec *drillRecord) { rec.Running = false })
 
 	drill := rec.api()
 	var failed []string
@@ -356,7 +420,7 @@ func (e *Engine) StartDrill(ctx context.Context, spec DrillSpec) (*Drill, error)
 			failed = append(failed, m.InstanceName+": "+m.Error)
 		}
 	}
-	entry := SyncLogEntry{Version: d.Version, Time: rec.StartedAt, Outcome: "DRILL", Duration: e.now().Sub(rec.StartedAt)}
+	entry := syncLogRecord{Version: d.Version, Time: rec.StartedAt, Outcome: "DRILL", Duration: e.now().Sub(rec.StartedAt)}
 	if len(failed) > 0 {
 		entry.Error = strings.Join(failed, "; ")
 	}
@@ -365,6 +429,9 @@ func (e *Engine) StartDrill(ctx context.Context, spec DrillSpec) (*Drill, error)
 		return drill, &Error{Kind: KindCloud, Site: tgt.Name(), Object: rec.ID,
 			Detail: fmt.Sprintf("drill %s of protection group %s could not bring up %d of %d members on %s: %s", rec.ID, d.Group.Name, len(failed), len(drill.Members), tgt.Name(), strings.Join(failed, "; ")),
 			Fix:    "Destroy the drill (it removes what it made) and run it again once the cause is put right"}
+	}
+	if endErr != nil {
+		return drill, e.cloudError(tgt.Name(), "record the end of drill "+rec.ID, endErr)
 	}
 	return drill, nil
 }
@@ -599,6 +666,7 @@ func (e *Engine) GetDrill(ctx context.Context, groupID, id string) (*Drill, erro
 	if err != nil {
 		return nil, err
 	}
+	e.sawDrill(id)
 	return rec.api(), nil
 }
 

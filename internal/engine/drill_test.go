@@ -176,6 +176,76 @@ func TestDrillInterruptedIsCleaned(t *testing.T) {
 	}
 }
 
+// A provider that dies mid-drill leaves the drill's objects on site-b and
+// its record running, with no state holding it. Another process (a new
+// engine) refuses a new drill of the group at plan, naming the import id;
+// once it has read the drill (the import, or a refresh of a state that
+// holds it) it plans again, and the cleanup removes what the dead one
+// made. A drill that finished blocks nothing.
+func TestDrillStrandedByADeadProviderIsRefusedUntilImported(t *testing.T) {
+	w, e := testWorld(t, true)
+	g := readyAsyncGroup(t, w, e)
+	replicateNow(t, w, e, g.ID)
+	finished, err := e.StartDrill(context.Background(), DrillSpec{GroupID: g.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another process, given the array tokens as a provider's flasharrays.
+	otherProcess := func() *Engine {
+		cfg := e.cfg
+		cfg.ArrayTokens = e.tokens
+		return New(cfg)
+	}
+	if err := otherProcess().CheckDrill(context.Background(), DrillSpec{GroupID: g.ID}); err != nil {
+		t.Fatalf("a finished drill refused a new one in another process: %v", err)
+	}
+	if err := e.CleanupDrill(context.Background(), g.ID, finished.ID); err != nil {
+		t.Fatal(err)
+	}
+	before := w.Objects()
+
+	// The process "dies" as the drill's VM is being booted: its context
+	// ends there and nothing it would write after that point reaches
+	// site-b (a drill's record writes outlive a cancelled context, as they
+	// must for a timeout, so the dead process's are refused instead).
+	siteB := w.Site("site-b")
+	ctx, cancel := context.WithCancel(context.Background())
+	recordWrites := fault.Rule{Method: http.MethodPut, PathContains: "/drills/", Status: http.StatusForbidden}
+	die := func() {
+		siteB.Faults().Add(recordWrites)
+		cancel()
+	}
+	siteB.Faults().Add(fault.Rule{Method: http.MethodPost, PathContains: "/servers", Times: 1, Hang: true, Do: die})
+	stranded, err := e.StartDrill(ctx, DrillSpec{GroupID: g.ID})
+	if err == nil {
+		t.Fatal("the interrupted drill reported no error")
+	}
+	siteB.Faults().Clear()
+	if err := e.CheckDrill(context.Background(), DrillSpec{GroupID: g.ID}); err != nil {
+		t.Fatalf("the process that started the drill refused another: %v", err)
+	}
+
+	next := otherProcess()
+	err = next.CheckDrill(context.Background(), DrillSpec{GroupID: g.ID})
+	importID := "site-b/" + g.ID + "/" + stranded.ID
+	if err == nil || !strings.Contains(err.Error(), "did not finish") || !strings.Contains(err.Error(), "terraform import protector_dr_drill.<name> "+importID) {
+		t.Fatalf("a new drill beside a stranded one: %v; want a refusal naming the import id %s", err, importID)
+	}
+	if _, added := before.Changed(w.Objects()); len(added) == 0 {
+		t.Fatal("the interrupted drill made nothing: the test strands nothing")
+	}
+	if _, err := next.GetDrill(context.Background(), g.ID, stranded.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := next.CheckDrill(context.Background(), DrillSpec{GroupID: g.ID}); err != nil {
+		t.Fatalf("a new drill once the stranded one is imported: %v", err)
+	}
+	if err := next.CleanupDrill(context.Background(), g.ID, stranded.ID); err != nil {
+		t.Fatal(err)
+	}
+	expectCleanedUp(t, w, g.ID, before)
+}
+
 // With ReplicateNow a group whose policy has not replicated yet is drilled
 // from a snapshot taken and replicated for it; without, it is refused
 // (at plan too) saying that no snapshot has arrived.

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/protector-dr/terraform-provider-protector/internal/flasharray"
+	"github.com/protector-dr/terraform-provider-protector/internal/openstack"
 )
 
 // ErrNotFound is returned when a site record, group, policy or member does
@@ -87,4 +90,36 @@ func (e *Engine) groupNotFound(id string, err error) error {
 func IsKind(err error, k Kind) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Kind == k
+}
+
+// cloudError wraps an OpenStack failure, naming unreachable sites the way
+// the guide does.
+func (e *Engine) cloudError(site, doing string, err error) error {
+	var ee *Error
+	if errors.As(err, &ee) {
+		return err
+	}
+	if errors.Is(err, ErrNotFound) {
+		return err
+	}
+	if openstack.IsUnreachable(err) {
+		return &Error{Kind: KindUnreachable, Site: site,
+			Detail: fmt.Sprintf("site %s could not be reached to %s: %v", site, doing, err),
+			Fix:    fmt.Sprintf("Nothing was changed. Check that %s is up and reachable (the guide's `site validate %s`), then run again", site, site),
+			Err:    err}
+	}
+	return &Error{Kind: KindCloud, Site: site, Detail: fmt.Sprintf("could not %s on site %s: %v", doing, site, err), Err: err}
+}
+
+func (e *Engine) arrayError(url, doing string, err error) error {
+	var ee *Error
+	if errors.As(err, &ee) {
+		return err
+	}
+	if flasharray.IsUnreachable(err) {
+		return &Error{Kind: KindArray, Object: url,
+			Detail: fmt.Sprintf("FlashArray %s could not be reached to %s: %v", url, doing, err),
+			Fix:    "Check the array's management URL and network, then run again", Err: err}
+	}
+	return &Error{Kind: KindArray, Object: url, Detail: fmt.Sprintf("could not %s on FlashArray %s: %v", doing, url, err), Err: err}
 }

@@ -135,7 +135,7 @@ func createdSoFar(err error, spec GroupSpec, pending pendingRecord) error {
 func (e *Engine) claimName(ctx context.Context, primary *openstack.Site, name, planned string) (id string, resumed bool, err error) {
 	id = planned
 	if id == "" {
-		id = newID("pg-")
+		id = newID(groupIDPrefix)
 	}
 	err = putJSON(ctx, primary, nameObject(name), nameRecord{ID: id}, true)
 	if err == nil {
@@ -148,7 +148,7 @@ func (e *Engine) claimName(ctx context.Context, primary *openstack.Site, name, p
 	if err := getJSON(ctx, primary, nameObject(name), &rec); err != nil {
 		return "", false, e.cloudError(primary.Name(), "read the group name record", err)
 	}
-	if v, err := latestVersion(ctx, primary, rec.ID); err != nil {
+	if v, _, err := newestVersion(ctx, primary, rec.ID); err != nil {
 		return "", false, e.cloudError(primary.Name(), "read the metadata of group "+rec.ID, err)
 	} else if v > 0 {
 		return "", false, &Error{Kind: KindNameTaken, Site: primary.Name(), Object: name,
@@ -246,7 +246,7 @@ func groupOf(d *document) *Group {
 		UpdatedAt:                 d.ModifiedAt,
 		Members:                   membersOf(d),
 		Mappings:                  ResourceMappings{Networks: maps.Clone(d.Group.NetworkMappings), Flavors: maps.Clone(d.Group.FlavorMappings)},
-		Policy:                    d.Policy,
+		Policy:                    d.Policy.api(),
 		Sync:                      SyncStatus{LocalVersion: d.Version},
 	}
 }
@@ -333,6 +333,20 @@ func (e *Engine) UpdateGroupDescription(ctx context.Context, id, description str
 	return e.group(ctx, s, d), nil
 }
 
+// DeletionBlocked refuses to delete a group while a DR operation
+// (failing_over, failing_back) is in progress: the operation's volumes on
+// the secondary site would be orphaned. Nil when the status allows it. The
+// provider asks it at plan with the state's status; DeleteGroup asks it
+// again with the metadata's.
+func DeletionBlocked(primarySite, name, status string) error {
+	if status != StatusFailingOver && status != StatusFailingBack {
+		return nil
+	}
+	return &Error{Kind: KindBlocked, Site: primarySite, Object: name,
+		Detail: fmt.Sprintf("protection group %s is %s, and deleting it now could leave orphaned volumes on the secondary site", name, status),
+		Fix:    "Wait for the DR operation to complete or reach a terminal state, then run again. Nothing was deleted"}
+}
+
 // DeleteGroup cascades to the members, the consistency groups on both
 // sites, the Pure group the engine created, and the metadata on both sites.
 // It is refused while a DR operation runs.
@@ -347,10 +361,8 @@ func (e *Engine) DeleteGroup(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if st := d.Group.Status; st == StatusFailingOver || st == StatusFailingBack {
-		return &Error{Kind: KindBlocked, Site: d.Group.PrimarySite, Object: d.Group.Name,
-			Detail: fmt.Sprintf("protection group %s is %s, and deleting it now could leave orphaned volumes on the secondary site", d.Group.Name, st),
-			Fix:    "Wait for the DR operation to complete or reach a terminal state, then run again. Nothing was deleted"}
+	if err := DeletionBlocked(d.Group.PrimarySite, d.Group.Name, d.Group.Status); err != nil {
+		return err
 	}
 	secondary, err := e.bothReachable(ctx, d.Group.PrimarySite, d.Group.SecondarySite)
 	if err != nil {

@@ -16,7 +16,7 @@ import (
 // Adding an instance that is already a member returns that member.
 func (e *Engine) AddMember(ctx context.Context, spec MemberSpec) (*Member, *Group, error) {
 	c := &memberChange{add: &spec}
-	if err := e.changeMembers(ctx, spec.GroupID, c); err != nil {
+	if err := e.queueMemberChange(ctx, spec.GroupID, c); err != nil {
 		return nil, nil, err
 	}
 	if c.doc == nil {
@@ -48,9 +48,9 @@ type memberChange struct {
 	active   bool
 }
 
-// changeMembers queues a change for its group and returns once a change of
+// queueMemberChange queues a change for its group and returns once a change of
 // the group made it (this caller's or the one that held the lock before).
-func (e *Engine) changeMembers(ctx context.Context, groupID string, c *memberChange) error {
+func (e *Engine) queueMemberChange(ctx context.Context, groupID string, c *memberChange) error {
 	c.done = make(chan struct{})
 	e.mu.Lock()
 	e.memberQueues[groupID] = append(e.memberQueues[groupID], c)
@@ -81,7 +81,7 @@ func (e *Engine) changeMembers(ctx context.Context, groupID string, c *memberCha
 		batch := e.memberQueues[groupID]
 		delete(e.memberQueues, groupID)
 		e.mu.Unlock()
-		e.applyMemberChanges(ctx, groupID, batch)
+		e.makeMemberBatch(ctx, groupID, batch)
 	}
 	<-lock
 	<-c.done
@@ -161,19 +161,19 @@ func (e *Engine) awaitExpected(ctx context.Context, groupID string) {
 	}
 }
 
-// applyMemberChanges makes a batch of member changes in one version. When
+// makeMemberBatch makes a batch of member changes in one version. When
 // Cinder refuses the batch's update, which volume it objected to is not
 // known, so each change is made on its own to give each its own answer.
-func (e *Engine) applyMemberChanges(ctx context.Context, groupID string, batch []*memberChange) {
+func (e *Engine) makeMemberBatch(ctx context.Context, groupID string, batch []*memberChange) {
 	defer func() {
 		for _, c := range batch {
 			close(c.done)
 		}
 	}()
-	if err := e.modifyMembers(ctx, groupID, batch); errors.Is(err, errSplit) {
+	if err := e.commitMemberBatch(ctx, groupID, batch); errors.Is(err, errSplit) {
 		for _, c := range batch {
 			c.err, c.iv, c.recovery, c.active = nil, nil, nil, false
-			_ = e.modifyMembers(ctx, groupID, []*memberChange{c})
+			_ = e.commitMemberBatch(ctx, groupID, []*memberChange{c})
 		}
 	}
 }
@@ -181,9 +181,12 @@ func (e *Engine) applyMemberChanges(ctx context.Context, groupID string, batch [
 // errSplit asks for a batch to be made one change at a time.
 var errSplit = errors.New("make the changes one at a time")
 
-func (e *Engine) modifyMembers(ctx context.Context, groupID string, batch []*memberChange) error {
+// commitMemberBatch makes a batch as the group's next versions (one per
+// change) and hands each change its outcome. errSplit when the batch must
+// be made one change at a time.
+func (e *Engine) commitMemberBatch(ctx context.Context, groupID string, batch []*memberChange) error {
 	d, err := e.modifySteps(ctx, groupID, func(d *document, primary, _ *openstack.Site) ([]*document, error) {
-		return e.editMembers(ctx, d, primary, batch)
+		return e.memberBatchChange(ctx, d, primary, batch)
 	})
 	if errors.Is(err, errSplit) {
 		return err
@@ -208,12 +211,31 @@ func (e *Engine) modifyMembers(ctx context.Context, groupID string, batch []*mem
 	return nil
 }
 
-// editMembers makes the cloud and array side of a batch and edits the
-// document, change by change in the order they came, and returns the
-// document's state after each change but the last: every member added or
-// removed is a version of its own, as when made alone, however the
-// changes met.
-func (e *Engine) editMembers(ctx context.Context, d *document, primary *openstack.Site, batch []*memberChange) ([]*document, error) {
+// memberBatchChange is the change a batch makes to its group: read what
+// the batch needs from the primary site, plan the document's new state,
+// then make the cloud and array side. It returns the document's state
+// after each change but the last: every member added or removed is a
+// version of its own, as when made alone, however the changes met.
+func (e *Engine) memberBatchChange(ctx context.Context, d *document, primary *openstack.Site, batch []*memberChange) ([]*document, error) {
+	removed, err := e.readMemberBatch(ctx, d, primary, batch)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := e.planMemberBatch(d, batch, removed)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.applyMemberPlan(ctx, d, primary, plan); err != nil {
+		return nil, err
+	}
+	return plan.steps[:len(plan.steps)-1], nil
+}
+
+// readMemberBatch reads, side by side, the instances the batch adds (with
+// their volumes and recovery descriptions, set on each change) and the
+// volumes of the members it removes, returned by id (nil: gone). A change
+// whose read failed carries its error.
+func (e *Engine) readMemberBatch(ctx context.Context, d *document, primary *openstack.Site, batch []*memberChange) (map[string]*openstack.Volume, error) {
 	removed := map[string]*openstack.Volume{} // volume id -> volume (nil: gone)
 	listed, err := e.listRemovedVolumes(ctx, d, primary, batch)
 	if err != nil {
@@ -283,12 +305,26 @@ func (e *Engine) editMembers(ctx context.Context, d *document, primary *openstac
 		}
 		parallel(describe...)
 	}
+	return removed, nil
+}
 
-	var toAdd, toRemove, unprotect []string
-	var protect []*openstack.Volume
-	var steps []*document
-	var first *memberChange // the first change made, for its error words
-	active := 0
+// memberPlan is what a batch changes on the cloud and the arrays.
+type memberPlan struct {
+	toAdd, toRemove []string            // volumes joining and leaving the consistency group
+	protect         []*openstack.Volume // volumes the policy's arrays start protecting
+	unprotect       []string            // volumes they stop protecting
+	removed         map[string]*openstack.Volume
+	steps           []*document   // the document after each change
+	first           *memberChange // the first change made, for its error words
+	active          int           // the changes made
+}
+
+// planMemberBatch edits the document change by change in the order they
+// came, and says what the cloud and arrays must do for it. errUnchanged
+// when no change is left to make, errSplit when the changes must be made
+// one at a time.
+func (e *Engine) planMemberBatch(d *document, batch []*memberChange, removed map[string]*openstack.Volume) (*memberPlan, error) {
+	p := &memberPlan{removed: removed}
 	for _, c := range batch {
 		if c.err != nil {
 			continue
@@ -300,10 +336,10 @@ func (e *Engine) editMembers(ctx context.Context, d *document, primary *openstac
 			}
 			for _, id := range m.VolumeIDs {
 				if v := removed[id]; v != nil && v.GroupID == d.Group.PrimaryConsistencyGroup {
-					toRemove = append(toRemove, id)
+					p.toRemove = append(p.toRemove, id)
 				}
 			}
-			unprotect = append(unprotect, m.VolumeIDs...)
+			p.unprotect = append(p.unprotect, m.VolumeIDs...)
 			d.Members = append(d.Members[:i], d.Members[i+1:]...)
 		} else {
 			if _, m := d.member(c.add.InstanceID); m != nil {
@@ -320,10 +356,10 @@ func (e *Engine) editMembers(ctx context.Context, d *document, primary *openstac
 			for _, v := range iv.volumes {
 				ids = append(ids, v.ID)
 				if v.GroupID != d.Group.PrimaryConsistencyGroup {
-					toAdd = append(toAdd, v.ID)
+					p.toAdd = append(p.toAdd, v.ID)
 				}
 			}
-			protect = append(protect, iv.volumes...)
+			p.protect = append(p.protect, iv.volumes...)
 			if d.Group.Backend == "" {
 				d.Group.Backend = iv.backend
 			}
@@ -333,42 +369,49 @@ func (e *Engine) editMembers(ctx context.Context, d *document, primary *openstac
 			c.member = rec.api()
 		}
 		c.active = true
-		steps = append(steps, d.clone())
-		if first == nil {
-			first = c
+		p.steps = append(p.steps, d.clone())
+		if p.first == nil {
+			p.first = c
 		}
-		active++
+		p.active++
 	}
-	if active == 0 {
+	if p.active == 0 {
 		return nil, errUnchanged
 	}
-	if len(toAdd) > 0 || len(toRemove) > 0 {
-		if active > 1 && overlap(toAdd, toRemove) {
-			return nil, errSplit
-		}
-		if err := e.changeGroupVolumes(ctx, primary, d.Group.PrimaryConsistencyGroup, toAdd, toRemove); err != nil {
-			var apiErr *openstack.APIError
-			if active > 1 && errors.As(err, &apiErr) {
-				return nil, errSplit
-			}
-			if first.add != nil {
-				return nil, memberError(first.iv.server.Name, err)
-			}
-			return nil, err
-		}
-	}
-	if d.Policy != nil {
-		if err := e.protectVolumes(ctx, d, protect); err != nil {
-			return nil, err
-		}
-		if err := e.unprotectVolumes(ctx, d, primary, unprotect, removed); err != nil {
-			return nil, err
-		}
+	if p.active > 1 && overlap(p.toAdd, p.toRemove) {
+		return nil, errSplit
 	}
 	if len(d.Members) == 0 {
 		d.Group.Backend = ""
 	}
-	return steps[:len(steps)-1], nil
+	return p, nil
+}
+
+// applyMemberPlan makes the cloud and array side of a batch: one update of
+// the consistency group, then the policy's arrays. errSplit when Cinder
+// refuses a batch: which change it objected to is not known.
+func (e *Engine) applyMemberPlan(ctx context.Context, d *document, primary *openstack.Site, p *memberPlan) error {
+	if len(p.toAdd) > 0 || len(p.toRemove) > 0 {
+		if err := e.changeGroupVolumes(ctx, primary, d.Group.PrimaryConsistencyGroup, p.toAdd, p.toRemove); err != nil {
+			var apiErr *openstack.APIError
+			if p.active > 1 && errors.As(err, &apiErr) {
+				return errSplit
+			}
+			if p.first.add != nil {
+				return memberError(p.first.iv.server.Name, err)
+			}
+			return err
+		}
+	}
+	if d.Policy != nil {
+		if err := e.protectVolumes(ctx, d, p.protect); err != nil {
+			return err
+		}
+		if err := e.unprotectVolumes(ctx, d, primary, p.unprotect, p.removed); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // listRemovedVolumes reads the consistency group's volumes in one listing
@@ -475,5 +518,5 @@ func (e *Engine) GetMember(ctx context.Context, groupID, idOrInstance string) (*
 // RemoveMember takes the member's volumes out of the consistency group and
 // the Pure group and records the removal. The VM is not affected.
 func (e *Engine) RemoveMember(ctx context.Context, groupID, memberID string) error {
-	return e.changeMembers(ctx, groupID, &memberChange{removeID: memberID})
+	return e.queueMemberChange(ctx, groupID, &memberChange{removeID: memberID})
 }

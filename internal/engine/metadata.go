@@ -93,6 +93,58 @@ func membersOf(d *document) []Member {
 	return out
 }
 
+// policyRecord is a replication policy as the metadata document stores
+// it; PolicyRecord is the engine's view of it. Tokens are never part of it.
+type policyRecord struct {
+	PrimaryArrayURL     string `json:"primary_array_url"`
+	SecondaryArrayURL   string `json:"secondary_array_url"`
+	PrimaryArrayName    string `json:"primary_array_name"`
+	SecondaryArrayName  string `json:"secondary_array_name"`
+	PureGroupName       string `json:"pure_group_name"`
+	ReplicationInterval int64  `json:"replication_interval_seconds,omitempty"`
+	RPOMinutes          int64  `json:"rpo_minutes,omitempty"`
+	// CreatedPureGroup records that the engine created the Pure protection
+	// group (and so destroys it with the policy). Only versions before the
+	// engine stopped creating Pure groups set it; it is kept so that their
+	// policies still clean up after themselves.
+	CreatedPureGroup bool `json:"created_pure_group"`
+	// Changes are what the binding changed on the async Pure group it
+	// found: unbinding undoes exactly these and leaves the group as the
+	// Cinder driver (or the array's administrator) made it.
+	Changes *pureGroupChangesRecord `json:"changes,omitempty"`
+	// CreatedAt starts the RPO clock before the first snapshot arrives.
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// pureGroupChangesRecord is PureGroupChanges as the metadata document (and
+// a failed binding's pending record) stores it.
+type pureGroupChangesRecord struct {
+	// AddedTarget: the secondary array was not a target of the group.
+	AddedTarget bool `json:"added_target,omitempty"`
+	// AllowedTarget: the secondary array was a target, not allowed.
+	AllowedTarget bool `json:"allowed_target,omitempty"`
+	// EnabledReplication: the replication schedule was disabled.
+	EnabledReplication bool `json:"enabled_replication,omitempty"`
+	// PriorFrequency is the replication frequency (ms) the group had
+	// before the policy first changed it; 0 when unchanged.
+	PriorFrequency int64 `json:"prior_frequency_ms,omitempty"`
+}
+
+// api is the engine's view of a stored policy; nil for nil.
+func (r *policyRecord) api() *PolicyRecord {
+	if r == nil {
+		return nil
+	}
+	out := &PolicyRecord{PrimaryArrayURL: r.PrimaryArrayURL, SecondaryArrayURL: r.SecondaryArrayURL,
+		PrimaryArrayName: r.PrimaryArrayName, SecondaryArrayName: r.SecondaryArrayName, PureGroupName: r.PureGroupName,
+		ReplicationInterval: r.ReplicationInterval, RPOMinutes: r.RPOMinutes, CreatedPureGroup: r.CreatedPureGroup, CreatedAt: r.CreatedAt}
+	if c := r.Changes; c != nil {
+		out.Changes = &PureGroupChanges{AddedTarget: c.AddedTarget, AllowedTarget: c.AllowedTarget,
+			EnabledReplication: c.EnabledReplication, PriorFrequency: c.PriorFrequency}
+	}
+	return out
+}
+
 // document is one version of a group's metadata, identical on both sites.
 type document struct {
 	// Format is the document's format version (formatVersion); 0 in
@@ -104,7 +156,7 @@ type document struct {
 	ModifiedBy string         `json:"modified_by_site"`
 	Group      groupRecord    `json:"group"`
 	Members    []memberRecord `json:"members"`
-	Policy     *PolicyRecord  `json:"policy,omitempty"`
+	Policy     *policyRecord  `json:"policy,omitempty"`
 
 	// contentHash is the MD5 of the bytes this document was read from
 	// (Swift's ETag); empty for a document not read from a site.
@@ -122,31 +174,39 @@ type syncRecord struct {
 	Error         string    `json:"error,omitempty"`
 }
 
-// SyncLogEntry is one push of a version to the peer, the guide's
-// `sync-log`.
-type SyncLogEntry struct {
+// syncLogRecord is a sync log entry as a log object stores it;
+// SyncLogEntry is the engine's view of it.
+type syncLogRecord struct {
 	Version  int           `json:"version"`
 	Time     time.Time     `json:"time"`
-	Outcome  string        `json:"outcome"` // SYNCED, FAILED, UNREACHABLE
+	Outcome  string        `json:"outcome"` // SYNCED, FAILED, UNREACHABLE, DRILL
 	Duration time.Duration `json:"duration_ns"`
 	Error    string        `json:"error,omitempty"`
 }
+
+// api is the engine's view of a stored entry. A conversion: the fields are
+// the same today, and a renamed API field stops the build here rather than
+// changing what is stored.
+func (r syncLogRecord) api() SyncLogEntry { return SyncLogEntry(r) }
 
 // syncLogObject is the body of a sync log object: one entry (a push of one
 // version), or the entries of a push of several versions in one object, so
 // that a batch of member changes writes one log object, not one per
 // version.
 type syncLogObject struct {
-	SyncLogEntry
-	Entries []SyncLogEntry `json:"entries,omitempty"`
+	syncLogRecord
+	Entries []syncLogRecord `json:"entries,omitempty"`
 }
 
 // entries are the object's entries, newest version first.
 func (o syncLogObject) entries() []SyncLogEntry {
 	if len(o.Entries) == 0 {
-		return []SyncLogEntry{o.SyncLogEntry}
+		return []SyncLogEntry{o.api()}
 	}
-	out := slices.Clone(o.Entries)
+	out := make([]SyncLogEntry, 0, len(o.Entries))
+	for _, r := range o.Entries {
+		out = append(out, r.api())
+	}
 	slices.SortFunc(out, func(a, b SyncLogEntry) int { return b.Version - a.Version })
 	return out
 }
@@ -219,15 +279,10 @@ func isDamaged(err error) bool {
 	return errors.As(err, &d)
 }
 
-// latestVersion lists the versions of a group on a site; 0 when none.
-func latestVersion(ctx context.Context, s *openstack.Site, id string) (int, error) {
-	v, _, err := newestVersion(ctx, s, id)
-	return v, err
-}
-
-// newestVersion is latestVersion with the content hash the listing shows
-// for that version: two sites whose newest objects have one hash hold the
-// same bytes, and neither needs reading to tell.
+// newestVersion is the newest version of a group on a site (0 when none),
+// with the content hash the listing shows for it: two sites whose newest
+// objects have one hash hold the same bytes, and neither needs reading to
+// tell.
 func newestVersion(ctx context.Context, s *openstack.Site, id string) (int, string, error) {
 	infos, err := s.ListObjectInfo(ctx, container, versionPrefix(id))
 	if err != nil {
@@ -319,11 +374,17 @@ func readVersion(ctx context.Context, s *openstack.Site, id string, v int) (*doc
 	return d, nil
 }
 
-// writeDocument stores a version that must not exist yet on the site.
-func writeDocument(ctx context.Context, s *openstack.Site, d *document) error {
+// encodeDocument stamps the document with this engine's format and its
+// checksum and returns the bytes a site stores.
+func encodeDocument(d *document) ([]byte, error) {
 	d.Format = formatVersion
 	d.Checksum = d.checksum()
-	b, err := json.MarshalIndent(d, "", "  ")
+	return json.MarshalIndent(d, "", "  ")
+}
+
+// writeDocument stores a version that must not exist yet on the site.
+func writeDocument(ctx context.Context, s *openstack.Site, d *document) error {
+	b, err := encodeDocument(d)
 	if err != nil {
 		return err
 	}

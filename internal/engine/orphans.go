@@ -64,7 +64,7 @@ func (e *Engine) checkOrphans(ctx context.Context, spec GroupSpec) error {
 				if err != nil {
 					return err
 				}
-				v, err := latestVersion(ctx, s, c.groupID)
+				v, _, err := newestVersion(ctx, s, c.groupID)
 				if err != nil {
 					return e.cloudError(name, "read the metadata of group "+c.groupID, err)
 				}

@@ -74,7 +74,7 @@ func (e *Engine) PlanGroup(ctx context.Context, spec GroupSpec) (string, error) 
 	}
 	generation, predecessorCG := last.Generation, ""
 	if recErr == nil {
-		v, err := latestVersion(ctx, s, rec.ID)
+		v, _, err := newestVersion(ctx, s, rec.ID)
 		if err != nil {
 			return "", e.cloudError(spec.PrimarySite, "read the metadata of group "+rec.ID, err)
 		}

@@ -9,7 +9,9 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
+	"github.com/protector-dr/terraform-provider-protector/internal/flasharray"
 	"github.com/protector-dr/terraform-provider-protector/internal/openstack"
 )
 
@@ -306,7 +308,7 @@ func (e *Engine) readinessOfArrays(ctx context.Context, d *document, withSource 
 		// secondary array, which is what a failover without the primary
 		// site uses.
 		if d.Group.ReplicationType == ReplicationAsync {
-			rd, err := e.readiness(ctx, a, &Policy{PolicyRecord: *p})
+			rd, err := e.readiness(ctx, a, &Policy{PolicyRecord: *p.api()})
 			if err != nil {
 				f.blockErr(CheckRPO, a.secondaryName, err)
 				return
@@ -654,4 +656,27 @@ func (e *Engine) backendFinding(ctx context.Context, d *document, tgt *openstack
 	}
 	f.block(CheckTargetBackend, target, fmt.Sprintf("%s is up on %s: the Cinder scheduler reports none, so its cinder-volume service is down or disabled, and the group's volumes could not be brought up there", what, target),
 		fmt.Sprintf("On %s, check `openstack volume service list --service cinder-volume` and start or enable the backend's service", target))
+}
+
+// readiness measures the RPO lag on the secondary array: now minus the
+// creation of the newest snapshot fully transferred there.
+func (e *Engine) readiness(ctx context.Context, a *arrays, p *Policy) (*Readiness, error) {
+	r := &Readiness{RPO: time.Duration(p.RPOMinutes) * time.Minute}
+	transfers, err := a.secondary.ProtectionGroupSnapshotTransfers(ctx, a.primaryName+":"+p.PureGroupName)
+	if flasharray.IsNotFound(err) {
+		return r, nil
+	}
+	if err != nil {
+		return nil, e.arrayError(a.secondaryURL, "read the snapshot transfers of "+p.PureGroupName, err)
+	}
+	// Before the first snapshot arrives, the clock runs from the policy's
+	// creation: a new policy is pending, not in breach.
+	since := p.CreatedAt
+	if newest, ok := flasharray.NewestCompleted(transfers); ok {
+		r.LastReplicated = newest.Created
+		since = newest.Created
+	}
+	r.Lag = e.now().Sub(since)
+	r.Compliant = r.RPO == 0 || r.Lag <= r.RPO
+	return r, nil
 }

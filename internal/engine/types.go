@@ -180,41 +180,52 @@ type SyncStatus struct {
 	Error         string
 }
 
+// SyncLogEntry is one push of a version to the peer, the guide's
+// `sync-log` (stored as syncLogRecord).
+type SyncLogEntry struct {
+	Version  int
+	Time     time.Time
+	Outcome  string // SYNCED, FAILED, UNREACHABLE, DRILL
+	Duration time.Duration
+	Error    string
+}
+
 // PolicyRecord is the part of a replication policy kept in the group's
-// metadata. Tokens are never part of it.
+// metadata, as the engine's callers see it (stored as policyRecord).
+// Tokens are never part of it.
 type PolicyRecord struct {
-	PrimaryArrayURL     string `json:"primary_array_url"`
-	SecondaryArrayURL   string `json:"secondary_array_url"`
-	PrimaryArrayName    string `json:"primary_array_name"`
-	SecondaryArrayName  string `json:"secondary_array_name"`
-	PureGroupName       string `json:"pure_group_name"`
-	ReplicationInterval int64  `json:"replication_interval_seconds,omitempty"`
-	RPOMinutes          int64  `json:"rpo_minutes,omitempty"`
+	PrimaryArrayURL     string
+	SecondaryArrayURL   string
+	PrimaryArrayName    string
+	SecondaryArrayName  string
+	PureGroupName       string
+	ReplicationInterval int64
+	RPOMinutes          int64
 	// CreatedPureGroup records that the engine created the Pure protection
 	// group (and so destroys it with the policy). Only versions before the
 	// engine stopped creating Pure groups set it; it is kept so that their
 	// policies still clean up after themselves.
-	CreatedPureGroup bool `json:"created_pure_group"`
+	CreatedPureGroup bool
 	// Changes are what the binding changed on the async Pure group it
 	// found: unbinding undoes exactly these and leaves the group as the
 	// Cinder driver (or the array's administrator) made it.
-	Changes *PureGroupChanges `json:"changes,omitempty"`
+	Changes *PureGroupChanges
 	// CreatedAt starts the RPO clock before the first snapshot arrives.
-	CreatedAt time.Time `json:"created_at"`
+	CreatedAt time.Time
 }
 
 // PureGroupChanges are the changes a binding made to a Pure protection
-// group that existed before it.
+// group that existed before it (stored as pureGroupChangesRecord).
 type PureGroupChanges struct {
 	// AddedTarget: the secondary array was not a target of the group.
-	AddedTarget bool `json:"added_target,omitempty"`
+	AddedTarget bool
 	// AllowedTarget: the secondary array was a target, not allowed.
-	AllowedTarget bool `json:"allowed_target,omitempty"`
+	AllowedTarget bool
 	// EnabledReplication: the replication schedule was disabled.
-	EnabledReplication bool `json:"enabled_replication,omitempty"`
+	EnabledReplication bool
 	// PriorFrequency is the replication frequency (ms) the group had
 	// before the policy first changed it; 0 when unchanged.
-	PriorFrequency int64 `json:"prior_frequency_ms,omitempty"`
+	PriorFrequency int64
 }
 
 // ArrayEndpoint is how to reach one FlashArray.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
@@ -93,21 +92,6 @@ func known(values ...interface{ IsUnknown() bool }) bool {
 		}
 	}
 	return true
-}
-
-// parseImportID splits an import id into exactly the named parts,
-// separated by "/", none empty.
-func parseImportID(id string, parts ...string) ([]string, error) {
-	fields := strings.Split(id, "/")
-	if len(fields) != len(parts) {
-		return nil, fmt.Errorf("import id %q is not of the form %s", id, "<"+strings.Join(parts, ">/<")+">")
-	}
-	for i, f := range fields {
-		if strings.TrimSpace(f) == "" {
-			return nil, fmt.Errorf("import id %q has an empty %s; expected %s", id, parts[i], "<"+strings.Join(parts, ">/<")+">")
-		}
-	}
-	return fields, nil
 }
 
 // diagnostics is short for the framework's diagnostics list.

@@ -1,6 +1,7 @@
 // Package provider is the Terraform glue of terraform-provider-protector:
-// schemas, models and CRUD that call the engine. It knows no HTTP and no
-// protection-group rule; both live below it (internal/engine).
+// schemas, models and CRUD that call the engine, and diagnostics worded in
+// Terraform's terms. It knows no HTTP and holds no protection-group rule:
+// limits, formats, blocks and guidance are engine functions it calls.
 package provider
 
 import (
@@ -8,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -62,18 +62,7 @@ func (d *providerData) arrayToken(url string, own types.String) string {
 	if d == nil {
 		return ""
 	}
-	return d.arrayTokens[normalizeArrayURL(url)]
-}
-
-// normalizeArrayURL makes https://Array-A/ and https://array-a the same key.
-func normalizeArrayURL(url string) string {
-	url = strings.TrimRight(strings.TrimSpace(url), "/")
-	if i := strings.Index(url, "://"); i >= 0 {
-		rest := url[i+3:]
-		host, tail, _ := strings.Cut(rest, "/")
-		url = strings.ToLower(url[:i+3]+host) + strings.TrimSuffix("/"+tail, "/")
-	}
-	return url
+	return d.arrayTokens[engine.CanonicalArrayURL(url)]
 }
 
 type providerModel struct {
@@ -293,7 +282,7 @@ func (p *protectorProvider) Configure(ctx context.Context, req provider.Configur
 }
 
 // engineConfig maps the provider block to engine.Config, and returns the
-// FlashArray tokens by normalized URL.
+// FlashArray tokens by canonical URL.
 func (m providerModel) engineConfig(ctx context.Context, version string) (engine.Config, map[string]string, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	for name, v := range map[string]interface{ IsUnknown() bool }{
@@ -349,13 +338,9 @@ func (m providerModel) engineConfig(ctx context.Context, version string) (engine
 		sites := map[string]siteConnectionModel{}
 		diags.Append(m.Sites.ElementsAs(ctx, &sites, false)...)
 		for name, s := range sites {
-			conn := engine.SiteConnection{Credentials: s.toEngine()}
-			if conn.Credentials.Cloud == "" && conn.Credentials.AuthURL == "" {
-				conn.Credentials.Cloud = name
-			}
+			conn := engine.SiteConnection{Credentials: engine.SiteCredentials(name, s.toEngine())}
 			if s.Admin != nil {
-				admin := s.Admin.toEngine()
-				inheritLocation(&admin, conn.Credentials)
+				admin := s.Admin.toEngine().WithSiteLocation(conn.Credentials)
 				conn.Admin = &admin
 			}
 			cfg.Sites[name] = conn
@@ -368,15 +353,13 @@ func (m providerModel) engineConfig(ctx context.Context, version string) (engine
 		arrays := map[string]flashArrayModel{}
 		diags.Append(m.FlashArrays.ElementsAs(ctx, &arrays, false)...)
 		for label, a := range arrays {
-			url := normalizeArrayURL(a.URL.ValueString())
+			url := engine.CanonicalArrayURL(a.URL.ValueString())
 			if other, dup := tokens[url]; dup && other != a.APIToken.ValueString() {
 				diags.AddAttributeError(path.Root("flasharrays").AtMapKey(label), "Two tokens for one FlashArray",
 					fmt.Sprintf("Two entries of flasharrays name %s with different tokens; keep one.", a.URL.ValueString()))
 			}
 			tokens[url] = a.APIToken.ValueString()
-			// The engine matches URLs exactly: give it both spellings.
 			cfg.ArrayTokens[url] = a.APIToken.ValueString()
-			cfg.ArrayTokens[strings.TrimSpace(a.URL.ValueString())] = a.APIToken.ValueString()
 		}
 	}
 	cfg.Logger = newTflogLogger(secretsOf(cfg, tokens))
@@ -412,35 +395,6 @@ func insecureWarnings(cfg engine.Config) diag.Diagnostics {
 				"their API tokens. Give the arrays' CA bundle as flasharray_ca_file instead and remove flasharray_insecure.")
 	}
 	return diags
-}
-
-// inheritLocation fills an admin credential that names neither a cloud nor
-// an auth URL from the site's own: same clouds.yaml entry (or auth URL and
-// project), region and TLS settings; the admin's own fields override the
-// entry's.
-func inheritLocation(admin *engine.Credentials, site engine.Credentials) {
-	if admin.Cloud != "" || admin.AuthURL != "" {
-		return
-	}
-	admin.Cloud = site.Cloud
-	admin.AuthURL = site.AuthURL
-	if admin.Region == "" {
-		admin.Region = site.Region
-	}
-	if admin.CACertFile == "" {
-		admin.CACertFile = site.CACertFile
-	}
-	if !admin.Insecure {
-		admin.Insecure = site.Insecure
-	}
-	// Inline sites have no entry to fill the project from: the admin works
-	// in the site's project unless it names one.
-	if site.Cloud == "" && admin.ProjectName == "" && admin.ProjectID == "" {
-		admin.ProjectName, admin.ProjectID = site.ProjectName, site.ProjectID
-		if admin.ProjectDomainName == "" {
-			admin.ProjectDomainName = site.ProjectDomainName
-		}
-	}
 }
 
 // secretsOf lists every secret of the configuration, so that the logger

@@ -56,48 +56,6 @@ func TestSchemasAreValid(t *testing.T) {
 	}
 }
 
-func TestParseImportID(t *testing.T) {
-	tests := []struct {
-		id      string
-		parts   []string
-		want    []string
-		wantErr string
-	}{
-		{"site-a/prod-web-app", []string{"site", "group"}, []string{"site-a", "prod-web-app"}, ""},
-		{"site-a/pg-1/member-2", []string{"site", "group", "member"}, []string{"site-a", "pg-1", "member-2"}, ""},
-		{"prod-web-app", []string{"site", "group"}, nil, "not of the form <site>/<group>"},
-		{"site-a//m", []string{"site", "group", "member"}, nil, "empty group"},
-		{"site-a/pg/extra", []string{"site", "group"}, nil, "not of the form"},
-		{"site-a", []string{"site"}, []string{"site-a"}, ""},
-	}
-	for _, tt := range tests {
-		got, err := parseImportID(tt.id, tt.parts...)
-		if tt.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("parseImportID(%q) error = %v, want one containing %q", tt.id, err, tt.wantErr)
-			}
-			continue
-		}
-		if err != nil || strings.Join(got, "|") != strings.Join(tt.want, "|") {
-			t.Errorf("parseImportID(%q) = %q, %v; want %q", tt.id, got, err, tt.want)
-		}
-	}
-}
-
-func TestNormalizeArrayURL(t *testing.T) {
-	tests := map[string]string{
-		"https://FlashArray-A.example.com/":   "https://flasharray-a.example.com",
-		"https://flasharray-a.example.com":    "https://flasharray-a.example.com",
-		" https://127.0.0.1:8443 ":            "https://127.0.0.1:8443",
-		"https://array.example.com/Api/Path/": "https://array.example.com/Api/Path",
-	}
-	for in, want := range tests {
-		if got := normalizeArrayURL(in); got != want {
-			t.Errorf("normalizeArrayURL(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestArrayTokenFallsBackToProvider(t *testing.T) {
 	d := &providerData{arrayTokens: map[string]string{"https://flasharray-a.example.com": "T-provider"}}
 	tests := []struct {
@@ -230,7 +188,6 @@ func TestEngineConfigFromProviderBlock(t *testing.T) {
 		{"insecure default", cfg.ArrayInsecure, false},
 		{"token by normalized url", tokens["https://flasharray-a.example.com"], "T-a"},
 		{"engine token by normalized url", cfg.ArrayTokens["https://flasharray-a.example.com"], "T-a"},
-		{"engine token by written url", cfg.ArrayTokens["https://FlashArray-A.example.com/"], "T-a"},
 		{"user agent", cfg.UserAgent, "terraform-provider-protector/1.2.3"},
 	}
 	for _, c := range checks {

@@ -334,3 +334,109 @@ func TestAccDrill_portable(t *testing.T) {
 		},
 	})
 }
+
+// A provider that dies mid-drill strands the drill: its volumes and array
+// copies on site-b, its record still running, and no state holding it.
+// Here the drill's last record writes never reach site-b (as when the
+// process dies) and a removed block then forgets the drill without
+// destroying it. A new drill of the group is refused at plan, naming the
+// import id; imported, the drill is managed again and its replacement
+// removes what it made.
+func TestAccDrill_strandedIsRefusedUntilImported(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	w.fx = simulatorFixtures()
+	resources := readinessResources(w, providerOptions{admin: true}, 15)
+	siteB := w.Site(simulator.SiteB)
+	var primaryCG string
+	// strandedImportID is the import id of the one drill record on site-b.
+	strandedImportID := func(*terraform.State) (string, error) {
+		var ids []string
+		siteB.Update(func(st *openstacksim.State) {
+			for _, c := range st.Containers {
+				for name := range c.Objects {
+					if m := regexp.MustCompile(`^groups/([^/]+)/drills/([^/]+)\.json$`).FindStringSubmatch(name); m != nil {
+						ids = append(ids, simulator.SiteB+"/"+m[1]+"/"+m[2])
+					}
+				}
+			}
+		})
+		if len(ids) != 1 {
+			return "", fmt.Errorf("drill records on site-b: %q, want the stranded one", ids)
+		}
+		return ids[0], nil
+	}
+	var strandedID string
+	const forgetDrill = `
+removed {
+  from = protector_dr_drill.q4
+  lifecycle {
+    destroy = false
+  }
+}
+`
+	tfresource.Test(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy: func(*terraform.State) error {
+			if sv := drillServers(w); len(sv) != 0 {
+				return fmt.Errorf("drill servers left on site-b: %+v", sv)
+			}
+			_, err := strandedImportID(nil)
+			if err == nil {
+				return fmt.Errorf("a drill record is left on site-b")
+			}
+			return nil
+		},
+		Steps: []tfresource.TestStep{
+			{Config: resources, Check: capture(groupAddr, "primary_consistency_group_id", &primaryCG)},
+			{
+				PreConfig: func() {
+					snapshotNow(t, w, primaryCG)
+					// The VM's boot fails, and from then on the process
+					// writes nothing more to site-b.
+					siteB.Faults().Add(fault.Rule{Method: http.MethodPost, PathContains: "/servers", Times: 1, Status: 500,
+						Body: `{"computeFault": {"code": 500, "message": "Injected failure."}}`,
+						Do: func() {
+							siteB.Faults().Add(fault.Rule{Method: http.MethodPut, PathContains: "/drills/", Status: http.StatusForbidden})
+						}})
+				},
+				Config:      resources + drillHCL,
+				ExpectError: regexp.MustCompile(`could\s+not\s+bring\s+up\s+1\s+of\s+1\s+members`),
+			},
+			{
+				PreConfig: func() { siteB.Faults().Clear() },
+				Config:    resources + forgetDrill,
+				Check: func(s *terraform.State) error {
+					var err error
+					strandedID, err = strandedImportID(s)
+					return err
+				},
+			},
+			{
+				Config:      resources + drillHCL,
+				ExpectError: regexp.MustCompile(`did\s+not\s+finish,\s+and\s+no\s+state\s+holds\s+it(.|\n)*terraform\s+import\s+protector_dr_drill\.<name>\s+site-b/pg-[0-9a-f-]+/drill-[0-9a-f-]+`),
+			},
+			{
+				Config:             resources + drillHCL,
+				ResourceName:       drillAddr,
+				ImportState:        true,
+				ImportStateIdFunc:  strandedImportID,
+				ImportStatePersist: true,
+			},
+			{
+				// The imported drill lacks the configuration's triggers:
+				// it is replaced, its objects removed first.
+				Config: resources + drillHCL,
+				Check: tfresource.ComposeTestCheckFunc(
+					tfresource.TestCheckResourceAttr(drillAddr, "members.0.outcome", "ACTIVE"),
+					func(s *terraform.State) error {
+						if id, err := strandedImportID(s); err != nil || id == strandedID {
+							return fmt.Errorf("drill records after the replacement: %s, %v; want the new drill's only", id, err)
+						}
+						return nil
+					},
+				),
+			},
+		},
+	})
+}

@@ -178,12 +178,8 @@ func (r *memberResource) planRepair(ctx context.Context, req resource.ModifyPlan
 		addEngineError(&resp.Diagnostics, "read member "+state.ID.ValueString(), err)
 		return
 	}
-	if len(m.Broken) > 0 {
-		resp.Diagnostics.AddError("Member "+m.InstanceName+" cannot be repaired",
-			strings.Join(m.Broken, "; ")+". An apply cannot bring this back: migrate the volume back to the group's volume "+
-				"type (a volume attached since the instance became a member: migrate it to the group's type and backend, "+
-				"or detach it), or remove this protector_member from the configuration (its remaining volumes then leave "+
-				"the consistency group).")
+	if refused := m.RepairRefused("this protector_member"); refused != "" {
+		resp.Diagnostics.AddError("Member "+m.InstanceName+" cannot be repaired", refused)
 		return
 	}
 	// The repair records the volumes attached since the instance became a

@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/protector-dr/terraform-provider-protector/internal/engine"
+	"github.com/protector-dr/terraform-provider-protector/internal/provider/importid"
 )
 
 var (
@@ -282,13 +283,7 @@ func (r *protectionGroupResource) planID(ctx context.Context, plan *protectionGr
 // destroyBlocked refuses at plan what the engine refuses at apply: deleting
 // a group while a DR operation is in progress.
 func destroyBlocked(state protectionGroupModel) error {
-	switch st := state.Status.ValueString(); st {
-	case engine.StatusFailingOver, engine.StatusFailingBack:
-		return &engine.Error{Kind: engine.KindBlocked, Site: state.PrimarySite.ValueString(), Object: state.Name.ValueString(),
-			Detail: fmt.Sprintf("protection group %s is %s, and deleting it now could leave orphaned volumes on the secondary site", state.Name.ValueString(), st),
-			Fix:    "Wait for the DR operation to complete or reach a terminal state, then run again. Nothing was deleted"}
-	}
-	return nil
+	return engine.DeletionBlocked(state.PrimarySite.ValueString(), state.Name.ValueString(), state.Status.ValueString())
 }
 
 func (r *protectionGroupResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -409,7 +404,7 @@ func (r *protectionGroupResource) ImportState(ctx context.Context, req resource.
 // importGroup parses an import id whose first two parts are site and group,
 // and finds the group; it returns nil after reporting a failure.
 func importGroup(ctx context.Context, data *providerData, id string, diags *diagnostics, parts ...string) *engine.Group {
-	fields, err := parseImportID(id, parts...)
+	fields, err := importid.Parse(id, parts...)
 	if err != nil {
 		diags.AddError("Invalid import id", err.Error())
 		return nil

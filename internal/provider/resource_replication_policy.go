@@ -466,10 +466,10 @@ func (m *replicationPolicyModel) fill(p *engine.Policy) {
 	m.ID = types.StringValue(p.GroupID)
 	m.ProtectionGroupID = types.StringValue(p.GroupID)
 	// Keep the configured spelling of a URL the engine recorded as the same.
-	if normalizeArrayURL(m.PrimaryFAURL.ValueString()) != normalizeArrayURL(p.PrimaryArrayURL) {
+	if engine.CanonicalArrayURL(m.PrimaryFAURL.ValueString()) != engine.CanonicalArrayURL(p.PrimaryArrayURL) {
 		m.PrimaryFAURL = types.StringValue(p.PrimaryArrayURL)
 	}
-	if normalizeArrayURL(m.SecondaryFAURL.ValueString()) != normalizeArrayURL(p.SecondaryArrayURL) {
+	if engine.CanonicalArrayURL(m.SecondaryFAURL.ValueString()) != engine.CanonicalArrayURL(p.SecondaryArrayURL) {
 		m.SecondaryFAURL = types.StringValue(p.SecondaryArrayURL)
 	}
 	m.PurePGName = types.StringValue(p.PureGroupName)
@@ -487,12 +487,7 @@ func (m *replicationPolicyModel) fill(p *engine.Policy) {
 		m.TargetAllowed = types.BoolValue(p.PodStretched)
 		return
 	}
-	// The array's schedule is the truth; the metadata says what was asked.
-	interval := p.ActualInterval
-	if interval == 0 {
-		interval = p.ReplicationInterval
-	}
-	m.ReplicationInterval = types.Int64Value(interval)
+	m.ReplicationInterval = types.Int64Value(p.Interval())
 	if p.RPOMinutes > 0 {
 		m.RPOMinutes = types.Int64Value(p.RPOMinutes)
 	} else {
@@ -572,7 +567,7 @@ func (r *replicationPolicyResource) ValidateConfig(ctx context.Context, req reso
 		}
 	}
 	if known(cfg.PrimaryFAURL, cfg.SecondaryFAURL) && !cfg.PrimaryFAURL.IsNull() && !cfg.SecondaryFAURL.IsNull() &&
-		normalizeArrayURL(cfg.PrimaryFAURL.ValueString()) == normalizeArrayURL(cfg.SecondaryFAURL.ValueString()) {
+		engine.CanonicalArrayURL(cfg.PrimaryFAURL.ValueString()) == engine.CanonicalArrayURL(cfg.SecondaryFAURL.ValueString()) {
 		resp.Diagnostics.AddAttributeError(path.Root("secondary_fa_url"), "Same FlashArray on both sites",
 			fmt.Sprintf("primary_fa_url and secondary_fa_url both name %s. Replication needs the array of each site: set "+
 				"secondary_fa_url to the management URL of the secondary site's FlashArray.", cfg.SecondaryFAURL.ValueString()))

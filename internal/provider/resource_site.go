@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/protector-dr/terraform-provider-protector/internal/engine"
+	"github.com/protector-dr/terraform-provider-protector/internal/provider/importid"
 )
 
 var (
@@ -223,7 +224,7 @@ func withImportCommand(err error, name string) error {
 
 // ImportState takes the site name.
 func (r *siteResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if _, err := parseImportID(req.ID, "site"); err != nil {
+	if _, err := importid.Parse(req.ID, "site"); err != nil {
 		resp.Diagnostics.AddError("Invalid import id", err.Error())
 		return
 	}
