@@ -63,3 +63,37 @@ func TestArraySpellingsShareOneLogin(t *testing.T) {
 		t.Fatalf("%d logins to one array spelled %d ways, want 1", n, len(spellings)+2)
 	}
 }
+
+// Moved from the provider's TestArrayTokenFallsBackToProvider: an endpoint's
+// own token wins; without one, the configuration's entry for the array,
+// however its URL is spelt; ConfiguredArrayToken tells which arrays have one.
+func TestArrayTokenFallsBackToTheConfiguration(t *testing.T) {
+	e := New(Config{ArrayTokens: map[string]string{"https://flasharray-a.example.com": "T-provider"}})
+	token := func(ep ArrayEndpoint) string {
+		c, err := e.array(ep)
+		if err != nil {
+			return ""
+		}
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		for key, client := range e.arrays {
+			if client == c {
+				_, tok, _ := strings.Cut(key, "\x00")
+				return tok
+			}
+		}
+		return ""
+	}
+	if got := token(ArrayEndpoint{URL: "https://FlashArray-A.example.com/"}); got != "T-provider" {
+		t.Errorf("token by another spelling = %q, want the configuration's", got)
+	}
+	if got := token(ArrayEndpoint{URL: "https://flasharray-a.example.com", APIToken: "T-own"}); got != "T-own" {
+		t.Errorf("own token: %q, want it to win", got)
+	}
+	if got := token(ArrayEndpoint{URL: "https://flasharray-z.example.com"}); got != "" {
+		t.Errorf("unknown array: token %q, want none", got)
+	}
+	if !e.ConfiguredArrayToken("https://FLASHARRAY-A.example.com") || e.ConfiguredArrayToken("https://flasharray-z.example.com") {
+		t.Error("ConfiguredArrayToken does not tell the configured array from another")
+	}
+}

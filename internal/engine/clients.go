@@ -94,6 +94,18 @@ func (e *Engine) clientRetries() int {
 	return e.cfg.MaxRetries
 }
 
+// ConfiguredArrayToken says whether the configuration gives a token for
+// the FlashArray at url, however spelt: a policy whose own token is not kept
+// in the state (write-only) relies on it in later runs.
+func (e *Engine) ConfiguredArrayToken(url string) bool {
+	for u, token := range e.cfg.ArrayTokens {
+		if token != "" && CanonicalArrayURL(u) == CanonicalArrayURL(url) {
+			return true
+		}
+	}
+	return false
+}
+
 // array returns a FlashArray client for the endpoint, with the token taken
 // from the endpoint, else from the configuration or an earlier operation.
 func (e *Engine) array(ep ArrayEndpoint) (*flasharray.Client, error) {

@@ -18,8 +18,8 @@ func (spec PolicySpec) validate(replicationType string) error {
 			return &Error{Kind: KindInvalid, Object: ep.url, Detail: fmt.Sprintf("%s %q is not an HTTPS URL", ep.name, ep.url), Fix: "FlashArray management APIs are reached over HTTPS: use https://<array>"}
 		}
 	}
-	if CanonicalArrayURL(spec.Primary.URL) == CanonicalArrayURL(spec.Secondary.URL) {
-		return &Error{Kind: KindInvalid, Detail: "primary and secondary FlashArray URLs are the same", Fix: "Name the array of each site"}
+	if problem := SameArrayProblem(spec.Primary.URL, spec.Secondary.URL); problem != "" {
+		return &Error{Kind: KindInvalid, Detail: problem}
 	}
 	if replicationType == ReplicationSync {
 		if spec.ReplicationInterval != 0 || spec.RPOMinutes != 0 {
@@ -30,10 +30,45 @@ func (spec PolicySpec) validate(replicationType string) error {
 	if spec.ReplicationInterval != 0 && (spec.ReplicationInterval < MinReplicationInterval || spec.ReplicationInterval > MaxReplicationInterval) {
 		return &Error{Kind: KindInvalid, Detail: fmt.Sprintf("replication_interval %d s is outside %d..%d s", spec.ReplicationInterval, MinReplicationInterval, MaxReplicationInterval)}
 	}
-	if _, short := RPOTooShort(spec.RPOMinutes, spec.ReplicationInterval); spec.RPOMinutes < 0 || short {
-		return &Error{Kind: KindInvalid, Detail: fmt.Sprintf("rpo_minutes %d is shorter than the replication interval (%d s): the RPO could never be met", spec.RPOMinutes, EffectiveInterval(spec.ReplicationInterval)), Fix: "Raise rpo_minutes or shorten replication_interval"}
+	if spec.RPOMinutes < 0 {
+		return &Error{Kind: KindInvalid, Detail: fmt.Sprintf("rpo_minutes %d is negative", spec.RPOMinutes)}
+	}
+	if problem := RPOProblem(spec.RPOMinutes, spec.ReplicationInterval); problem != "" {
+		return &Error{Kind: KindInvalid, Detail: problem}
 	}
 	return nil
+}
+
+// SameArrayProblem says why a policy naming one FlashArray for both sites
+// is refused ("" when the URLs name two arrays, however spelt).
+func SameArrayProblem(primaryURL, secondaryURL string) string {
+	if CanonicalArrayURL(primaryURL) != CanonicalArrayURL(secondaryURL) {
+		return ""
+	}
+	return fmt.Sprintf("primary_fa_url and secondary_fa_url both name %s. Replication needs the array of each site: set "+
+		"secondary_fa_url to the management URL of the secondary site's FlashArray.", secondaryURL)
+}
+
+// RPOProblem says why an RPO of rpoMinutes can never be met at a
+// replication interval of intervalSeconds (0: the default), and what to set
+// instead; "" when it can (or no RPO is set).
+func RPOProblem(rpoMinutes, intervalSeconds int64) string {
+	minRPO, short := RPOTooShort(rpoMinutes, intervalSeconds)
+	if !short {
+		return ""
+	}
+	fromDefault := ""
+	if intervalSeconds == 0 {
+		fromDefault = " (the default when replication_interval is not set)"
+	}
+	advice := fmt.Sprintf("Set rpo_minutes to at least %d", minRPO)
+	if rpoMinutes*60 >= MinReplicationInterval {
+		advice += fmt.Sprintf(", or replication_interval to at most %d", rpoMinutes*60)
+	} else {
+		advice += fmt.Sprintf(" (the shortest replication_interval is %d s)", MinReplicationInterval)
+	}
+	return fmt.Sprintf("rpo_minutes = %d is shorter than the replication interval of %d s%s: snapshots would arrive too "+
+		"rarely to ever meet the RPO. %s.", rpoMinutes, EffectiveInterval(intervalSeconds), fromDefault, advice)
 }
 
 // DefaultReplicationInterval is the interval, in seconds, of a policy that

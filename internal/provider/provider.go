@@ -46,23 +46,10 @@ func New(version string) func() provider.Provider {
 }
 
 // providerData is what Configure hands to every resource: the one engine of
-// this provider instance and the FlashArray tokens of the provider block, by
-// URL, which a replication policy falls back to when it has none itself.
+// this provider instance (which also holds the provider block's FlashArray
+// tokens a replication policy falls back to).
 type providerData struct {
-	engine      *engine.Engine
-	arrayTokens map[string]string
-}
-
-// arrayToken resolves the token of a FlashArray: the resource's own value,
-// else the provider's flasharrays entry with the same URL.
-func (d *providerData) arrayToken(url string, own types.String) string {
-	if !own.IsNull() && !own.IsUnknown() && own.ValueString() != "" {
-		return own.ValueString()
-	}
-	if d == nil {
-		return ""
-	}
-	return d.arrayTokens[engine.CanonicalArrayURL(url)]
+	engine *engine.Engine
 }
 
 type providerModel struct {
@@ -269,21 +256,21 @@ func (p *protectorProvider) Configure(ctx context.Context, req provider.Configur
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	cfg, tokens, diags := m.engineConfig(ctx, p.version)
+	cfg, diags := m.engineConfig(ctx, p.version)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	eng := engine.New(cfg)
 	eng.Prewarm(ctx)
-	data := &providerData{engine: eng, arrayTokens: tokens}
+	data := &providerData{engine: eng}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 }
 
-// engineConfig maps the provider block to engine.Config, and returns the
-// FlashArray tokens by canonical URL.
-func (m providerModel) engineConfig(ctx context.Context, version string) (engine.Config, map[string]string, diag.Diagnostics) {
+// engineConfig maps the provider block to engine.Config, the FlashArray
+// tokens by canonical URL among it.
+func (m providerModel) engineConfig(ctx context.Context, version string) (engine.Config, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	for name, v := range map[string]interface{ IsUnknown() bool }{
 		"clouds_yaml": m.CloudsYAML, "sites": m.Sites, "flasharrays": m.FlashArrays,
@@ -296,7 +283,7 @@ func (m providerModel) engineConfig(ctx context.Context, version string) (engine
 		}
 	}
 	if diags.HasError() {
-		return engine.Config{}, nil, diags
+		return engine.Config{}, diags
 	}
 
 	cfg := engine.Config{
@@ -347,24 +334,22 @@ func (m providerModel) engineConfig(ctx context.Context, version string) (engine
 		}
 	}
 
-	tokens := map[string]string{}
 	cfg.ArrayTokens = map[string]string{}
 	if !m.FlashArrays.IsNull() {
 		arrays := map[string]flashArrayModel{}
 		diags.Append(m.FlashArrays.ElementsAs(ctx, &arrays, false)...)
 		for label, a := range arrays {
 			url := engine.CanonicalArrayURL(a.URL.ValueString())
-			if other, dup := tokens[url]; dup && other != a.APIToken.ValueString() {
+			if other, dup := cfg.ArrayTokens[url]; dup && other != a.APIToken.ValueString() {
 				diags.AddAttributeError(path.Root("flasharrays").AtMapKey(label), "Two tokens for one FlashArray",
 					fmt.Sprintf("Two entries of flasharrays name %s with different tokens; keep one.", a.URL.ValueString()))
 			}
-			tokens[url] = a.APIToken.ValueString()
 			cfg.ArrayTokens[url] = a.APIToken.ValueString()
 		}
 	}
-	cfg.Logger = newTflogLogger(secretsOf(cfg, tokens))
+	cfg.Logger = newTflogLogger(secretsOf(cfg))
 	diags.Append(insecureWarnings(cfg)...)
-	return cfg, tokens, diags
+	return cfg, diags
 }
 
 // insecureWarnings says, in every plan, which connections are not verified.
@@ -399,7 +384,7 @@ func insecureWarnings(cfg engine.Config) diag.Diagnostics {
 
 // secretsOf lists every secret of the configuration, so that the logger
 // can mask them wherever they would appear.
-func secretsOf(cfg engine.Config, tokens map[string]string) []string {
+func secretsOf(cfg engine.Config) []string {
 	var out []string
 	add := func(s string) {
 		if s != "" {
@@ -414,7 +399,7 @@ func secretsOf(cfg engine.Config, tokens map[string]string) []string {
 			add(s.Admin.ApplicationCredentialSecret)
 		}
 	}
-	for _, t := range tokens {
+	for _, t := range cfg.ArrayTokens {
 		add(t)
 	}
 	return out

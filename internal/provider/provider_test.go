@@ -56,26 +56,6 @@ func TestSchemasAreValid(t *testing.T) {
 	}
 }
 
-func TestArrayTokenFallsBackToProvider(t *testing.T) {
-	d := &providerData{arrayTokens: map[string]string{"https://flasharray-a.example.com": "T-provider"}}
-	tests := []struct {
-		name string
-		url  string
-		own  types.String
-		want string
-	}{
-		{"own token wins", "https://flasharray-a.example.com", types.StringValue("T-own"), "T-own"},
-		{"provider token by url", "https://FlashArray-A.example.com/", types.StringNull(), "T-provider"},
-		{"empty own token falls back", "https://flasharray-a.example.com", types.StringValue(""), "T-provider"},
-		{"unknown array", "https://flasharray-z.example.com", types.StringNull(), ""},
-	}
-	for _, tt := range tests {
-		if got := d.arrayToken(tt.url, tt.own); got != tt.want {
-			t.Errorf("%s: arrayToken = %q, want %q", tt.name, got, tt.want)
-		}
-	}
-}
-
 func siteValue(t *testing.T, fields map[string]attr.Value) attr.Value {
 	t.Helper()
 	ctx := context.Background()
@@ -164,7 +144,7 @@ func TestEngineConfigFromProviderBlock(t *testing.T) {
 		FlashArrayCAFile: types.StringValue(ca), FlashArrayInsecure: types.BoolNull(),
 		MaxRetries: types.Int64Null(), RequestTimeout: types.StringValue("90s"), ReachabilityTimeout: types.StringValue("4s"),
 	}
-	cfg, tokens, d := m.engineConfig(ctx, "1.2.3")
+	cfg, d := m.engineConfig(ctx, "1.2.3")
 	if d.HasError() {
 		t.Fatalf("engineConfig: %v", d)
 	}
@@ -186,7 +166,7 @@ func TestEngineConfigFromProviderBlock(t *testing.T) {
 		{"reachability timeout", cfg.ReachabilityTimeout.String(), "4s"},
 		{"CA bundle read", string(cfg.ArrayCACertPEM), "-----BEGIN CERTIFICATE-----\n"},
 		{"insecure default", cfg.ArrayInsecure, false},
-		{"token by normalized url", tokens["https://flasharray-a.example.com"], "T-a"},
+		{"token by normalized url", cfg.ArrayTokens["https://flasharray-a.example.com"], "T-a"},
 		{"engine token by normalized url", cfg.ArrayTokens["https://flasharray-a.example.com"], "T-a"},
 		{"user agent", cfg.UserAgent, "terraform-provider-protector/1.2.3"},
 	}
@@ -195,7 +175,7 @@ func TestEngineConfigFromProviderBlock(t *testing.T) {
 			t.Errorf("%s: got %v, want %v", c.what, c.got, c.want)
 		}
 	}
-	masked := strings.Join(secretsOf(cfg, tokens), ",")
+	masked := strings.Join(secretsOf(cfg), ",")
 	for _, secret := range []string{"admin-secret", "pw-c", "T-a"} {
 		if !strings.Contains(masked, secret) {
 			t.Errorf("secret %q is not masked in logs", secret)
@@ -227,7 +207,7 @@ func TestEngineConfigErrors(t *testing.T) {
 	for _, tt := range tests {
 		m := base()
 		tt.modify(&m)
-		cfg, _, diags := m.engineConfig(ctx, "dev")
+		cfg, diags := m.engineConfig(ctx, "dev")
 		if tt.want == "" {
 			if diags.HasError() {
 				t.Errorf("%s: unexpected error %v", tt.name, diags)

@@ -263,7 +263,7 @@ func (r *replicationPolicyResource) ModifyPlan(ctx context.Context, req resource
 		// arrays without it.
 		check = r.data.engine.CheckUnplacedPolicy
 	}
-	warnings, err := check(ctx, plan.spec(r.data))
+	warnings, err := check(ctx, plan.spec())
 	if err != nil {
 		addEngineError(&resp.Diagnostics, "check the replication policy of "+plan.ProtectionGroupID.ValueString(), err)
 		return
@@ -292,7 +292,7 @@ func (r *replicationPolicyResource) Create(ctx context.Context, req resource.Cre
 	ctx, cancel, limit := operationTimeout(ctx, plan.Timeouts, "create", &resp.Diagnostics)
 	defer cancel()
 	plan.locate(r.data.engine)
-	p, err := r.data.engine.CreatePolicy(ctx, plan.spec(r.data))
+	p, err := r.data.engine.CreatePolicy(ctx, plan.spec())
 	if err != nil {
 		addOperationError(ctx, &resp.Diagnostics, "create", limit, "create the replication policy of "+plan.ProtectionGroupID.ValueString(), err)
 		return
@@ -314,7 +314,7 @@ func (r *replicationPolicyResource) Read(ctx context.Context, req resource.ReadR
 		return
 	}
 	state.locate(r.data.engine)
-	primary, secondary := state.endpoints(r.data)
+	primary, secondary := state.endpoints()
 	p, err := r.data.engine.GetPolicy(ctx, state.groupID(), primary, secondary)
 	if errors.Is(err, engine.ErrNotFound) {
 		resp.State.RemoveResource(ctx)
@@ -359,10 +359,10 @@ func (r *replicationPolicyResource) Update(ctx context.Context, req resource.Upd
 	var err error
 	if plan.ReplicationInterval.Equal(state.ReplicationInterval) && plan.RPOMinutes.Equal(state.RPOMinutes) && len(state.Drift.Elements()) == 0 {
 		// Only tokens changed: nothing to write, but prove the new ones work.
-		primary, secondary := plan.endpoints(r.data)
+		primary, secondary := plan.endpoints()
 		p, err = r.data.engine.GetPolicy(ctx, state.groupID(), primary, secondary)
 	} else {
-		p, err = r.data.engine.UpdatePolicy(ctx, plan.spec(r.data))
+		p, err = r.data.engine.UpdatePolicy(ctx, plan.spec())
 	}
 	if err != nil {
 		addOperationError(ctx, &resp.Diagnostics, "update", limit, "update the replication policy of "+state.groupID(), err)
@@ -387,7 +387,7 @@ func (r *replicationPolicyResource) Delete(ctx context.Context, req resource.Del
 		return
 	}
 	state.locate(r.data.engine)
-	primary, secondary := state.endpoints(r.data)
+	primary, secondary := state.endpoints()
 	if err := r.data.engine.DeletePolicy(ctx, state.groupID(), primary, secondary); err != nil {
 		addOperationError(ctx, &resp.Diagnostics, "delete", limit, "delete the replication policy of "+state.groupID(), err)
 	}
@@ -423,20 +423,22 @@ func (m *replicationPolicyModel) groupID() string {
 
 // endpoints resolves URL and token of both arrays. Empty URLs (right after
 // import) let the engine use the ones recorded in the metadata.
-func (m *replicationPolicyModel) endpoints(d *providerData) (primary, secondary engine.ArrayEndpoint) {
+func (m *replicationPolicyModel) endpoints() (primary, secondary engine.ArrayEndpoint) {
 	primary = engine.ArrayEndpoint{URL: m.PrimaryFAURL.ValueString()}
 	secondary = engine.ArrayEndpoint{URL: m.SecondaryFAURL.ValueString()}
+	// Without a token of its own, the engine takes the provider's
+	// flasharrays entry with the same URL.
 	if primary.URL != "" {
-		primary.APIToken = d.arrayToken(primary.URL, ownToken(m.PrimaryFAToken, m.PrimaryFATokenWO))
+		primary.APIToken = ownToken(m.PrimaryFAToken, m.PrimaryFATokenWO).ValueString()
 	}
 	if secondary.URL != "" {
-		secondary.APIToken = d.arrayToken(secondary.URL, ownToken(m.SecondaryFAToken, m.SecondaryFATokenWO))
+		secondary.APIToken = ownToken(m.SecondaryFAToken, m.SecondaryFATokenWO).ValueString()
 	}
 	return primary, secondary
 }
 
-func (m *replicationPolicyModel) spec(d *providerData) engine.PolicySpec {
-	primary, secondary := m.endpoints(d)
+func (m *replicationPolicyModel) spec() engine.PolicySpec {
+	primary, secondary := m.endpoints()
 	spec := engine.PolicySpec{
 		GroupID:    m.groupID(),
 		Primary:    primary,
@@ -566,34 +568,16 @@ func (r *replicationPolicyResource) ValidateConfig(ctx context.Context, req reso
 					"(sensitive, but kept in the state).", which.name))
 		}
 	}
-	if known(cfg.PrimaryFAURL, cfg.SecondaryFAURL) && !cfg.PrimaryFAURL.IsNull() && !cfg.SecondaryFAURL.IsNull() &&
-		engine.CanonicalArrayURL(cfg.PrimaryFAURL.ValueString()) == engine.CanonicalArrayURL(cfg.SecondaryFAURL.ValueString()) {
-		resp.Diagnostics.AddAttributeError(path.Root("secondary_fa_url"), "Same FlashArray on both sites",
-			fmt.Sprintf("primary_fa_url and secondary_fa_url both name %s. Replication needs the array of each site: set "+
-				"secondary_fa_url to the management URL of the secondary site's FlashArray.", cfg.SecondaryFAURL.ValueString()))
-	}
-	if !known(cfg.RPOMinutes, cfg.ReplicationInterval) || cfg.RPOMinutes.IsNull() {
-		return
-	}
-	interval, fromDefault := engine.EffectiveInterval(cfg.ReplicationInterval.ValueInt64()), ""
-	if cfg.ReplicationInterval.IsNull() {
-		fromDefault = " (the default when replication_interval is not set)"
-	}
-	rpo := cfg.RPOMinutes.ValueInt64()
-	if rpo < 1 {
-		// Out of range: rpo_minutes' own validator says so.
-		return
-	}
-	if minRPO, short := engine.RPOTooShort(rpo, cfg.ReplicationInterval.ValueInt64()); short {
-		advice := fmt.Sprintf("Set rpo_minutes to at least %d", minRPO)
-		if rpo*60 >= engine.MinReplicationInterval {
-			advice += fmt.Sprintf(", or replication_interval to at most %d", rpo*60)
-		} else {
-			advice += fmt.Sprintf(" (the shortest replication_interval is %d s)", engine.MinReplicationInterval)
+	if known(cfg.PrimaryFAURL, cfg.SecondaryFAURL) && !cfg.PrimaryFAURL.IsNull() && !cfg.SecondaryFAURL.IsNull() {
+		if problem := engine.SameArrayProblem(cfg.PrimaryFAURL.ValueString(), cfg.SecondaryFAURL.ValueString()); problem != "" {
+			resp.Diagnostics.AddAttributeError(path.Root("secondary_fa_url"), "Same FlashArray on both sites", problem)
 		}
-		resp.Diagnostics.AddAttributeError(path.Root("rpo_minutes"), "RPO shorter than the replication interval",
-			fmt.Sprintf("rpo_minutes = %d is shorter than the replication interval of %d s%s: snapshots would arrive too "+
-				"rarely to ever meet the RPO. %s.", rpo, interval, fromDefault, advice))
+	}
+	// rpo_minutes' own validator reports a value out of range.
+	if known(cfg.RPOMinutes, cfg.ReplicationInterval) && !cfg.RPOMinutes.IsNull() && cfg.RPOMinutes.ValueInt64() >= 1 {
+		if problem := engine.RPOProblem(cfg.RPOMinutes.ValueInt64(), cfg.ReplicationInterval.ValueInt64()); problem != "" {
+			resp.Diagnostics.AddAttributeError(path.Root("rpo_minutes"), "RPO shorter than the replication interval", problem)
+		}
 	}
 }
 
@@ -626,7 +610,8 @@ func (m *replicationPolicyModel) writeOnlyTokenMissing(d *providerData, diags *d
 		plain   types.String
 		version types.Int64
 	}{{"primary", m.PrimaryFAURL, m.PrimaryFAToken, m.PrimaryFATokenWOVersion}, {"secondary", m.SecondaryFAURL, m.SecondaryFAToken, m.SecondaryFATokenWOVersion}} {
-		if a.version.IsNull() || a.url.ValueString() == "" || d.arrayToken(a.url.ValueString(), a.plain) != "" {
+		if a.version.IsNull() || a.url.ValueString() == "" || a.plain.ValueString() != "" ||
+			(d != nil && d.engine != nil && d.engine.ConfiguredArrayToken(a.url.ValueString())) {
 			continue
 		}
 		missing = true

@@ -107,7 +107,7 @@ func TestInsecureWarnings(t *testing.T) {
 		FlashArrayCAFile: types.StringNull(), FlashArrayInsecure: types.BoolValue(true),
 		MaxRetries: types.Int64Null(), RequestTimeout: types.StringNull(),
 	}
-	_, _, d := m.engineConfig(ctx, "test")
+	_, d := m.engineConfig(ctx, "test")
 	if d.HasError() {
 		t.Fatalf("engineConfig: %v", d)
 	}
