@@ -274,7 +274,7 @@ func (rep *Report) WriteMarkdown(w io.Writer, top int) {
 	fmt.Fprintf(w, "and requests × latency / wall time (the mean outstanding; at most the parallelism if the command were bound by round trips alone). ")
 	fmt.Fprintf(w, "A scenario GxM@real runs at a real cloud's transition times (settings above) instead of the simulator's: on a real cloud an apply's time is decided by the Cinder group updates and metadata versions it waits for one after the other, ")
 	fmt.Fprintf(w, "which the `waited` column counts: the most group updates made to one consistency group (each waits for the group to be available again; different groups' go side by side) ")
-	fmt.Fprintf(w, "and the most metadata versions written for one group on one site. Members that arrive together are added (removed) in one group update per batch; each member is still a version of its own.\n\n")
+	fmt.Fprintf(w, "and the most metadata versions written for one group on one site. Members that arrive together are added (removed) in one group update and one metadata version per batch.\n\n")
 
 	fmt.Fprintf(w, "## Summary\n\n")
 	fmt.Fprintf(w, "| scenario | resources | apply | plan | destroy | requests apply | requests plan | requests destroy | plan requests/member | tofu apply | tofu plan | tofu destroy | plugin apply | plugin plan | plugin destroy | provider start | peak RSS |\n")

@@ -170,7 +170,17 @@ type instanceRead struct {
 // attachment listing is asked only when one does not.
 func (e *Engine) readInstance(ctx context.Context, d *document, s *openstack.Site, instanceID string) (*instanceRead, error) {
 	site := s.Name()
-	server, err := s.Server(ctx, instanceID)
+	// Read with the others that arrive now (instance_reads.go); what the
+	// listing does not hold is read on its own.
+	listed := e.listedInstances(ctx, s)
+	var server *openstack.Server
+	var err error
+	if listed != nil {
+		server = listed.servers[instanceID]
+	}
+	if server == nil {
+		server, err = s.Server(ctx, instanceID)
+	}
 	if errors.Is(err, openstack.ErrNotFound) {
 		return nil, &Error{Kind: KindInvalid, Site: site, Object: instanceID,
 			Detail: fmt.Sprintf("instance %s does not exist on site %s, the primary site of protection group %s", instanceID, site, d.Group.Name),
@@ -183,6 +193,10 @@ func (e *Engine) readInstance(ctx context.Context, d *document, s *openstack.Sit
 	errs := make([]error, len(server.VolumeIDs))
 	var calls []func()
 	for i, id := range server.VolumeIDs {
+		if listed != nil && listed.volumes[id] != nil {
+			r.volumes[i] = listed.volumes[id]
+			continue
+		}
 		calls = append(calls, func() { r.volumes[i], errs[i] = s.Volume(ctx, id) })
 	}
 	parallelN(fanOut, calls...)

@@ -39,6 +39,7 @@ type Engine struct {
 	instances    map[string]*instanceRead           // site + "\x00" + instance id -> a member check's read, for its add
 	expected     map[string]map[string]time.Time    // group id -> instance id -> when its check started (its add may follow)
 	drills       map[string]bool                    // drill ids this process read or started (drill.go)
+	gatherings   map[string]*instanceGathering      // site -> the instance reads waiting to be answered together
 }
 
 // New returns an engine; it makes no network call until first used (or
@@ -68,6 +69,7 @@ func New(cfg Config) *Engine {
 		instances:    map[string]*instanceRead{},
 		expected:     map[string]map[string]time.Time{},
 		drills:       map[string]bool{},
+		gatherings:   map[string]*instanceGathering{},
 	}
 }
 

@@ -181,11 +181,11 @@ func (e *Engine) makeMemberBatch(ctx context.Context, groupID string, batch []*m
 // errSplit asks for a batch to be made one change at a time.
 var errSplit = errors.New("make the changes one at a time")
 
-// commitMemberBatch makes a batch as the group's next versions (one per
-// change) and hands each change its outcome. errSplit when the batch must
-// be made one change at a time.
+// commitMemberBatch makes a batch as the group's next version and hands
+// each change its outcome. errSplit when the batch must be made one change
+// at a time.
 func (e *Engine) commitMemberBatch(ctx context.Context, groupID string, batch []*memberChange) error {
-	d, err := e.modifySteps(ctx, groupID, func(d *document, primary, _ *openstack.Site) ([]*document, error) {
+	d, err := e.modifyLocked(ctx, groupID, func(d *document, primary, _ *openstack.Site) error {
 		return e.memberBatchChange(ctx, d, primary, batch)
 	})
 	if errors.Is(err, errSplit) {
@@ -213,22 +213,17 @@ func (e *Engine) commitMemberBatch(ctx context.Context, groupID string, batch []
 
 // memberBatchChange is the change a batch makes to its group: read what
 // the batch needs from the primary site, plan the document's new state,
-// then make the cloud and array side. It returns the document's state
-// after each change but the last: every member added or removed is a
-// version of its own, as when made alone, however the changes met.
-func (e *Engine) memberBatchChange(ctx context.Context, d *document, primary *openstack.Site, batch []*memberChange) ([]*document, error) {
+// then make the cloud and array side.
+func (e *Engine) memberBatchChange(ctx context.Context, d *document, primary *openstack.Site, batch []*memberChange) error {
 	removed, err := e.readMemberBatch(ctx, d, primary, batch)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	plan, err := e.planMemberBatch(d, batch, removed)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := e.applyMemberPlan(ctx, d, primary, plan); err != nil {
-		return nil, err
-	}
-	return plan.steps[:len(plan.steps)-1], nil
+	return e.applyMemberPlan(ctx, d, primary, plan)
 }
 
 // readMemberBatch reads, side by side, the instances the batch adds (with
@@ -314,7 +309,6 @@ type memberPlan struct {
 	protect         []*openstack.Volume // volumes the policy's arrays start protecting
 	unprotect       []string            // volumes they stop protecting
 	removed         map[string]*openstack.Volume
-	steps           []*document   // the document after each change
 	first           *memberChange // the first change made, for its error words
 	active          int           // the changes made
 }
@@ -369,7 +363,6 @@ func (e *Engine) planMemberBatch(d *document, batch []*memberChange, removed map
 			c.member = rec.api()
 		}
 		c.active = true
-		p.steps = append(p.steps, d.clone())
 		if p.first == nil {
 			p.first = c
 		}

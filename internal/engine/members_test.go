@@ -48,9 +48,8 @@ func addConcurrently(t *testing.T, e *Engine, groupID string, instances ...strin
 	return errs
 }
 
-// Members added at once share one Cinder update and one call to the array;
-// each is still a metadata version of its own, pushed to the peer, and each
-// caller gets its own member.
+// Members added at once share one Cinder update, one call to the array and
+// one metadata version, pushed to the peer; each caller gets its own member.
 func TestConcurrentMembersShareOneChange(t *testing.T) {
 	ctx := context.Background()
 	w, e := testWorld(t, true)
@@ -71,11 +70,11 @@ func TestConcurrentMembersShareOneChange(t *testing.T) {
 			t.Fatalf("add %s: %v", id, err)
 		}
 	}
-	if n := site.Count("PUT", "/protector/"+versionPrefix(g.ID)); n != 3 {
-		t.Fatalf("%d metadata versions written for 3 members added at once, want 3", n)
+	if n := site.Count("PUT", "/protector/"+versionPrefix(g.ID)); n != 1 {
+		t.Fatalf("%d metadata versions written for 3 members added at once, want 1", n)
 	}
-	if n := peer.Count("PUT", "/protector/"+versionPrefix(g.ID)); n != 3 {
-		t.Fatalf("%d versions pushed to the peer for 3 members added at once, want each of the 3", n)
+	if n := peer.Count("PUT", "/protector/"+versionPrefix(g.ID)); n != 1 {
+		t.Fatalf("%d versions pushed to the peer for 3 members added at once, want 1", n)
 	}
 	if n := site.Count("PUT", "/groups/"+g.PrimaryConsistencyGroup); n != 1 {
 		t.Fatalf("%d Cinder group updates for 3 members added at once, want 1", n)
@@ -87,8 +86,8 @@ func TestConcurrentMembersShareOneChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got.Members) != 3 || got.MetadataVersion != 5 || got.Sync.RemoteVersion != 5 {
-		t.Fatalf("group records %d members at version %d (peer %d), want 3 at version 5 on both (group, policy, one per member)",
+	if len(got.Members) != 3 || got.MetadataVersion != 3 || got.Sync.RemoteVersion != 3 {
+		t.Fatalf("group records %d members at version %d (peer %d), want 3 at version 3 on both (group, policy, the batch)",
 			len(got.Members), got.MetadataVersion, got.Sync.RemoteVersion)
 	}
 	log, err := e.SyncLog(ctx, g.ID, 0)
@@ -101,8 +100,8 @@ func TestConcurrentMembersShareOneChange(t *testing.T) {
 			logged = append(logged, entry.Version)
 		}
 	}
-	if slices.Sort(logged); !slices.Equal(logged, []int{1, 2, 3, 4, 5}) {
-		t.Fatalf("the sync log lists pushes of versions %v, want each of 1..5", logged)
+	if slices.Sort(logged); !slices.Equal(logged, []int{1, 2, 3}) {
+		t.Fatalf("the sync log lists pushes of versions %v, want each of 1..3", logged)
 	}
 	cg, _ := w.Site("site-a").Group(g.PrimaryConsistencyGroup)
 	want := []string{simulator.WebServer1BootVolumeID, simulator.WebServer1DataVolumeID, simulator.WebServer2BootVolumeID,
@@ -112,7 +111,7 @@ func TestConcurrentMembersShareOneChange(t *testing.T) {
 		t.Fatalf("consistency group holds %v, want %v", have, want)
 	}
 
-	// Removed at once, too: one update, a version each.
+	// Removed at once, too: one update, one version.
 	site.ResetRequests()
 	unlock := e.groupLock(g.ID)
 	var wg sync.WaitGroup
@@ -146,10 +145,10 @@ func TestConcurrentMembersShareOneChange(t *testing.T) {
 		t.Fatalf("%d volume reads (%d listings) to remove members with %d volumes, want one listing", n, list, len(got.Members[0].VolumeIDs)+len(got.Members[1].VolumeIDs))
 	}
 	after, _ := e.GetGroup(ctx, g.ID)
-	if len(after.Members) != 1 || after.Members[0].InstanceID != got.Members[2].InstanceID || after.MetadataVersion != 7 {
-		t.Fatalf("after removing two members the group records %+v at version %d, want one member at version 7", after.Members, after.MetadataVersion)
+	if len(after.Members) != 1 || after.Members[0].InstanceID != got.Members[2].InstanceID || after.MetadataVersion != 4 {
+		t.Fatalf("after removing two members the group records %+v at version %d, want one member at version 4", after.Members, after.MetadataVersion)
 	}
-	for v := 1; v <= 7; v++ {
+	for v := 1; v <= 4; v++ {
 		if _, err := readVersion(ctx, mustSite(t, e, "site-a"), g.ID, v); err != nil {
 			t.Fatalf("version %d: %v", v, err)
 		}

@@ -3,11 +3,14 @@ package engine
 import (
 	"context"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/protector-dr/terraform-provider-protector/internal/openstack"
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
 )
 
@@ -245,10 +248,10 @@ func memberCosts(t *testing.T, n int) (add, remove, addUpdates, removeUpdates in
 	if err != nil || len(got.Members) != n {
 		t.Fatalf("group after the adds: %+v, %v; want %d members", got, err, n)
 	}
-	// Every member is still a version of its own, on both sites.
+	// The batch is one version, on both sites.
 	for _, site := range []string{"site-a", "site-b"} {
-		if v := versionsOn(w, site, g.ID); len(v) != 2+n {
-			t.Fatalf("%s holds %d versions after adding %d members, want %d (group, policy, one per member)", site, len(v), n, 2+n)
+		if v := versionsOn(w, site, g.ID); len(v) != 3 {
+			t.Fatalf("%s holds %d versions after adding %d members in one batch, want 3 (group, policy, the batch)", site, len(v), n)
 		}
 	}
 
@@ -281,16 +284,15 @@ func memberCosts(t *testing.T, n int) (add, remove, addUpdates, removeUpdates in
 	return add, remove, addUpdates, removeUpdates
 }
 
-// Adding members costs at most 5 requests each, check included, and
-// removing them at most 3: what one more member adds to a batch (the
+// Adding members costs at most 1 request each, check included, and
+// removing them at most 1: what one more member adds to a batch (the
 // difference between batches of 10 and 30), so that the requests each
-// batch makes once (token, metadata, the group update and its waits) do not
-// count. An added member's server and volumes are read once (its check's
-// read serves its add; the devices come from the volumes' attachments);
-// its ports come with the batch's, its recovery description with the
-// server; the sync log takes one object per push. A removal reads the
-// group's volumes in one listing. What stays per member: the server, each
-// volume, and its metadata version on each site.
+// batch makes once (token, metadata, the group update and its waits, its
+// one metadata version) do not count. The checks that arrive together read
+// the project's servers and volumes in one listing each, and a check's
+// read serves its add (the devices come from the volumes' attachments);
+// the ports come with the batch's, the recovery description with the
+// server. A removal reads the group's volumes in one listing.
 func TestRequestsPerMember(t *testing.T) {
 	const small, large = 10, 30
 	add10, rm10, up10, rup10 := memberCosts(t, small)
@@ -299,11 +301,11 @@ func TestRequestsPerMember(t *testing.T) {
 	perRemove := float64(rm30-rm10) / (large - small)
 	t.Logf("add: %d requests for %d members, %d for %d: %.2f per member added; remove: %d, %d: %.2f per member removed",
 		add10, small, add30, large, perAdd, rm10, rm30, perRemove)
-	if perAdd > 5 {
-		t.Errorf("%.2f requests per member added (plan-time check and add), want at most 5", perAdd)
+	if perAdd > 1 {
+		t.Errorf("%.2f requests per member added (plan-time check and add), want at most 1", perAdd)
 	}
-	if perRemove > 3 {
-		t.Errorf("%.2f requests per member removed, want at most 3", perRemove)
+	if perRemove > 1 {
+		t.Errorf("%.2f requests per member removed, want at most 1", perRemove)
 	}
 	for _, u := range []struct {
 		what string
@@ -317,7 +319,8 @@ func TestRequestsPerMember(t *testing.T) {
 
 // OpenTofu creates members -parallelism (10) at a time, each planned again
 // just before its create: a hundred members then arrive in waves, and each
-// wave is one batch, one Cinder group update, however its members' checks
+// wave is one batch, one Cinder group update and one metadata version,
+// however its members' checks
 // and creates interleave (without waiting for the members just checked,
 // the first of a wave made a batch of its own and the rest another).
 func TestMembersArrivingInWavesAreBatchedPerWave(t *testing.T) {
@@ -354,8 +357,11 @@ func TestMembersArrivingInWavesAreBatchedPerWave(t *testing.T) {
 	if want := members/parallelism + 1; updates > want {
 		t.Errorf("%d Cinder group updates for %d members created %d at a time, want at most %d (one per wave)", updates, members, parallelism, want)
 	}
-	if v := versionsOn(w, "site-b", g.ID); len(v) != members+1 {
-		t.Errorf("site-b holds %d versions, want %d", len(v), members+1)
+	// Each wave is one version too, on both sites.
+	for _, s := range []string{"site-a", "site-b"} {
+		if v := versionsOn(w, s, g.ID); len(v) != 1+updates {
+			t.Errorf("%s holds %d versions after %d batches, want %d (the group, one per batch)", s, len(v), updates, 1+updates)
+		}
 	}
 
 	// A destroy removes them 10 at a time too, with no check before each:
@@ -421,5 +427,84 @@ func TestMembersOfAPlannedGroupReadItOnce(t *testing.T) {
 		if n != 1 {
 			t.Errorf("%s was asked %d times for the versions of a planned group checked by %d members, want once", site, n, len(ids))
 		}
+	}
+}
+
+// Member checks that arrive together (a plan's, -parallelism at a time)
+// read the project's servers and volumes in one listing each, the admin's
+// narrowed to the members' project, instead of each server and volume. A
+// listing answers only the reads that arrived before it was sent: a
+// volume attached after it is seen by the next checks, and a check alone
+// reads its own server and volumes.
+func TestMemberChecksArrivingTogetherShareOneListing(t *testing.T) {
+	ctx := context.Background()
+	w, e := testWorld(t, true)
+	g := createGuideGroup(t, e)
+	ids := w.AddServers(6)
+	site := w.Site("site-a").Faults()
+	plan := New(e.cfg) // a new provider process: nothing cached
+	checkTogether := func(ids []string) {
+		var wg sync.WaitGroup
+		for _, id := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := plan.CheckMember(ctx, MemberSpec{GroupID: g.ID, InstanceID: id}); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	listings := func() (servers, volumes int) {
+		for _, r := range site.Requests() {
+			if r.Method != "GET" || !strings.Contains(r.Query, "project_id=") || !strings.Contains(r.Query, "all_tenants=true") {
+				continue
+			}
+			switch {
+			case strings.HasSuffix(r.Path, "/servers/detail"):
+				servers++
+			case strings.HasSuffix(r.Path, "/volumes/detail"):
+				volumes++
+			}
+		}
+		return servers, volumes
+	}
+	one := regexp.MustCompile(`/(servers|volumes)/[0-9a-f-]{36}$`)
+	reads := func() (n int) {
+		for _, r := range site.Requests() {
+			if r.Method == "GET" && one.MatchString(r.Path) {
+				n++
+			}
+		}
+		return n
+	}
+
+	site.ResetRequests()
+	checkTogether(ids[:5])
+	if s, v := listings(); s != 1 || v != 1 {
+		t.Fatalf("5 checks at once: %d server and %d volume listings of the project, want 1 each", s, v)
+	}
+	if n := reads(); n != 0 {
+		t.Fatalf("5 checks at once read %d servers or volumes one by one, want none (the listings answer them)", n)
+	}
+
+	added := w.AttachNewVolume(ids[0], simulator.TypeReplicatedSSD, 10)
+	checkTogether(ids[:5])
+	if s, v := listings(); s != 2 || v != 2 {
+		t.Fatalf("5 more checks: %d server and %d volume listings in all, want 2 each (a listing serves only the reads that arrived before it)", s, v)
+	}
+	r := plan.takeInstance("site-a", ids[0])
+	if r == nil || !slices.ContainsFunc(r.volumes, func(v *openstack.Volume) bool { return v.ID == added }) {
+		t.Fatalf("the check after volume %s was attached read %+v, want the volume in it", added, r)
+	}
+
+	site.ResetRequests()
+	checkTogether(ids[5:])
+	if s, v := listings(); s != 0 || v != 0 {
+		t.Fatalf("one check alone listed the project (%d server, %d volume listings), want its own reads", s, v)
+	}
+	if n := site.Count("GET", "/servers/"+ids[5]); n != 1 {
+		t.Fatalf("one check alone read its server %d times, want 1", n)
 	}
 }

@@ -86,21 +86,67 @@ func (s *Site) Server(ctx context.Context, id string) (*Server, error) {
 	c := *sc
 	c.Microversion = flavorMicroversion
 	res := servers.Get(ctx, &c, id)
-	var view serverView
-	var body struct {
-		Status     string  `json:"status"`
-		RootDevice *string `json:"OS-EXT-SRV-ATTR:root_device_name"`
-	}
-	if err := res.ExtractInto(&view); err != nil {
+	var a serverAnswer
+	if err := res.ExtractInto(&a.serverView); err != nil {
 		return nil, s.wrap(op, err)
 	}
-	if err := res.ExtractInto(&body); err != nil {
+	if err := res.ExtractInto(&a.serverChecked); err != nil {
 		return nil, s.wrap(op, err)
 	}
-	details := view.details()
-	out := &Server{ID: details.ID, Name: details.Name, Status: body.Status, VolumeIDs: details.VolumeIDs, Details: details}
-	if body.RootDevice != nil {
-		out.RootDeviceName, out.RootDeviceVisible = *body.RootDevice, true
+	return a.server(), nil
+}
+
+// serverAnswer is a server as GET /servers/{id} and /servers/detail answer
+// it: what a recovery needs (serverView) and what a member check does.
+type serverAnswer struct {
+	serverView
+	serverChecked
+}
+
+type serverChecked struct {
+	Status     string  `json:"status"`
+	RootDevice *string `json:"OS-EXT-SRV-ATTR:root_device_name"`
+}
+
+func (a *serverAnswer) server() *Server {
+	details := a.details()
+	out := &Server{ID: details.ID, Name: details.Name, Status: a.Status, VolumeIDs: details.VolumeIDs, Details: details}
+	if a.RootDevice != nil {
+		out.RootDeviceName, out.RootDeviceVisible = *a.RootDevice, true
+	}
+	return out
+}
+
+// ProjectServers lists the servers of the main credential's project as
+// Server reads each (admin credential when configured, narrowed to that
+// project), following Nova's pages: one request for a page of servers
+// (up to Nova's max_limit, 1000) instead of one per server.
+func (s *Site) ProjectServers(ctx context.Context) ([]*Server, error) {
+	op := "list servers"
+	r := s.reader()
+	sc, err := r.serviceClient(ctx, serviceCompute)
+	if err != nil {
+		return nil, err
+	}
+	c := *sc
+	c.Microversion = flavorMicroversion
+	query, err := s.projectQuery(ctx, r)
+	if err != nil {
+		return nil, s.wrap(op, err)
+	}
+	type page struct {
+		Servers []serverAnswer     `json:"servers"`
+		Links   []gophercloud.Link `json:"servers_links"`
+	}
+	var out []*Server
+	err = listPages(ctx, &c, c.ServiceURL("servers", "detail")+query, func(p *page) []gophercloud.Link {
+		for i := range p.Servers {
+			out = append(out, p.Servers[i].server())
+		}
+		return p.Links
+	})
+	if err != nil {
+		return nil, s.wrap(op, err)
 	}
 	return out, nil
 }

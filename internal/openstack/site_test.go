@@ -866,3 +866,84 @@ func TestServerVolumes(t *testing.T) {
 		t.Fatalf("listing 4 servers took %d requests, want 1", n)
 	}
 }
+
+// The project listings answer as Server and Volume do (the admin-only
+// root device and host included when an admin credential is configured),
+// for the main credential's project only: an admin of another project
+// lists all projects narrowed to it.
+func TestProjectListings(t *testing.T) {
+	t.Parallel()
+	sim := startSim(t)
+	demoID := sim.AddProject("demo")
+	sim.AddProject("ops")
+	sim.AddUser("ops-admin", adminPassword, "ops", "admin")
+	otherVol := sim.AddVolume(openstacksim.Volume{Name: "ops-boot", Project: "ops", Type: "replicated-ssd", Host: backendA})
+	otherServer := sim.AddServer(openstacksim.Server{Name: "ops-vm", Project: "ops", Volumes: []openstacksim.Attachment{{VolumeID: otherVol, Device: "/dev/vda"}}})
+
+	list := func(t *testing.T, cfg Config) (map[string]*Server, map[string]Volume) {
+		t.Helper()
+		s := newSite(t, cfg)
+		servers, err := s.ProjectServers(testCtx(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		volumes, err := s.ProjectVolumes(testCtx(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sv, vs := map[string]*Server{}, map[string]Volume{}
+		for _, s := range servers {
+			sv[s.ID] = s
+		}
+		for _, v := range volumes {
+			vs[v.ID] = v
+		}
+		if sv[otherServer] != nil {
+			t.Errorf("server %s of project ops listed for project demo", otherServer)
+		}
+		if _, ok := vs[otherVol]; ok {
+			t.Errorf("volume %s of project ops listed for project demo", otherVol)
+		}
+		srv := sv[serverID]
+		if srv == nil || srv.Name != "web-server-1" || !slices.Equal(srv.VolumeIDs, []string{sim.bootVol, sim.dataVol}) || srv.Details == nil || srv.Status == "" {
+			t.Fatalf("web-server-1 listed as %+v", srv)
+		}
+		if len(vs) != 5 || vs[sim.bootVol].VolumeType != "replicated-ssd" || len(vs[sim.bootVol].Attachments) != 1 {
+			t.Fatalf("volumes listed: %+v, want the 5 of project demo, the boot volume attached", vs)
+		}
+		return sv, vs
+	}
+
+	t.Run("member", func(t *testing.T) {
+		sim.Faults().ResetRequests()
+		sv, vs := list(t, sim.testConfig())
+		if sv[serverID].RootDeviceVisible || vs[sim.bootVol].HostVisible {
+			t.Errorf("a member sees the root device (%v) or the host (%v)", sv[serverID].RootDeviceVisible, vs[sim.bootVol].HostVisible)
+		}
+		for _, r := range sim.Faults().Requests() {
+			if strings.Contains(r.Query, "all_tenants") {
+				t.Errorf("a member's listing asks %s?%s", r.Path, r.Query)
+			}
+		}
+	})
+	t.Run("admin of another project", func(t *testing.T) {
+		cfg := sim.testConfig()
+		cfg.Admin = sim.adminCreds()
+		cfg.Admin.Username, cfg.Admin.ProjectName = "ops-admin", "ops"
+		sim.Faults().ResetRequests()
+		sv, vs := list(t, cfg)
+		if !sv[serverID].RootDeviceVisible || sv[serverID].RootDeviceName != "/dev/vda" || !vs[sim.bootVol].HostVisible || vs[sim.bootVol].Host != backendA {
+			t.Errorf("the admin listing shows root device %q (%v), host %q (%v)", sv[serverID].RootDeviceName, sv[serverID].RootDeviceVisible, vs[sim.bootVol].Host, vs[sim.bootVol].HostVisible)
+		}
+		for _, path := range []string{"/servers/detail", "/volumes/detail"} {
+			if n := sim.Faults().Count("GET", path); n != 1 {
+				t.Errorf("%d requests to %s, want 1", n, path)
+			}
+		}
+		for _, r := range sim.Faults().Requests() {
+			if strings.HasSuffix(r.Path, "/detail") && r.Query != "all_tenants=true&project_id="+demoID {
+				t.Errorf("the admin's listing asks %s?%s, want all_tenants narrowed to project demo (%s)", r.Path, r.Query, demoID)
+			}
+		}
+	})
+}

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack/blockstorage/v3/volumes"
 	"github.com/gophercloud/gophercloud/v2/openstack/blockstorage/v3/volumetypes"
+	"github.com/gophercloud/gophercloud/v2/openstack/identity/v3/tokens"
 
 	"github.com/protector-dr/terraform-provider-protector/internal/openstack/blockstorage/grouptypes"
 )
@@ -150,6 +152,61 @@ func (s *Site) VolumesInGroup(ctx context.Context, groupID string) ([]Volume, er
 		return nil, s.wrap(op, err)
 	}
 	return out, nil
+}
+
+// ProjectVolumes lists the volumes of the main credential's project as
+// Volume reads each (admin credential when configured, narrowed to that
+// project), following Cinder's pages: one request for a page of volumes
+// (up to osapi_max_limit, 1000) instead of one per volume.
+func (s *Site) ProjectVolumes(ctx context.Context) ([]Volume, error) {
+	op := "list volumes"
+	r := s.reader()
+	c, err := r.volumeClient(ctx)
+	if err != nil {
+		return nil, err
+	}
+	query, err := s.projectQuery(ctx, r)
+	if err != nil {
+		return nil, s.wrap(op, err)
+	}
+	type page struct {
+		Volumes []volumeView       `json:"volumes"`
+		Links   []gophercloud.Link `json:"volumes_links"`
+	}
+	var out []Volume
+	err = listPages(ctx, c, c.ServiceURL("volumes", "detail")+query, func(p *page) []gophercloud.Link {
+		for _, v := range p.Volumes {
+			out = append(out, v.volume())
+		}
+		return p.Links
+	})
+	if err != nil {
+		return nil, s.wrap(op, err)
+	}
+	return out, nil
+}
+
+// projectQuery is the query that narrows a listing made with session r to
+// the main credential's project: none for the main session, whose token is
+// scoped to it; all_tenants with the project's id for the admin one (both
+// Nova and Cinder take project_id from an admin only with all_tenants).
+func (s *Site) projectQuery(ctx context.Context, r *session) (string, error) {
+	if r != s.admin {
+		return "", nil
+	}
+	pc, err := s.main.client(ctx)
+	if err != nil {
+		return "", err
+	}
+	cr, ok := pc.GetAuthResult().(tokens.CreateResult)
+	if !ok {
+		return "", errors.New("no token recorded for the main credential")
+	}
+	project, err := cr.ExtractProject()
+	if err != nil || project == nil || project.ID == "" {
+		return "", fmt.Errorf("the main credential's token names no project: %v", err)
+	}
+	return "?" + url.Values{"all_tenants": {"true"}, "project_id": {project.ID}}.Encode(), nil
 }
 
 // VolumeType is a Cinder volume type with the extra specs the caller may see.

@@ -280,6 +280,18 @@ resource "protector_member" %q {
 `, name, instanceID)
 }
 
+// memberAfterHCL is memberHCL for a member created after another (its own
+// change and metadata version, not one batch with it).
+func memberAfterHCL(name, instanceID, after string) string {
+	return fmt.Sprintf(`
+resource "protector_member" %q {
+  protection_group_id = protector_protection_group.web.id
+  instance_id         = %q
+  depends_on          = [protector_member.%s]
+}
+`, name, instanceID, after)
+}
+
 // wrapped matches text that OpenTofu may have wrapped across lines: every
 // space of the pattern matches any run of white space. The pattern is a
 // regular expression otherwise.

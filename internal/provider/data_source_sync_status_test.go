@@ -41,13 +41,14 @@ data "protector_members" "web" {
 
 // TestAccDataSources_group: the guide's sync-status (Example 4), sync-log,
 // consistency-group show (Example 6) and member-list (Example 3) of a group
-// with web-server-1 and db-server-1: metadata version 3 on both sites,
-// 2 + 3 volumes in the consistency group.
+// with web-server-1 and db-server-1, added one after the other (as the
+// guide's commands do; made together they would be one version): metadata
+// version 3 on both sites, 2 + 3 volumes in the consistency group.
 func TestAccDataSources_group(t *testing.T) {
 	t.Parallel()
 	w := newPortableWorld(t)
 	config := w.provider(providerOptions{admin: true}) + sitesHCL + groupHCL("Production web application tier", "async", simulator.TypeReplicatedSSD) +
-		memberHCL("web1", w.fx.WebServer1.ID) + memberHCL("db1", w.fx.DBServer1.ID) + groupDataSourcesHCL
+		memberHCL("web1", w.fx.WebServer1.ID) + memberAfterHCL("db1", w.fx.DBServer1.ID, "web1") + groupDataSourcesHCL
 	const status, log, cg, members = "data.protector_sync_status.web", "data.protector_sync_log.web", "data.protector_consistency_group.web", "data.protector_members.web"
 	check := func(name string, ok bool) knownvalue.Check {
 		return knownvalue.ObjectExact(map[string]knownvalue.Check{"check": knownvalue.StringExact(name), "ok": knownvalue.Bool(ok)})

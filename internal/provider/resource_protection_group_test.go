@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"strconv"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -61,6 +62,33 @@ func checkVersionOnBothSites(w *accWorld, groupID *string, version int, descript
 			}
 		}
 		return nil
+	}
+}
+
+// captureVersion checks that both sites hold the same newest metadata
+// version of a group, from lowest to highest (members whose creates meet
+// are one version, so an apply's count depends on how they met), with the
+// description, and keeps it in version for the steps after.
+func captureVersion(w *accWorld, groupID *string, lowest, highest int, description string, version *int) func(*terraform.State) error {
+	return func(s *terraform.State) error {
+		versions := metadataVersions(w.view(simulator.SiteA), *groupID)
+		if len(versions) == 0 {
+			return fmt.Errorf("site-a holds no metadata version of %s", *groupID)
+		}
+		v, _ := strconv.Atoi(versions[len(versions)-1])
+		if v < lowest || v > highest {
+			return fmt.Errorf("site-a holds metadata versions %v of %s, want newest from %d to %d", versions, *groupID, lowest, highest)
+		}
+		*version = v
+		return checkVersionOnBothSites(w, groupID, v, description)(s)
+	}
+}
+
+// checkVersionAfter checks that both sites' newest version is by more than
+// the one captureVersion kept.
+func checkVersionAfter(w *accWorld, groupID *string, version *int, by int, description string) func(*terraform.State) error {
+	return func(s *terraform.State) error {
+		return checkVersionOnBothSites(w, groupID, *version+by, description)(s)
 	}
 }
 

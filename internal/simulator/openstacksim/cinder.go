@@ -434,6 +434,9 @@ func (s *Site) listVolumes(c *cinderRequest, detail bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	allTenants := c.admin && q.Has("all_tenants")
+	if !allTenants {
+		q.Del("project_id")
+	}
 	var vols []*Volume
 	for _, v := range s.st.Volumes {
 		if !allTenants && v.Project != c.projectID {
@@ -505,6 +508,13 @@ func matchVolume(v *Volume, q url.Values) bool {
 			if strconv.Itoa(v.Size) != want {
 				return false
 			}
+		case "project_id":
+			// Reaches here from an admin's all_tenants listing only:
+			// without it Cinder lists the caller's project whatever this
+			// says.
+			if v.Project != want {
+				return false
+			}
 		}
 	}
 	return true
@@ -536,7 +546,9 @@ func paginate[T any](c *cinderRequest, items []T, id func(T) string) (page []T, 
 	if len(items) > limit {
 		items = items[:limit]
 	}
-	if len(items) == limit && limit > 0 && q.Get("limit") != "" {
+	// A full page links to the next, also when it was cut at the
+	// maximum without a limit asked (Cinder's _get_collection_links).
+	if len(items) == limit && limit > 0 {
 		u := *c.r.URL
 		nq := u.Query()
 		nq.Set("marker", id(items[len(items)-1]))

@@ -3,7 +3,9 @@ package openstacksim
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -241,14 +243,61 @@ func (s *Site) showServer(n *novaRequest, id string) {
 func (s *Site) listServers(n *novaRequest, detail bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	allTenants := n.admin && n.r.URL.Query().Has("all_tenants")
+	q := n.r.URL.Query()
+	allTenants := n.admin && q.Has("all_tenants")
+	// An admin's all_tenants listing may be narrowed to one project;
+	// without all_tenants Nova lists the caller's project whatever
+	// project_id says.
+	project := ""
+	if allTenants {
+		project = q.Get("project_id")
+	}
 	var servers []*Server
 	for _, sv := range s.st.Servers {
-		if allTenants || sv.Project == n.projectID {
+		mine := sv.Project == n.projectID
+		if allTenants {
+			mine = project == "" || sv.Project == project
+		}
+		if mine {
 			servers = append(servers, sv)
 		}
 	}
-	sort.Slice(servers, func(i, j int) bool { return servers[i].CreatedAt.After(servers[j].CreatedAt) })
+	sort.Slice(servers, func(i, j int) bool {
+		if !servers[i].CreatedAt.Equal(servers[j].CreatedAt) {
+			return servers[i].CreatedAt.After(servers[j].CreatedAt)
+		}
+		return servers[i].ID > servers[j].ID
+	})
+	// Pages as Nova's: marker and limit, at most max_limit (1000), and a
+	// servers_links next link when a page is full.
+	if m := q.Get("marker"); m != "" {
+		i := slices.IndexFunc(servers, func(sv *Server) bool { return sv.ID == m })
+		if i < 0 {
+			n.fault(400, "marker [%s] not found", m)
+			return
+		}
+		servers = servers[i+1:]
+	}
+	limit := 1000
+	if l := q.Get("limit"); l != "" {
+		v, err := strconv.Atoi(l)
+		if err != nil || v < 0 {
+			n.fault(400, "Invalid input for query parameters limit. Value: %s.", l)
+			return
+		}
+		limit = min(limit, v)
+	}
+	var links []any
+	if len(servers) >= limit {
+		servers = servers[:limit]
+		if limit > 0 {
+			u := *n.r.URL
+			nq := u.Query()
+			nq.Set("marker", servers[len(servers)-1].ID)
+			u.RawQuery = nq.Encode()
+			links = []any{map[string]any{"rel": "next", "href": requestBase(n.r) + u.RequestURI()}}
+		}
+	}
 	out := []any{}
 	for _, sv := range servers {
 		if detail {
@@ -257,7 +306,11 @@ func (s *Site) listServers(n *novaRequest, detail bool) {
 			out = append(out, map[string]any{"id": sv.ID, "name": sv.Name, "links": s.serverLinks(n.r, sv)})
 		}
 	}
-	writeJSON(n.w, 200, map[string]any{"servers": out})
+	body := map[string]any{"servers": out}
+	if links != nil {
+		body["servers_links"] = links
+	}
+	writeJSON(n.w, 200, body)
 }
 
 // deleteServer answers 204 at once; the server shows task_state deleting

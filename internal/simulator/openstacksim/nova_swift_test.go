@@ -1,6 +1,8 @@
 package openstacksim
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -158,4 +160,49 @@ func jsonArray(t *testing.T, r response) []map[string]any {
 		t.Fatalf("%v: %s", err, r.body)
 	}
 	return out
+}
+
+// Nova's server listings page as Nova's do (limit, marker, a next link in
+// servers_links when a page is full), and an admin's all_tenants listing
+// can be narrowed to one project; without all_tenants project_id changes
+// nothing.
+func TestServerListingPagesAndProjects(t *testing.T) {
+	ts := newTestSite(t)
+	opsID := ts.AddProject("ops")
+	for i := range 4 {
+		ts.AddServer(Server{Name: fmt.Sprintf("vm-%d", i), Project: "demo"})
+	}
+	other := ts.AddServer(Server{Name: "ops-vm", Project: "ops"})
+	ids := func(r response) (out []string) {
+		for _, s := range r.json(t)["servers"].([]any) {
+			out = append(out, s.(map[string]any)["id"].(string))
+		}
+		return out
+	}
+	var all []string
+	path := "/compute/v2.1/servers/detail?limit=2"
+	for i := 0; i < 5 && path != ""; i++ {
+		r := ts.do("GET", path, ts.member(), nil)
+		all = append(all, ids(r)...)
+		path = ""
+		if links, ok := r.json(t)["servers_links"].([]any); ok {
+			href := links[0].(map[string]any)["href"].(string)
+			path = href[strings.Index(href, "/compute"):]
+		}
+	}
+	if len(all) != 5 || slices.Contains(all, other) {
+		t.Errorf("paged listing of the member's project returned %v, want its 5 servers", all)
+	}
+	if r := ts.do("GET", "/compute/v2.1/servers?marker=nope", ts.member(), nil); r.status != 400 {
+		t.Errorf("unknown marker: %d, want 400", r.status)
+	}
+	if got := ids(ts.do("GET", "/compute/v2.1/servers?all_tenants=1", ts.admin(), nil)); len(got) != 6 {
+		t.Errorf("admin all_tenants listing: %d servers, want 6", len(got))
+	}
+	if got := ids(ts.do("GET", "/compute/v2.1/servers?all_tenants=1&project_id="+opsID, ts.admin(), nil)); !slices.Equal(got, []string{other}) {
+		t.Errorf("admin listing narrowed to project ops: %v, want [%s]", got, other)
+	}
+	if got := ids(ts.do("GET", "/compute/v2.1/servers?project_id="+opsID, ts.admin(), nil)); len(got) != 5 {
+		t.Errorf("admin listing with project_id but no all_tenants: %d servers, want the 5 of its own project", len(got))
+	}
 }
