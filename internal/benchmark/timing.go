@@ -108,15 +108,16 @@ func SequenceOf(byServer map[string][]fault.Request) Sequence {
 //	apply floor   = plugin baseline apply   + round trips + group create + waves × group update
 //	destroy floor = plugin baseline destroy + round trips + waves × group update + group delete
 //	waves         = ceil(members / parallelism)
-//	round trips   = waves × min requests per member × latency
+//	round trips   = waves × BatchChain × latency
 //
 // OpenTofu creates (destroys) at most -parallelism members at once, and a
 // create holds its place until its member is added: the members that can
-// arrive together are a wave of that many, and each wave waits for one
-// group update (the groups of one wave are updated side by side). The
-// groups are made side by side, so one create (delete) counts. Metadata
-// writes and the other round trips of a group's chain are left out: a
-// floor, not an estimate.
+// arrive together are a wave of that many, each wave is one batch, and a
+// batch's requests that depend on each other (BatchChain) and its group
+// update are made one after the other; the next wave starts when it ends.
+// The groups are made side by side, so one create (delete) counts. The
+// requests a command makes once (logins, the group and the policy) are
+// left out: a floor, not an estimate.
 type ChangeFloor struct {
 	Overhead    time.Duration // plugin baseline apply or destroy
 	RoundTrips  time.Duration
@@ -127,6 +128,16 @@ type ChangeFloor struct {
 
 // Floor is Overhead + RoundTrips + Transitions.
 func (f ChangeFloor) Floor() time.Duration { return f.Overhead + f.RoundTrips + f.Transitions }
+
+// BatchChain is the requests of a batch of member changes that wait for
+// each other, whatever is batched: the members' read (one listing of the
+// project, or of the group's volumes for a removal); the group's newest
+// metadata (the listing of its versions, then the version); both sites
+// answering, with both sites' versions listed meanwhile; the Cinder group
+// update and a read of the group once its transition is over; the new
+// version written on the primary, then pushed to the peer, then the sync
+// record written.
+const BatchChain = 9
 
 // ChangeBound computes the floor of a result's apply or destroy (ok false
 // when the operation or the plugin baseline did not run).
@@ -147,7 +158,7 @@ func (rep *Report) ChangeBound(r *Result, name string) (ChangeFloor, bool) {
 	if op == nil || op.Err != "" || overhead == 0 {
 		return ChangeFloor{}, false
 	}
-	f := ChangeFloor{Overhead: overhead, RoundTrips: time.Duration(waves * rep.MinRequestsPerMember * float64(rep.Latency)),
+	f := ChangeFloor{Overhead: overhead, RoundTrips: time.Duration(waves * BatchChain * float64(rep.Latency)),
 		Transitions: tr, Measured: op.Wall}
 	f.Ratio = float64(op.Wall) / float64(f.Floor())
 	return f, true

@@ -249,22 +249,53 @@ func divergedDetail(d *document, otherChecksum, site, otherSite string) string {
 // known, so it fails, naming both, and nothing is changed. cur is the
 // primary's newest document as loaded; when the other site holds the same
 // versions and cur's bytes as its newest, nothing more is read.
-func (e *Engine) reconcile(ctx context.Context, cur *document, primary, secondary *openstack.Site) (*document, error) {
+//
+// It first checks that both sites answer (bothReachable) and lists both
+// sites' versions while that check runs: one round trip for the two. It
+// returns the secondary site.
+func (e *Engine) reconcile(ctx context.Context, cur *document, primary *openstack.Site) (*document, *openstack.Site, error) {
 	id := cur.Group.ID
 	var (
+		secondary              *openstack.Site
 		onPrimary, onSecondary map[int]string
-		perr, serr             error
+		rerr, perr, serr       error
 	)
+	// The listings end with a failed check: a silent peer is reported
+	// within the check's deadline, not the listing's.
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	parallel(
-		func() { onPrimary, perr = listVersions(ctx, primary, id) },
-		func() { onSecondary, serr = listVersions(ctx, secondary, id) },
+		func() {
+			if secondary, rerr = e.bothReachable(ctx, cur.Group.PrimarySite, cur.Group.SecondarySite); rerr != nil {
+				cancel()
+			}
+		},
+		func() { onPrimary, perr = listVersions(lctx, primary, id) },
+		func() {
+			s, err := e.site(cur.Group.SecondarySite)
+			if err != nil {
+				serr = err
+				return
+			}
+			onSecondary, serr = listVersions(lctx, s, id)
+		},
 	)
+	if rerr != nil {
+		return nil, nil, rerr
+	}
 	if perr != nil {
-		return nil, e.cloudError(primary.Name(), "list the metadata versions of group "+id, perr)
+		return nil, nil, e.cloudError(primary.Name(), "list the metadata versions of group "+id, perr)
 	}
 	if serr != nil {
-		return nil, e.cloudError(secondary.Name(), "list the metadata versions of group "+id, serr)
+		return nil, nil, e.cloudError(secondary.Name(), "list the metadata versions of group "+id, serr)
 	}
+	d, err := e.reconcileListed(ctx, cur, primary, secondary, onPrimary, onSecondary)
+	return d, secondary, err
+}
+
+// reconcileListed is reconcile once both sites' versions are listed.
+func (e *Engine) reconcileListed(ctx context.Context, cur *document, primary, secondary *openstack.Site, onPrimary, onSecondary map[int]string) (*document, error) {
+	id := cur.Group.ID
 	sites := [2]*openstack.Site{primary, secondary}
 	held := [2]map[int]string{onPrimary, onSecondary}
 	if sameVersions(onPrimary, onSecondary) && onSecondary[cur.Version] == cur.contentHash && cur.contentHash != "" &&
@@ -571,12 +602,7 @@ func (e *Engine) syncForce(ctx context.Context, id string) (*Group, error) {
 		unlock()
 		return nil, err
 	}
-	secondary, err := e.bothReachable(ctx, d.Group.PrimarySite, d.Group.SecondarySite)
-	if err != nil {
-		unlock()
-		return nil, err
-	}
-	_, err = e.reconcile(ctx, d, primary, secondary)
+	_, _, err = e.reconcile(ctx, d, primary)
 	e.forget(id)
 	unlock()
 	if err != nil {

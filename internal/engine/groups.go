@@ -96,9 +96,11 @@ func (e *Engine) CreateGroup(ctx context.Context, spec GroupSpec) (*Group, error
 	if err := writeDocument(ctx, primary, d); err != nil {
 		return nil, e.cloudError(spec.PrimarySite, "write metadata version 1", err)
 	}
-	if err := e.push(ctx, primary, secondary, d); err != nil {
+	rec, err := e.push(ctx, primary, secondary, d)
+	if err != nil {
 		return nil, err
 	}
+	d.pushed = rec
 	if err := putJSON(ctx, secondary, nameObject(spec.Name), nameRecord{ID: id}, false); err != nil {
 		e.debug(ctx, "could not write the name record on the secondary site", map[string]any{"error": err.Error()})
 	}
@@ -219,6 +221,11 @@ func (e *Engine) createConsistencyGroup(ctx context.Context, s *openstack.Site, 
 // primary site recorded.
 func (e *Engine) group(ctx context.Context, primary *openstack.Site, d *document) *Group {
 	g := groupOf(d)
+	if d.pushed != nil {
+		// Written by this change: no need to read it back.
+		g.setSync(d.pushed)
+		return g
+	}
 	var rec syncRecord
 	if err := getJSON(ctx, primary, syncObject(d.Group.ID), &rec); err == nil {
 		g.setSync(&rec)

@@ -467,14 +467,25 @@ func memberError(instance string, err error) error {
 	return err
 }
 
-// changeGroupVolumes adds and removes volumes of a Cinder group and waits
-// until the group is available again.
+// changeGroupVolumes adds and removes volumes of a consistency group and
+// waits for the group to be available again. The group is normally
+// available (every change waits for that), so the update is sent at once;
+// when Cinder refuses it and the group is not available (another change
+// under way), it waits for the group and sends it again.
 func (e *Engine) changeGroupVolumes(ctx context.Context, s *openstack.Site, cg string, add, remove []string) error {
-	if _, err := s.WaitForGroup(ctx, cg, "available"); err != nil {
-		return e.cloudError(s.Name(), "wait for consistency group "+cg, err)
+	opts := openstack.GroupUpdateOpts{AddVolumes: add, RemoveVolumes: remove}
+	err := s.UpdateGroup(ctx, cg, opts)
+	var apiErr *openstack.APIError
+	if errors.As(err, &apiErr) {
+		g, gerr := s.Group(ctx, cg)
+		if gerr == nil && g.Status != "available" {
+			if _, werr := s.WaitForGroup(ctx, cg, "available"); werr != nil {
+				return e.cloudError(s.Name(), "wait for consistency group "+cg, werr)
+			}
+			err = s.UpdateGroup(ctx, cg, opts)
+		}
 	}
-	if err := s.UpdateGroup(ctx, cg, openstack.GroupUpdateOpts{AddVolumes: add, RemoveVolumes: remove}); err != nil {
-		var apiErr *openstack.APIError
+	if err != nil {
 		if errors.As(err, &apiErr) {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/protector-dr/terraform-provider-protector/internal/openstack"
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator/openstacksim"
 )
 
 // addConcurrently adds instances to a group the way OpenTofu creates
@@ -253,5 +254,35 @@ func TestMemberDevicesFromNovaWhenCinderLacksThem(t *testing.T) {
 	_, rec := doc.member(other)
 	if rec == nil || rec.Recovery == nil || len(rec.Recovery.BlockDevices) == 0 || rec.Recovery.BlockDevices[0].BootIndex != 0 || rec.Recovery.BlockDevices[0].DeviceName != "/dev/vda" {
 		t.Fatalf("recovery of %s: %+v, want the boot volume first at /dev/vda (Nova's)", other, rec)
+	}
+}
+
+// A member change is sent to its consistency group at once; when the group
+// is busy (another change under way), Cinder refuses it and the change
+// waits for the group and is made, not failed or split.
+func TestMemberChangeWaitsForABusyGroup(t *testing.T) {
+	ctx := context.Background()
+	w, e := testWorld(t, true)
+	g := createGuideGroup(t, e)
+	site := w.Site("site-a")
+	setStatus := func(status string) {
+		site.Update(func(st *openstacksim.State) { st.Groups[g.PrimaryConsistencyGroup].Status = status })
+	}
+	setStatus("updating")
+	time.AfterFunc(100*time.Millisecond, func() { setStatus("available") })
+	site.Faults().ResetRequests()
+	m, _, err := e.AddMember(ctx, MemberSpec{GroupID: g.ID, InstanceID: simulator.WebServer1ID})
+	if err != nil {
+		t.Fatalf("add while the group was busy: %v", err)
+	}
+	if len(m.VolumeIDs) != 2 {
+		t.Fatalf("member %+v, want web-server-1's 2 volumes", m)
+	}
+	if n := site.Faults().Count("PUT", "/groups/"+g.PrimaryConsistencyGroup); n != 2 {
+		t.Fatalf("%d group updates, want 2 (refused while busy, then made)", n)
+	}
+	cg, _ := site.Group(g.PrimaryConsistencyGroup)
+	if len(cg.VolumeIDs) != 2 {
+		t.Fatalf("consistency group holds %v, want web-server-1's 2 volumes", cg.VolumeIDs)
 	}
 }

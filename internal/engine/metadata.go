@@ -164,6 +164,9 @@ type document struct {
 	// damagedNewer says why the site's newer versions cannot be used, when
 	// this document is not the newest object there; empty when it is.
 	damagedNewer string
+	// pushed is the sync record the change that wrote this document
+	// recorded for its push; nil for a document read from a site.
+	pushed *syncRecord
 }
 
 // syncRecord is the primary site's record of the last push to the peer.

@@ -32,12 +32,9 @@ func (e *Engine) modifyLocked(ctx context.Context, id string, change func(d *doc
 	if err != nil {
 		return nil, err
 	}
-	secondary, err := e.bothReachable(ctx, cur.Group.PrimarySite, cur.Group.SecondarySite)
-	if err != nil {
-		return nil, err
-	}
 	defer e.forget(id)
-	if cur, err = e.reconcile(ctx, cur, primary, secondary); err != nil {
+	cur, secondary, err := e.reconcile(ctx, cur, primary)
+	if err != nil {
 		return nil, err
 	}
 	next := cur.clone()
@@ -50,9 +47,11 @@ func (e *Engine) modifyLocked(ctx context.Context, id string, change func(d *doc
 	if err := writeDocument(ctx, primary, next); err != nil {
 		return nil, e.cloudError(primary.Name(), "write metadata", err)
 	}
-	if err := e.push(ctx, primary, secondary, next); err != nil {
+	rec, err := e.push(ctx, primary, secondary, next)
+	if err != nil {
 		return nil, err
 	}
+	next.pushed = rec
 	return next, nil
 }
 
@@ -61,8 +60,8 @@ func (e *Engine) modifyLocked(ctx context.Context, id string, change func(d *doc
 // arrive leaves the group visibly out of sync (the next refresh shows the
 // drift and an apply repairs it); it is not an error. The secondary holding
 // another document at the version pushed is: the sites disagree, and that
-// is returned.
-func (e *Engine) push(ctx context.Context, primary, secondary *openstack.Site, d *document) error {
+// is returned. It returns the sync record it wrote.
+func (e *Engine) push(ctx context.Context, primary, secondary *openstack.Site, d *document) (*syncRecord, error) {
 	id := d.Group.ID
 	start := e.now()
 	// The container exists but on a peer that never held a group: create
@@ -91,12 +90,12 @@ func (e *Engine) push(ctx context.Context, primary, secondary *openstack.Site, d
 		func() { _ = putJSON(ctx, primary, syncObject(id), rec, false) },
 	)
 	if IsKind(err, KindConflict) {
-		return &Error{Kind: KindConflict, Site: secondary.Name(), Object: d.Group.Name,
+		return nil, &Error{Kind: KindConflict, Site: secondary.Name(), Object: d.Group.Name,
 			Detail: fmt.Sprintf("the change is recorded on %s as metadata version %d, but %s already holds another document at that version: "+
 				"the two sites now disagree", primary.Name(), d.Version, secondary.Name()),
 			Fix: "Another run changed this group on the peer at the same time. Run a plan: the group's drift says which site holds what; " +
 				"delete the wrong copy as it says, then apply again",
 			Err: err}
 	}
-	return nil
+	return &rec, nil
 }
