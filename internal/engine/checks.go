@@ -194,7 +194,10 @@ func (e *Engine) readInstance(ctx context.Context, d *document, s *openstack.Sit
 	var calls []func()
 	for i, id := range server.VolumeIDs {
 		if listed != nil && listed.volumes[id] != nil {
-			r.volumes[i] = listed.volumes[id]
+			// A copy: the read is kept for the add, the listing's whole
+			// page of volumes need not be.
+			v := *listed.volumes[id]
+			r.volumes[i] = &v
 			continue
 		}
 		calls = append(calls, func() { r.volumes[i], errs[i] = s.Volume(ctx, id) })

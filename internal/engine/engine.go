@@ -31,6 +31,7 @@ type Engine struct {
 	memberQueues map[string][]*memberChange         // group id -> changes waiting for its lock
 	probes       map[string]*sharedRead[struct{}]   // site -> shared reachability check of the plan-time checks
 	reads        map[string]*sharedRead[*groupRead] // shared reads of a group's metadata
+	docReads     map[string]*sharedRead[*groupRead] // shared reads of a group's document alone, for plan-time checks
 	plannedReads map[string]*sharedRead[*groupRead] // shared reads of a planned group (nil: not created yet)
 	types        map[string]*openstack.VolumeType   // site + "\x00" + name or id
 	arrayNames   map[string]string                  // canonical url -> the array's own name
@@ -61,6 +62,7 @@ func New(cfg Config) *Engine {
 		memberQueues: map[string][]*memberChange{},
 		probes:       map[string]*sharedRead[struct{}]{},
 		reads:        map[string]*sharedRead[*groupRead]{},
+		docReads:     map[string]*sharedRead[*groupRead]{},
 		plannedReads: map[string]*sharedRead[*groupRead]{},
 		types:        map[string]*openstack.VolumeType{},
 		arrayNames:   map[string]string{},

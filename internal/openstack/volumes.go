@@ -127,31 +127,9 @@ func (o volumeListOpts) ToVolumeListQuery() (string, error) {
 // VolumesInGroup lists the volumes whose group_id is groupID (all pages),
 // read like Volume (admin credential when configured).
 func (s *Site) VolumesInGroup(ctx context.Context, groupID string) ([]Volume, error) {
-	op := "list volumes of group " + groupID
-	r := s.reader()
-	c, err := r.volumeClient(ctx)
-	if err != nil {
-		return nil, err
-	}
-	query, err := volumeListOpts{GroupID: groupID, AllTenants: r == s.admin}.ToVolumeListQuery()
-	if err != nil {
-		return nil, s.wrap(op, err)
-	}
-	type page struct {
-		Volumes []volumeView       `json:"volumes"`
-		Links   []gophercloud.Link `json:"volumes_links"`
-	}
-	var out []Volume
-	err = listPages(ctx, c, c.ServiceURL("volumes", "detail")+query, func(p *page) []gophercloud.Link {
-		for _, v := range p.Volumes {
-			out = append(out, v.volume())
-		}
-		return p.Links
+	return s.listVolumes(ctx, "list volumes of group "+groupID, func(r *session) (string, error) {
+		return volumeListOpts{GroupID: groupID, AllTenants: r == s.admin}.ToVolumeListQuery()
 	})
-	if err != nil {
-		return nil, s.wrap(op, err)
-	}
-	return out, nil
 }
 
 // ProjectVolumes lists the volumes of the main credential's project as
@@ -159,13 +137,18 @@ func (s *Site) VolumesInGroup(ctx context.Context, groupID string) ([]Volume, er
 // project), following Cinder's pages: one request for a page of volumes
 // (up to osapi_max_limit, 1000) instead of one per volume.
 func (s *Site) ProjectVolumes(ctx context.Context) ([]Volume, error) {
-	op := "list volumes"
+	return s.listVolumes(ctx, "list volumes", func(r *session) (string, error) { return s.projectQuery(ctx, r) })
+}
+
+// listVolumes lists the volume details that query selects, all pages, read
+// like Volume; query gets the session the listing is made with.
+func (s *Site) listVolumes(ctx context.Context, op string, query func(r *session) (string, error)) ([]Volume, error) {
 	r := s.reader()
 	c, err := r.volumeClient(ctx)
 	if err != nil {
 		return nil, err
 	}
-	query, err := s.projectQuery(ctx, r)
+	q, err := query(r)
 	if err != nil {
 		return nil, s.wrap(op, err)
 	}
@@ -174,7 +157,7 @@ func (s *Site) ProjectVolumes(ctx context.Context) ([]Volume, error) {
 		Links   []gophercloud.Link `json:"volumes_links"`
 	}
 	var out []Volume
-	err = listPages(ctx, c, c.ServiceURL("volumes", "detail")+query, func(p *page) []gophercloud.Link {
+	err = listPages(ctx, c, c.ServiceURL("volumes", "detail")+q, func(p *page) []gophercloud.Link {
 		for _, v := range p.Volumes {
 			out = append(out, v.volume())
 		}
