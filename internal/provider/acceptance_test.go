@@ -412,16 +412,23 @@ func setGroupStatus(t *testing.T, site *openstacksim.Site, groupID, status strin
 	}
 	d.Group = replaced
 	d.Version++
+	site.PutObject(simulator.Project, "protector", fmt.Sprintf("groups/%s/v/%010d", groupID, d.Version), sealDocument(t, &d))
+}
+
+// sealDocument sets a document's checksum as the engine does (over its
+// compact JSON with an empty checksum) and returns its bytes.
+func sealDocument(t *testing.T, d *rawDocument) []byte {
+	t.Helper()
 	d.Checksum = ""
-	plain, err := json.Marshal(&d)
+	plain, err := json.Marshal(d)
 	if err != nil {
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256(plain)
 	d.Checksum = "sha256:" + hex.EncodeToString(sum[:])
-	out, err := json.Marshal(&d)
+	out, err := json.Marshal(d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	site.PutObject(simulator.Project, "protector", fmt.Sprintf("groups/%s/v/%010d", groupID, d.Version), out)
+	return out
 }

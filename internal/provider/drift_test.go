@@ -3,8 +3,6 @@ package provider
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -328,18 +326,8 @@ func rewriteNewest(t *testing.T, site *openstacksim.Site, groupID, from, to stri
 	if bytes.Equal(replaced, group.Bytes()) {
 		t.Fatalf("no description %s in %s", oldDesc, group.String())
 	}
-	d.Group, d.Checksum = replaced, ""
-	plain, err := json.Marshal(&d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(plain)
-	d.Checksum = "sha256:" + hex.EncodeToString(sum[:])
-	out, err := json.Marshal(&d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	site.PutObject(simulator.Project, "protector", name, out)
+	d.Group = replaced
+	site.PutObject(simulator.Project, "protector", name, sealDocument(t, &d))
 }
 
 // TestAccDrift_primaryLostNewest: the primary site loses its newest
