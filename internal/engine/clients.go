@@ -163,14 +163,17 @@ func (e *Engine) volumeType(ctx context.Context, s *openstack.Site, nameOrID str
 	if ok {
 		return vt, nil
 	}
-	vt, err := s.VolumeType(ctx, nameOrID)
-	if err != nil {
-		return nil, err
-	}
-	e.mu.Lock()
-	e.types[key] = vt
-	e.mu.Unlock()
-	return vt, nil
+	// The checks of a plan arrive together: one read answers them all.
+	return share(ctx, e, e.typeReads, key, func() (*openstack.VolumeType, error) {
+		vt, err := s.VolumeType(ctx, nameOrID)
+		if err != nil {
+			return nil, err
+		}
+		e.mu.Lock()
+		e.types[key] = vt
+		e.mu.Unlock()
+		return vt, nil
+	})
 }
 
 // Prewarm authenticates to every configured site and array in the

@@ -28,19 +28,20 @@ type Engine struct {
 	groupSites   map[string]string             // group id -> primary site
 	groupWhere   map[string][]string           // group id -> the sites the state says it lives on
 	groupLocks   map[string]chan struct{}
-	memberQueues map[string][]*memberChange         // group id -> changes waiting for its lock
-	probes       map[string]*sharedRead[struct{}]   // site -> shared reachability check of the plan-time checks
-	reads        map[string]*sharedRead[*groupRead] // shared reads of a group's metadata
-	docReads     map[string]*sharedRead[*groupRead] // shared reads of a group's document alone, for plan-time checks
-	plannedReads map[string]*sharedRead[*groupRead] // shared reads of a planned group (nil: not created yet)
-	types        map[string]*openstack.VolumeType   // site + "\x00" + name or id
-	arrayNames   map[string]string                  // canonical url -> the array's own name
-	planned      map[string]*plannedGroup           // group id -> a group a plan of this process proposes (planned.go)
-	backends     map[string]*backendClaim           // group id -> the backend of the first member planned into it
-	instances    map[string]*instanceRead           // site + "\x00" + instance id -> a member check's read, for its add
-	expected     map[string]map[string]time.Time    // group id -> instance id -> when its check started (its add may follow)
-	drills       map[string]bool                    // drill ids this process read or started (drill.go)
-	gatherings   map[string]*instanceGathering      // site -> the instance reads waiting to be answered together
+	memberQueues map[string][]*memberChange                    // group id -> changes waiting for its lock
+	probes       map[string]*sharedRead[struct{}]              // site -> shared reachability check of the plan-time checks
+	reads        map[string]*sharedRead[*groupRead]            // shared reads of a group's metadata
+	docReads     map[string]*sharedRead[*groupRead]            // shared reads of a group's document alone, for plan-time checks
+	plannedReads map[string]*sharedRead[*groupRead]            // shared reads of a planned group (nil: not created yet)
+	types        map[string]*openstack.VolumeType              // site + "\x00" + name or id
+	typeReads    map[string]*sharedRead[*openstack.VolumeType] // the read of a type under way
+	arrayNames   map[string]string                             // canonical url -> the array's own name
+	planned      map[string]*plannedGroup                      // group id -> a group a plan of this process proposes (planned.go)
+	backends     map[string]*backendClaim                      // group id -> the backend of the first member planned into it
+	instances    map[string]*instanceRead                      // site + "\x00" + instance id -> a member check's read, for its add
+	expected     map[string]map[string]time.Time               // group id -> instance id -> when its check started (its add may follow)
+	drills       map[string]bool                               // drill ids this process read or started (drill.go)
+	gatherings   map[string]*instanceGathering                 // site -> the instance reads waiting to be answered together
 }
 
 // New returns an engine; it makes no network call until first used (or
@@ -65,6 +66,7 @@ func New(cfg Config) *Engine {
 		docReads:     map[string]*sharedRead[*groupRead]{},
 		plannedReads: map[string]*sharedRead[*groupRead]{},
 		types:        map[string]*openstack.VolumeType{},
+		typeReads:    map[string]*sharedRead[*openstack.VolumeType]{},
 		arrayNames:   map[string]string{},
 		planned:      map[string]*plannedGroup{},
 		backends:     map[string]*backendClaim{},

@@ -102,15 +102,28 @@ const (
 	pollMax   = time.Second
 )
 
+// learnedMax bounds the first sleep a learned transition time asks for.
+const learnedMax = 30 * time.Second
+
 // waitForStatus reads an object until its status is one of target, backing
 // off from pollFirst to pollMax and honouring ctx. An error status that is
 // not a target fails at once; a read that finds nothing returns gone with
 // the read's error, which the caller turns into success when it waited for
 // the object to go.
+//
+// A site's transitions of one kind take about as long each time (on a real
+// cloud a group update takes seconds): the wait remembers how long the last
+// one from the same status took and sleeps three quarters of that before
+// it asks again, instead of polls that back off past the moment the object
+// settled (up to pollMax too late) and cost requests meanwhile.
 func waitForStatus[T any](ctx context.Context, s *Site, op string, read func() (T, string, error), target []string, failed ...string) (_ T, gone bool, _ error) {
+	start := time.Now()
 	wait := pollFirst
+	key := ""
 	var last T
+	var pending time.Duration // when a read last found it not settled
 	for {
+		asked := time.Since(start)
 		obj, status, err := read()
 		switch {
 		case err != nil && isNotFound(err):
@@ -120,14 +133,44 @@ func waitForStatus[T any](ctx context.Context, s *Site, op string, read func() (
 		}
 		last = obj
 		if slices.Contains(target, status) {
+			if key != "" {
+				// It settled between the last two reads.
+				s.learnTransition(key, (pending+asked)/2)
+			}
 			return obj, false, nil
 		}
 		if slices.Contains(failed, status) {
 			return obj, false, s.errorf(op, fmt.Errorf("went to status %q", status))
 		}
-		if err := sleep(ctx, wait); err != nil {
+		pending = asked
+		nap := wait
+		if key == "" {
+			key = fmt.Sprintf("%T %s", obj, status)
+			if d := s.learnedTransition(key); d > 0 {
+				nap = max(min(d*3/4, learnedMax)-time.Since(start), pollFirst)
+			}
+		} else {
+			wait = min(wait*2, pollMax)
+		}
+		if err := sleep(ctx, nap); err != nil {
 			return obj, false, s.errorf(op, fmt.Errorf("still %q: %w", status, err))
 		}
-		wait = min(wait*2, pollMax)
 	}
+}
+
+// learnTransition records how long a wait from a status took.
+func (s *Site) learnTransition(key string, took time.Duration) {
+	s.transitionsMu.Lock()
+	defer s.transitionsMu.Unlock()
+	if s.transitions == nil {
+		s.transitions = map[string]time.Duration{}
+	}
+	s.transitions[key] = took
+}
+
+// learnedTransition is how long the last wait from a status took (0: none yet).
+func (s *Site) learnedTransition(key string) time.Duration {
+	s.transitionsMu.Lock()
+	defer s.transitionsMu.Unlock()
+	return s.transitions[key]
 }

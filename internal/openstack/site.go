@@ -75,6 +75,11 @@ type Site struct {
 	cfg   Config
 	main  *session
 	admin *session // nil without Config.Admin
+
+	// transitions is how long the last wait for an object of a kind
+	// from a status took (waitForStatus).
+	transitionsMu sync.Mutex
+	transitions   map[string]time.Duration
 }
 
 // session is one Keystone login and the service clients derived from it.

@@ -40,7 +40,14 @@ type simSite struct {
 
 func startSim(t *testing.T) *simSite {
 	t.Helper()
-	sim := openstacksim.New(openstacksim.Options{Name: "site-a", Region: "RegionOne", AsyncDelay: 10 * time.Millisecond})
+	return startSimWith(t, openstacksim.Options{})
+}
+
+// startSimWith is startSim with the transitions of opts.
+func startSimWith(t *testing.T, opts openstacksim.Options) *simSite {
+	t.Helper()
+	opts.Name, opts.Region, opts.AsyncDelay = "site-a", "RegionOne", 10*time.Millisecond
+	sim := openstacksim.New(opts)
 	if err := sim.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -946,4 +953,38 @@ func TestProjectListings(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A wait learns how long the site's transitions of a kind take: the second
+// group update of the same length is waited for with fewer reads.
+func TestWaitsLearnTheSitesTransitions(t *testing.T) {
+	t.Parallel()
+	sim := startSimWith(t, openstacksim.Options{Transitions: openstacksim.Transitions{GroupUpdate: 400 * time.Millisecond}})
+	s := newSite(t, sim.testConfig())
+	ctx := testCtx(t)
+	g, err := s.CreateGroup(ctx, GroupCreateOpts{Name: "learn", GroupType: sim.groupType, VolumeTypes: []string{sim.replicatedType}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.WaitForGroup(ctx, g.ID, GroupStatusAvailable); err != nil {
+		t.Fatal(err)
+	}
+	update := func(opts GroupUpdateOpts) (reads int, took time.Duration) {
+		t.Helper()
+		if err := s.UpdateGroup(ctx, g.ID, opts); err != nil {
+			t.Fatal(err)
+		}
+		sim.Faults().ResetRequests()
+		start := time.Now()
+		if _, err := s.WaitForGroup(ctx, g.ID, GroupStatusAvailable); err != nil {
+			t.Fatal(err)
+		}
+		return sim.Faults().Count("GET", "/groups/"+g.ID), time.Since(start)
+	}
+	first, firstTook := update(GroupUpdateOpts{AddVolumes: []string{sim.spareVol}})
+	second, secondTook := update(GroupUpdateOpts{RemoveVolumes: []string{sim.spareVol}})
+	t.Logf("first wait: %d reads in %s; second: %d reads in %s", first, firstTook, second, secondTook)
+	if second >= first {
+		t.Errorf("the second wait read the group %d times, the first %d: want fewer once the transition's length is known", second, first)
+	}
 }
