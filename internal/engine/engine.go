@@ -31,7 +31,6 @@ type Engine struct {
 	memberQueues map[string][]*memberChange                    // group id -> changes waiting for its lock
 	probes       map[string]*sharedRead[struct{}]              // site -> shared reachability check of the plan-time checks
 	reads        map[string]*sharedRead[*groupRead]            // shared reads of a group's metadata
-	docReads     map[string]*sharedRead[*groupRead]            // shared reads of a group's document alone, for plan-time checks
 	plannedReads map[string]*sharedRead[*groupRead]            // shared reads of a planned group (nil: not created yet)
 	types        map[string]*openstack.VolumeType              // site + "\x00" + name or id
 	typeReads    map[string]*sharedRead[*openstack.VolumeType] // the read of a type under way
@@ -63,7 +62,6 @@ func New(cfg Config) *Engine {
 		memberQueues: map[string][]*memberChange{},
 		probes:       map[string]*sharedRead[struct{}]{},
 		reads:        map[string]*sharedRead[*groupRead]{},
-		docReads:     map[string]*sharedRead[*groupRead]{},
 		plannedReads: map[string]*sharedRead[*groupRead]{},
 		types:        map[string]*openstack.VolumeType{},
 		typeReads:    map[string]*sharedRead[*openstack.VolumeType]{},

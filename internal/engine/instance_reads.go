@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/protector-dr/terraform-provider-protector/internal/openstack"
@@ -96,7 +97,7 @@ func (e *Engine) listedInstances(ctx context.Context, s *openstack.Site) *projec
 		func() { volumes, vErr = s.ProjectVolumes(ctx) },
 	)
 	if sErr != nil || vErr != nil {
-		e.debug(ctx, "listing the project's servers and volumes failed; reading each", map[string]any{"site": site, "servers": errString(sErr), "volumes": errString(vErr)})
+		e.debug(ctx, "listing the project's servers and volumes failed; reading each", map[string]any{"site": site, "error": errors.Join(sErr, vErr).Error()})
 		return nil
 	}
 	l.servers = make(map[string]*openstack.Server, len(servers))
@@ -109,11 +110,4 @@ func (e *Engine) listedInstances(ctx context.Context, s *openstack.Site) *projec
 	}
 	g.list = l
 	return l
-}
-
-func errString(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
 }

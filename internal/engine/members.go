@@ -478,8 +478,8 @@ func (e *Engine) changeGroupVolumes(ctx context.Context, s *openstack.Site, cg s
 	var apiErr *openstack.APIError
 	if errors.As(err, &apiErr) {
 		g, gerr := s.Group(ctx, cg)
-		if gerr == nil && g.Status != "available" {
-			if _, werr := s.WaitForGroup(ctx, cg, "available"); werr != nil {
+		if gerr == nil && g.Status != openstack.GroupStatusAvailable {
+			if _, werr := s.WaitForGroup(ctx, cg, openstack.GroupStatusAvailable); werr != nil {
 				return e.cloudError(s.Name(), "wait for consistency group "+cg, werr)
 			}
 			err = s.UpdateGroup(ctx, cg, opts)
@@ -491,7 +491,7 @@ func (e *Engine) changeGroupVolumes(ctx context.Context, s *openstack.Site, cg s
 		}
 		return e.cloudError(s.Name(), "change the volumes of consistency group "+cg, err)
 	}
-	if _, err := s.WaitForGroup(ctx, cg, "available"); err != nil {
+	if _, err := s.WaitForGroup(ctx, cg, openstack.GroupStatusAvailable); err != nil {
 		return e.cloudError(s.Name(), "wait for consistency group "+cg, err)
 	}
 	return nil

@@ -158,7 +158,7 @@ func (e *Engine) plannedDocument(id string) *document {
 	}}
 }
 
-// planGroupRead is checkRead for plan-time checks: a group a plan of this
+// planGroupRead is readGroup for plan-time checks: a group a plan of this
 // process proposes to create stands in for one that does not exist yet.
 func (e *Engine) planGroupRead(ctx context.Context, id string) (*document, *openstack.Site, error) {
 	if e.plannedDocument(id) != nil {
@@ -186,18 +186,18 @@ func (e *Engine) planGroupRead(ctx context.Context, id string) (*document, *open
 		}
 		return d, s, nil
 	}
-	d, s, err := e.checkRead(ctx, id)
+	r, err := e.readGroup(ctx, id)
 	if err == nil {
-		return d, s, nil
+		return r.doc, r.site, nil
 	}
 	if !errors.Is(err, ErrNotFound) {
 		return nil, nil, err
 	}
-	d = e.plannedDocument(id)
+	d := e.plannedDocument(id)
 	if d == nil {
 		return nil, nil, err
 	}
-	s, err = e.site(d.Group.PrimarySite)
+	s, err := e.site(d.Group.PrimarySite)
 	if err != nil {
 		return nil, nil, err
 	}

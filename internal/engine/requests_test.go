@@ -227,17 +227,8 @@ func memberCosts(t *testing.T, n int) (add, remove, addUpdates, removeUpdates in
 
 	reset()
 	apply := New(e.cfg) // a new provider process: nothing cached
+	checkConcurrently(t, apply, g.ID, ids...)
 	var wg sync.WaitGroup
-	for _, id := range ids {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := apply.CheckMember(ctx, MemberSpec{GroupID: g.ID, InstanceID: id}); err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
 	for id, err := range addConcurrently(t, apply, g.ID, ids...) {
 		if err != nil {
 			t.Fatalf("add %s: %v", id, err)
@@ -431,6 +422,23 @@ func TestMembersOfAPlannedGroupReadItOnce(t *testing.T) {
 	}
 }
 
+// checkConcurrently makes the plan-time checks of members all at once, as
+// OpenTofu plans them.
+func checkConcurrently(t *testing.T, e *Engine, groupID string, instances ...string) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for _, id := range instances {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := e.CheckMember(context.Background(), MemberSpec{GroupID: groupID, InstanceID: id}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
 // Member checks that arrive together (a plan's, -parallelism at a time)
 // read the project's servers and volumes in one listing each, the admin's
 // narrowed to the members' project, instead of each server and volume. A
@@ -438,25 +446,11 @@ func TestMembersOfAPlannedGroupReadItOnce(t *testing.T) {
 // volume attached after it is seen by the next checks, and a check alone
 // reads its own server and volumes.
 func TestMemberChecksArrivingTogetherShareOneListing(t *testing.T) {
-	ctx := context.Background()
 	w, e := testWorld(t, true)
 	g := createGuideGroup(t, e)
 	ids := w.AddServers(6)
 	site := w.Site("site-a").Faults()
 	plan := New(e.cfg) // a new provider process: nothing cached
-	checkTogether := func(ids []string) {
-		var wg sync.WaitGroup
-		for _, id := range ids {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if _, err := plan.CheckMember(ctx, MemberSpec{GroupID: g.ID, InstanceID: id}); err != nil {
-					t.Error(err)
-				}
-			}()
-		}
-		wg.Wait()
-	}
 	listings := func() (servers, volumes int) {
 		for _, r := range site.Requests() {
 			if r.Method != "GET" || !strings.Contains(r.Query, "project_id=") || !strings.Contains(r.Query, "all_tenants=true") {
@@ -482,7 +476,7 @@ func TestMemberChecksArrivingTogetherShareOneListing(t *testing.T) {
 	}
 
 	site.ResetRequests()
-	checkTogether(ids[:5])
+	checkConcurrently(t, plan, g.ID, ids[:5]...)
 	if s, v := listings(); s != 1 || v != 1 {
 		t.Fatalf("5 checks at once: %d server and %d volume listings of the project, want 1 each", s, v)
 	}
@@ -491,7 +485,7 @@ func TestMemberChecksArrivingTogetherShareOneListing(t *testing.T) {
 	}
 
 	added := w.AttachNewVolume(ids[0], simulator.TypeReplicatedSSD, 10)
-	checkTogether(ids[:5])
+	checkConcurrently(t, plan, g.ID, ids[:5]...)
 	if s, v := listings(); s != 2 || v != 2 {
 		t.Fatalf("5 more checks: %d server and %d volume listings in all, want 2 each (a listing serves only the reads that arrived before it)", s, v)
 	}
@@ -501,7 +495,7 @@ func TestMemberChecksArrivingTogetherShareOneListing(t *testing.T) {
 	}
 
 	site.ResetRequests()
-	checkTogether(ids[5:])
+	checkConcurrently(t, plan, g.ID, ids[5:]...)
 	if s, v := listings(); s != 0 || v != 0 {
 		t.Fatalf("one check alone listed the project (%d server, %d volume listings), want its own reads", s, v)
 	}

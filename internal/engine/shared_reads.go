@@ -48,36 +48,6 @@ func (e *Engine) readGroup(ctx context.Context, id string) (*groupRead, error) {
 	})
 }
 
-// checkRead returns a group's newest metadata for a plan-time check: the
-// refresh's shared read when there is one, otherwise the document alone,
-// without the sync record and the drift inspection a check does not judge
-// by, one read for the checks that arrive with it. An apply's checks come
-// in waves, each after the change of the one before (which forgets the
-// reads): each wave then waits for two round trips, not a refresh's four.
-func (e *Engine) checkRead(ctx context.Context, id string) (*document, *openstack.Site, error) {
-	e.mu.Lock()
-	_, refreshed := e.reads[id]
-	e.mu.Unlock()
-	if refreshed {
-		r, err := e.readGroup(ctx, id)
-		if err != nil {
-			return nil, nil, err
-		}
-		return r.doc, r.site, nil
-	}
-	r, err := share(ctx, e, e.docReads, id, func() (*groupRead, error) {
-		d, s, err := e.loadGroup(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		return &groupRead{doc: d, site: s}, nil
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	return r.doc, r.site, nil
-}
-
 // sharedRead is one read that several callers share.
 type sharedRead[T any] struct {
 	done chan struct{}
@@ -130,6 +100,5 @@ func (e *Engine) forget(id string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	delete(e.reads, id)
-	delete(e.docReads, id)
 	delete(e.plannedReads, id)
 }

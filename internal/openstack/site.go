@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"sort"
@@ -375,4 +376,27 @@ func (s *Site) secrets() []string {
 		}
 	}
 	return out
+}
+
+// projectQuery is the query that narrows a listing made with session r to
+// the main credential's project: none for the main session, whose token is
+// scoped to it; all_tenants with the project's id for the admin one (both
+// Nova and Cinder take project_id from an admin only with all_tenants).
+func (s *Site) projectQuery(ctx context.Context, r *session) (string, error) {
+	if r != s.admin {
+		return "", nil
+	}
+	pc, err := s.main.client(ctx)
+	if err != nil {
+		return "", err
+	}
+	cr, ok := pc.GetAuthResult().(tokens.CreateResult)
+	if !ok {
+		return "", errors.New("no token recorded for the main credential")
+	}
+	project, err := cr.ExtractProject()
+	if err != nil || project == nil || project.ID == "" {
+		return "", fmt.Errorf("the main credential's token names no project: %v", err)
+	}
+	return "?" + url.Values{"all_tenants": {"true"}, "project_id": {project.ID}}.Encode(), nil
 }

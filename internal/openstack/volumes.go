@@ -5,13 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack/blockstorage/v3/volumes"
 	"github.com/gophercloud/gophercloud/v2/openstack/blockstorage/v3/volumetypes"
-	"github.com/gophercloud/gophercloud/v2/openstack/identity/v3/tokens"
 
 	"github.com/protector-dr/terraform-provider-protector/internal/openstack/blockstorage/grouptypes"
 )
@@ -167,29 +165,6 @@ func (s *Site) listVolumes(ctx context.Context, op string, query func(r *session
 		return nil, s.wrap(op, err)
 	}
 	return out, nil
-}
-
-// projectQuery is the query that narrows a listing made with session r to
-// the main credential's project: none for the main session, whose token is
-// scoped to it; all_tenants with the project's id for the admin one (both
-// Nova and Cinder take project_id from an admin only with all_tenants).
-func (s *Site) projectQuery(ctx context.Context, r *session) (string, error) {
-	if r != s.admin {
-		return "", nil
-	}
-	pc, err := s.main.client(ctx)
-	if err != nil {
-		return "", err
-	}
-	cr, ok := pc.GetAuthResult().(tokens.CreateResult)
-	if !ok {
-		return "", errors.New("no token recorded for the main credential")
-	}
-	project, err := cr.ExtractProject()
-	if err != nil || project == nil || project.ID == "" {
-		return "", fmt.Errorf("the main credential's token names no project: %v", err)
-	}
-	return "?" + url.Values{"all_tenants": {"true"}, "project_id": {project.ID}}.Encode(), nil
 }
 
 // VolumeType is a Cinder volume type with the extra specs the caller may see.
