@@ -87,47 +87,79 @@ func quoteSpec(v string) string {
 // checked at apply, since their protector_site resources may be created in
 // the same run.
 func (e *Engine) CheckGroup(ctx context.Context, spec GroupSpec) ([]string, error) {
-	return e.checkGroup(ctx, spec, false)
+	warnings, _, err := e.checkGroup(ctx, spec, false)
+	return warnings, err
 }
 
-func (e *Engine) checkGroup(ctx context.Context, spec GroupSpec, registered bool) ([]string, error) {
+func (e *Engine) checkGroup(ctx context.Context, spec GroupSpec, registered bool) ([]string, [2]*siteRecord, error) {
+	var records [2]*siteRecord
 	if err := spec.validate(); err != nil {
-		return nil, err
+		return nil, records, err
 	}
-	var warnings []string
-	var sites []*openstack.Site
-	for i, name := range []string{spec.PrimarySite, spec.SecondarySite} {
-		s, err := e.reachable(ctx, name)
-		if err != nil {
-			if i == 1 {
-				return nil, peerUnreachable(name, err)
-			}
-			return nil, err
+	// The two sites are checked side by side; the primary's failure is
+	// reported first.
+	var (
+		sites    [2]*openstack.Site
+		warnings [2]string
+		errs     [2]error
+	)
+	names := [2]string{spec.PrimarySite, spec.SecondarySite}
+	parallel(
+		func() { sites[0], records[0], warnings[0], errs[0] = e.checkGroupSite(ctx, spec, names[0], registered) },
+		func() { sites[1], records[1], warnings[1], errs[1] = e.checkGroupSite(ctx, spec, names[1], registered) },
+	)
+	if errs[0] != nil {
+		return nil, records, errs[0]
+	}
+	if errs[1] != nil {
+		return nil, records, peerUnreachable(names[1], errs[1])
+	}
+	var out []string
+	for _, w := range warnings {
+		if w != "" {
+			out = append(out, w)
 		}
-		if registered {
-			if _, _, err := e.readSiteRecord(ctx, name); err != nil {
-				if errors.Is(err, ErrNotFound) {
-					return nil, &Error{Kind: KindNotRegistered, Site: name,
-						Detail: fmt.Sprintf("site %s is not registered for DR", name),
-						Fix:    fmt.Sprintf("Add a protector_site resource named %q and reference it from the group, so that it is created first", name)}
-				}
-				return nil, err
-			}
-		}
-		_, warn, err := e.checkVolumeType(ctx, s, spec.VolumeType, spec.ReplicationType)
-		if err != nil {
-			return nil, err
-		}
-		if warn != "" {
-			warnings = append(warnings, warn)
-		}
-		sites = append(sites, s)
 	}
 	warn, err := e.checkMappings(ctx, sites[0], sites[1], spec.Mappings)
 	if err != nil {
-		return nil, err
+		return nil, records, err
 	}
-	return append(warnings, warn...), nil
+	return append(out, warn...), records, nil
+}
+
+// checkGroupSite checks one site of a new group: it answers, it is
+// registered (when registered is asked: its record is returned), and the
+// group's volume type is eligible on it.
+func (e *Engine) checkGroupSite(ctx context.Context, spec GroupSpec, name string, registered bool) (*openstack.Site, *siteRecord, string, error) {
+	s, err := e.reachable(ctx, name)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	var (
+		rec           *siteRecord
+		recErr, vtErr error
+		warn          string
+	)
+	parallel(
+		func() {
+			if registered {
+				rec, _, recErr = e.readSiteRecord(ctx, name)
+			}
+		},
+		func() { _, warn, vtErr = e.checkVolumeType(ctx, s, spec.VolumeType, spec.ReplicationType) },
+	)
+	if errors.Is(recErr, ErrNotFound) {
+		return nil, nil, "", &Error{Kind: KindNotRegistered, Site: name,
+			Detail: fmt.Sprintf("site %s is not registered for DR", name),
+			Fix:    fmt.Sprintf("Add a protector_site resource named %q and reference it from the group, so that it is created first", name)}
+	}
+	if recErr != nil {
+		return nil, nil, "", recErr
+	}
+	if vtErr != nil {
+		return nil, nil, "", vtErr
+	}
+	return s, rec, warn, nil
 }
 
 func (spec GroupSpec) validate() error {

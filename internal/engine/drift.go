@@ -555,7 +555,7 @@ func (e *Engine) RepairGroup(ctx context.Context, id string) (*Group, error) {
 			}
 			if cg == "" {
 				spec := GroupSpec{Name: d.Group.Name, VolumeType: d.Group.VolumeType}
-				if cg, err = e.createConsistencyGroup(ctx, step.site, spec, d.Group.ID); err != nil {
+				if cg, err = e.createConsistencyGroup(ctx, step.site, nil, spec, d.Group.ID); err != nil {
 					return err
 				}
 			}

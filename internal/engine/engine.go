@@ -32,6 +32,7 @@ type Engine struct {
 	probes       map[string]*sharedRead[struct{}]              // site -> shared reachability check of the plan-time checks
 	reads        map[string]*sharedRead[*groupRead]            // shared reads of a group's metadata
 	plannedReads map[string]*sharedRead[*groupRead]            // shared reads of a planned group (nil: not created yet)
+	written      map[string]*writtenVersion                    // group id -> the version this process wrote last
 	types        map[string]*openstack.VolumeType              // site + "\x00" + name or id
 	typeReads    map[string]*sharedRead[*openstack.VolumeType] // the read of a type under way
 	arrayNames   map[string]string                             // canonical url -> the array's own name
@@ -63,6 +64,7 @@ func New(cfg Config) *Engine {
 		probes:       map[string]*sharedRead[struct{}]{},
 		reads:        map[string]*sharedRead[*groupRead]{},
 		plannedReads: map[string]*sharedRead[*groupRead]{},
+		written:      map[string]*writtenVersion{},
 		types:        map[string]*openstack.VolumeType{},
 		typeReads:    map[string]*sharedRead[*openstack.VolumeType]{},
 		arrayNames:   map[string]string{},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"strings"
+	"sync"
 
 	"github.com/protector-dr/terraform-provider-protector/internal/openstack"
 )
@@ -19,12 +20,20 @@ type nameRecord struct {
 // half-way resumes: the name record and the pending record remember the
 // group's id and the consistency groups already made, so a re-run neither
 // orphans nor duplicates them.
-func (e *Engine) CreateGroup(ctx context.Context, spec GroupSpec) (*Group, error) {
-	if _, err := e.checkGroup(ctx, spec, true); err != nil {
-		return nil, err
+func (e *Engine) CreateGroup(ctx context.Context, spec GroupSpec) (_ *Group, err error) {
+	var (
+		records            [2]*siteRecord
+		checkErr, orphaned error
+	)
+	parallel(
+		func() { _, records, checkErr = e.checkGroup(ctx, spec, true) },
+		func() { orphaned = e.checkOrphans(ctx, spec) },
+	)
+	if checkErr != nil {
+		return nil, checkErr
 	}
-	if err := e.checkOrphans(ctx, spec); err != nil {
-		return nil, err
+	if orphaned != nil {
+		return nil, orphaned
 	}
 	primary, _ := e.site(spec.PrimarySite)
 	secondary, _ := e.site(spec.SecondarySite)
@@ -35,44 +44,75 @@ func (e *Engine) CreateGroup(ctx context.Context, spec GroupSpec) (*Group, error
 	}
 	unlock := e.groupLock(id)
 	defer unlock()
-	// A plan's answer that the group does not exist yet ends here.
-	defer e.forget(id)
+	var d *document
+	defer func() {
+		// A plan's answer that the group does not exist yet ends here;
+		// version 1 starts the group's first change.
+		e.forget(id)
+		if err == nil {
+			e.keepWritten(d, primary)
+		}
+	}()
 
 	var pending pendingRecord
-	if err := getJSON(ctx, primary, pendingObject(id), &pending); err != nil && !errors.Is(err, ErrNotFound) {
-		return nil, e.cloudError(spec.PrimarySite, "read the pending record", err)
+	if resumed {
+		// Only a create that claimed the name before this one can have
+		// left a pending record.
+		if err := getJSON(ctx, primary, pendingObject(id), &pending); err != nil && !errors.Is(err, ErrNotFound) {
+			return nil, e.cloudError(spec.PrimarySite, "read the pending record", err)
+		}
 	}
 	pending.ID = id
 
-	steps := []struct {
-		site *openstack.Site
-		cg   *string
-	}{{primary, &pending.PrimaryConsistencyGroup}, {secondary, &pending.SecondaryConsistencyGroup}}
-	for _, step := range steps {
-		if *step.cg == "" && resumed {
-			cg, err := e.unrecordedConsistencyGroup(ctx, step.site, spec.Name, id)
-			if err != nil {
-				return nil, createdSoFar(err, spec, pending)
-			}
-			*step.cg = cg
+	// Both sites' consistency groups are made side by side; the pending
+	// record names each one as soon as it exists.
+	var mu sync.Mutex
+	record := func(cg *string, made string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		*cg = made
+		if err := putRecord(ctx, primary, pendingObject(id), pending); err != nil {
+			return e.cloudError(spec.PrimarySite, "write the pending record", err)
 		}
-		if *step.cg == "" {
-			cg, err := e.createConsistencyGroup(ctx, step.site, spec, id)
+		return nil
+	}
+	made := func(s *openstack.Site, rec *siteRecord, cg *string) error {
+		if *cg == "" && resumed {
+			found, err := e.unrecordedConsistencyGroup(ctx, s, spec.Name, id)
 			if err != nil {
-				return nil, createdSoFar(err, spec, pending)
+				return err
 			}
-			*step.cg = cg
-			if err := putRecord(ctx, primary, pendingObject(id), pending); err != nil {
-				return nil, e.cloudError(spec.PrimarySite, "write the pending record", err)
+			mu.Lock()
+			*cg = found
+			mu.Unlock()
+		}
+		if *cg == "" {
+			created, err := e.createConsistencyGroup(ctx, s, rec, spec, id)
+			if err != nil {
+				return err
+			}
+			if err := record(cg, created); err != nil {
+				return err
 			}
 		}
-		if _, err := step.site.WaitForGroup(ctx, *step.cg, "available"); err != nil {
-			return nil, createdSoFar(e.cloudError(step.site.Name(), "wait for consistency group "+*step.cg, err), spec, pending)
+		if _, err := s.WaitForGroup(ctx, *cg, openstack.GroupStatusAvailable); err != nil {
+			return e.cloudError(s.Name(), "wait for consistency group "+*cg, err)
+		}
+		return nil
+	}
+	var errs [2]error
+	parallel(
+		func() { errs[0] = made(primary, records[0], &pending.PrimaryConsistencyGroup) },
+		func() { errs[1] = made(secondary, records[1], &pending.SecondaryConsistencyGroup) },
+	)
+	for _, err := range errs {
+		if err != nil {
+			return nil, createdSoFar(err, spec, pending)
 		}
 	}
 
 	now := e.now()
-	d := &document{
+	d = &document{
 		Version:    1,
 		ModifiedAt: now,
 		ModifiedBy: spec.PrimarySite,
@@ -101,10 +141,14 @@ func (e *Engine) CreateGroup(ctx context.Context, spec GroupSpec) (*Group, error
 		return nil, err
 	}
 	d.pushed = rec
-	if err := putJSON(ctx, secondary, nameObject(spec.Name), nameRecord{ID: id}, false); err != nil {
-		e.debug(ctx, "could not write the name record on the secondary site", map[string]any{"error": err.Error()})
-	}
-	_ = primary.DeleteObject(ctx, container, pendingObject(id))
+	parallel(
+		func() {
+			if err := putJSON(ctx, secondary, nameObject(spec.Name), nameRecord{ID: id}, false); err != nil {
+				e.debug(ctx, "could not write the name record on the secondary site", map[string]any{"error": err.Error()})
+			}
+		},
+		func() { _ = primary.DeleteObject(ctx, container, pendingObject(id)) },
+	)
 	e.rememberGroupSite(id, spec.PrimarySite)
 	return e.group(ctx, primary, d), nil
 }
@@ -192,10 +236,15 @@ func consistencyGroupDescription(name, id string) string {
 	return fmt.Sprintf("Consistency group of protection group %s (%s)", name, id)
 }
 
-func (e *Engine) createConsistencyGroup(ctx context.Context, s *openstack.Site, spec GroupSpec, id string) (string, error) {
-	rec, _, err := e.readSiteRecord(ctx, s.Name())
-	if err != nil {
-		return "", err
+// createConsistencyGroup creates the consistency group of protection group
+// id on a site, of the group type its site record names (rec; read when
+// nil).
+func (e *Engine) createConsistencyGroup(ctx context.Context, s *openstack.Site, rec *siteRecord, spec GroupSpec, id string) (string, error) {
+	if rec == nil {
+		var err error
+		if rec, _, err = e.readSiteRecord(ctx, s.Name()); err != nil {
+			return "", err
+		}
 	}
 	vt, err := e.volumeType(ctx, s, spec.VolumeType)
 	if err != nil {

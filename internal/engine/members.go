@@ -185,8 +185,9 @@ var errSplit = errors.New("make the changes one at a time")
 // each change its outcome. errSplit when the batch must be made one change
 // at a time.
 func (e *Engine) commitMemberBatch(ctx context.Context, groupID string, batch []*memberChange) error {
+	ports := e.portsAhead(ctx, groupID, batch)
 	d, err := e.modifyLocked(ctx, groupID, func(d *document, primary, _ *openstack.Site) error {
-		return e.memberBatchChange(ctx, d, primary, batch)
+		return e.memberBatchChange(ctx, d, primary, batch, ports)
 	})
 	if errors.Is(err, errSplit) {
 		return err
@@ -214,8 +215,8 @@ func (e *Engine) commitMemberBatch(ctx context.Context, groupID string, batch []
 // memberBatchChange is the change a batch makes to its group: read what
 // the batch needs from the primary site, plan the document's new state,
 // then make the cloud and array side.
-func (e *Engine) memberBatchChange(ctx context.Context, d *document, primary *openstack.Site, batch []*memberChange) error {
-	removed, err := e.readMemberBatch(ctx, d, primary, batch)
+func (e *Engine) memberBatchChange(ctx context.Context, d *document, primary *openstack.Site, batch []*memberChange, ports portsRead) error {
+	removed, err := e.readMemberBatch(ctx, d, primary, batch, ports)
 	if err != nil {
 		return err
 	}
@@ -226,11 +227,52 @@ func (e *Engine) memberBatchChange(ctx context.Context, d *document, primary *op
 	return e.applyMemberPlan(ctx, d, primary, plan)
 }
 
+// portsRead returns the ports of the instances a batch adds on a site, read
+// ahead; nil when they were not read there.
+type portsRead func(site string) *instancePorts
+
+// portsAhead starts the Neutron listing of the ports of the instances a
+// batch adds while the group's metadata is read: their recovery
+// descriptions need them after, and the listing would otherwise be one more
+// round trip in the batch's chain. Nil when the group's primary site is
+// not known yet.
+func (e *Engine) portsAhead(ctx context.Context, groupID string, batch []*memberChange) portsRead {
+	e.mu.Lock()
+	name := e.groupSites[groupID]
+	e.mu.Unlock()
+	var ids []string
+	for _, c := range batch {
+		if c.add != nil {
+			ids = append(ids, c.add.InstanceID)
+		}
+	}
+	if name == "" || len(ids) == 0 {
+		return nil
+	}
+	s, err := e.site(name)
+	if err != nil {
+		return nil
+	}
+	done := make(chan struct{})
+	var r *instancePorts
+	go func() {
+		defer close(done)
+		r = e.readInstancePorts(ctx, s, ids)
+	}()
+	return func(site string) *instancePorts {
+		if site != name {
+			return nil
+		}
+		<-done
+		return r
+	}
+}
+
 // readMemberBatch reads, side by side, the instances the batch adds (with
 // their volumes and recovery descriptions, set on each change) and the
 // volumes of the members it removes, returned by id (nil: gone). A change
 // whose read failed carries its error.
-func (e *Engine) readMemberBatch(ctx context.Context, d *document, primary *openstack.Site, batch []*memberChange) (map[string]*openstack.Volume, error) {
+func (e *Engine) readMemberBatch(ctx context.Context, d *document, primary *openstack.Site, batch []*memberChange, ahead portsRead) (map[string]*openstack.Volume, error) {
 	removed := map[string]*openstack.Volume{} // volume id -> volume (nil: gone)
 	listed, err := e.listRemovedVolumes(ctx, d, primary, batch)
 	if err != nil {
@@ -289,7 +331,14 @@ func (e *Engine) readMemberBatch(ctx context.Context, d *document, primary *open
 		}
 	}
 	if len(instances) > 0 {
-		net := e.readInstancePorts(ctx, primary, instances)
+		var net *instancePorts
+		if ahead != nil {
+			// Read for every instance the batch adds: a superset.
+			net = ahead(primary.Name())
+		}
+		if net == nil {
+			net = e.readInstancePorts(ctx, primary, instances)
+		}
 		var describe []func()
 		for _, c := range batch {
 			if c.add != nil && c.err == nil && c.iv != nil {
@@ -491,7 +540,7 @@ func (e *Engine) changeGroupVolumes(ctx context.Context, s *openstack.Site, cg s
 		}
 		return e.cloudError(s.Name(), "change the volumes of consistency group "+cg, err)
 	}
-	if _, err := s.WaitForGroup(ctx, cg, openstack.GroupStatusAvailable); err != nil {
+	if _, err := s.WaitForUpdatedGroup(ctx, cg); err != nil {
 		return e.cloudError(s.Name(), "wait for consistency group "+cg, err)
 	}
 	return nil

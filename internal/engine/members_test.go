@@ -2,7 +2,9 @@ package engine
 
 import (
 	"context"
+	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -284,5 +286,92 @@ func TestMemberChangeWaitsForABusyGroup(t *testing.T) {
 	cg, _ := site.Group(g.PrimaryConsistencyGroup)
 	if len(cg.VolumeIDs) != 2 {
 		t.Fatalf("consistency group holds %v, want web-server-1's 2 volumes", cg.VolumeIDs)
+	}
+}
+
+// A batch that follows this process's own version starts from it: both
+// sites' version listings (taken with the reachability check) show it still
+// the newest, so no version is read, and the checks of the batch's members
+// read no metadata either.
+func TestBatchStartsFromTheVersionItWrote(t *testing.T) {
+	w, e := testWorld(t, true)
+	g := createGuideGroup(t, e)
+	ids := w.AddServers(6)
+	apply := New(e.cfg) // a new provider process
+	checkConcurrently(t, apply, g.ID, ids[:3]...)
+	for id, err := range addConcurrently(t, apply, g.ID, ids[:3]...) {
+		if err != nil {
+			t.Fatalf("add %s: %v", id, err)
+		}
+	}
+	for _, s := range []string{"site-a", "site-b"} {
+		w.Site(s).Faults().ResetRequests()
+	}
+	checkConcurrently(t, apply, g.ID, ids[3:]...)
+	for id, err := range addConcurrently(t, apply, g.ID, ids[3:]...) {
+		if err != nil {
+			t.Fatalf("add %s: %v", id, err)
+		}
+	}
+	for _, s := range []string{"site-a", "site-b"} {
+		f := w.Site(s).Faults()
+		if n := f.Count("GET", versionPrefix(g.ID)); n != 0 {
+			t.Errorf("the second batch read %d metadata versions on %s, want 0 (it wrote the newest itself)", n, s)
+		}
+		listings := 0
+		for _, r := range f.Requests() {
+			if r.Method == "GET" && strings.Contains(r.Query, url.QueryEscape(versionPrefix(g.ID))) {
+				listings++
+			}
+		}
+		if listings != 1 {
+			t.Errorf("the second batch listed the versions on %s %d times, want once", s, listings)
+		}
+	}
+	got, err := New(e.cfg).GetGroup(context.Background(), g.ID)
+	if err != nil || len(got.Members) != 6 || got.MetadataVersion != 3 {
+		t.Fatalf("group after two batches: %+v, %v; want 6 members at version 3", got, err)
+	}
+}
+
+// The version a process wrote is only a starting point: when another run
+// changed the group since, the next batch reads the newer version and
+// builds on it, and no change is lost or refused.
+func TestBatchAfterAnotherRunsChangeBuildsOnIt(t *testing.T) {
+	ctx := context.Background()
+	w, e := testWorld(t, true)
+	g := createGuideGroup(t, e)
+	ids := w.AddServers(3)
+	apply := New(e.cfg)
+	if _, _, err := apply.AddMember(ctx, MemberSpec{GroupID: g.ID, InstanceID: ids[0]}); err != nil {
+		t.Fatal(err)
+	}
+	// Another provider process adds a member meanwhile.
+	if _, _, err := New(e.cfg).AddMember(ctx, MemberSpec{GroupID: g.ID, InstanceID: ids[1]}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := apply.CheckMember(ctx, MemberSpec{GroupID: g.ID, InstanceID: ids[2]}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := apply.AddMember(ctx, MemberSpec{GroupID: g.ID, InstanceID: ids[2]}); err != nil {
+		t.Fatalf("a batch after another run's version: %v", err)
+	}
+	got, err := New(e.cfg).GetGroup(ctx, g.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var members []string
+	for _, m := range got.Members {
+		members = append(members, m.InstanceID)
+	}
+	slices.Sort(members)
+	want := slices.Sorted(slices.Values(ids))
+	if !slices.Equal(members, want) || got.MetadataVersion != 4 {
+		t.Fatalf("members %v at version %d, want %v at version 4", members, got.MetadataVersion, want)
+	}
+	for _, s := range []string{"site-a", "site-b"} {
+		if v := versionsOn(w, s, g.ID); len(v) != 4 {
+			t.Fatalf("%s holds versions %v, want 1 to 4", s, v)
+		}
 	}
 }

@@ -372,9 +372,15 @@ func readVersion(ctx context.Context, s *openstack.Site, id string, v int) (*doc
 	if err != nil {
 		return nil, err
 	}
-	sum := md5.Sum(b)
-	d.contentHash = hex.EncodeToString(sum[:])
+	d.contentHash = md5Hex(b)
 	return d, nil
+}
+
+// md5Hex is the content hash an object listing shows for bytes (Swift's
+// ETag).
+func md5Hex(b []byte) string {
+	sum := md5.Sum(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // encodeDocument stamps the document with this engine's format and its
@@ -392,11 +398,15 @@ func writeDocument(ctx context.Context, s *openstack.Site, d *document) error {
 		return err
 	}
 	err = s.PutObject(ctx, container, versionObject(d.Group.ID, d.Version), b, openstack.PutObjectOpts{IfNoneMatch: true, ContentType: "application/json"})
+	if err == nil {
+		d.contentHash = md5Hex(b)
+	}
 	if errors.Is(err, openstack.ErrPreconditionFailed) {
 		// The same version may already be there from an earlier push of the
 		// same content; anything else is a concurrent writer.
 		if existing, rerr := s.GetObject(ctx, container, versionObject(d.Group.ID, d.Version)); rerr == nil {
 			if other, derr := decodeDocument(existing); derr == nil && other.Checksum == d.Checksum {
+				d.contentHash = md5Hex(existing)
 				return nil
 			}
 		}

@@ -56,21 +56,28 @@ const maxGeneration = 10000
 // apply resumes it. A name whose lost group's consistency groups remain is
 // refused (checkOrphans).
 func (e *Engine) PlanGroup(ctx context.Context, spec GroupSpec) (string, error) {
-	if err := e.checkOrphans(ctx, spec); err != nil {
-		return "", err
-	}
 	s, err := e.site(spec.PrimarySite)
 	if err != nil {
 		return "", err
 	}
-	var rec nameRecord
-	recErr := getJSON(ctx, s, nameObject(spec.Name), &rec)
+	var (
+		rec                      nameRecord
+		last                     generationRecord
+		orphaned, recErr, genErr error
+	)
+	parallel(
+		func() { orphaned = e.checkOrphans(ctx, spec) },
+		func() { recErr = getJSON(ctx, s, nameObject(spec.Name), &rec) },
+		func() { genErr = getJSON(ctx, s, generationObject(spec.Name), &last) },
+	)
+	if orphaned != nil {
+		return "", orphaned
+	}
 	if recErr != nil && !errors.Is(recErr, ErrNotFound) {
 		return "", e.cloudError(spec.PrimarySite, "read the group name record", recErr)
 	}
-	var last generationRecord
-	if err := getJSON(ctx, s, generationObject(spec.Name), &last); err != nil && !errors.Is(err, ErrNotFound) {
-		return "", e.cloudError(spec.PrimarySite, "read the generation of group name "+spec.Name, err)
+	if genErr != nil && !errors.Is(genErr, ErrNotFound) {
+		return "", e.cloudError(spec.PrimarySite, "read the generation of group name "+spec.Name, genErr)
 	}
 	generation, predecessorCG := last.Generation, ""
 	if recErr == nil {
@@ -159,8 +166,14 @@ func (e *Engine) plannedDocument(id string) *document {
 }
 
 // planGroupRead is readGroup for plan-time checks: a group a plan of this
-// process proposes to create stands in for one that does not exist yet.
+// process proposes to create stands in for one that does not exist yet,
+// and the version this process wrote moments ago is the group as it is
+// (OpenTofu plans each member again right before creating it: the checks
+// of a batch's members follow the batch before it).
 func (e *Engine) planGroupRead(ctx context.Context, id string) (*document, *openstack.Site, error) {
+	if w := e.lastWritten(id); w != nil && e.now().Sub(w.at) < readReuse {
+		return w.doc, w.site, nil
+	}
 	if e.plannedDocument(id) != nil {
 		// A group this plan proposes to create: that it does not exist yet
 		// is an answer too, kept like a read (readGroup keeps no failed

@@ -37,10 +37,17 @@ func (e *Engine) CheckPolicy(ctx context.Context, spec PolicySpec) ([]string, er
 	if d.Policy != nil && d.Policy.PureGroupName == name {
 		return nil, nil // bound already: the refresh reports its drift
 	}
-	r, err := e.readGroup(ctx, spec.GroupID)
-	if errors.Is(err, ErrNotFound) {
+	switch {
+	case d.Version == 0:
 		// A group planned in this run has no consistency group yet, so no
 		// driver's group: CreatePolicy checks it before any array change.
+		return pureGroupCheckedAtApply(spec.PureGroupName), nil
+	case len(d.Members) == 0:
+		// No volume to read.
+		return nil, e.checkPureGroup(ctx, a, d, name, nil)
+	}
+	r, err := e.readGroup(ctx, spec.GroupID)
+	if errors.Is(err, ErrNotFound) {
 		return pureGroupCheckedAtApply(spec.PureGroupName), nil
 	}
 	if err != nil {
@@ -56,6 +63,10 @@ func (e *Engine) CheckPolicy(ctx context.Context, spec PolicySpec) ([]string, er
 // CreatePolicy binds the group to a Pure protection group (async) or pod
 // (sync) on the arrays and records the policy in the metadata.
 func (e *Engine) CreatePolicy(ctx context.Context, spec PolicySpec) (*Policy, error) {
+	var (
+		a    *arrays
+		vols []*openstack.Volume
+	)
 	d, err := e.modify(ctx, spec.GroupID, func(d *document, primary, _ *openstack.Site) error {
 		if err := spec.validate(d.Group.ReplicationType); err != nil {
 			return err
@@ -63,15 +74,14 @@ func (e *Engine) CreatePolicy(ctx context.Context, spec PolicySpec) (*Policy, er
 		if d.Policy != nil {
 			return &Error{Kind: KindPolicyExists, Object: d.Group.Name, Detail: fmt.Sprintf("protection group %s already has a replication policy (Pure group %s)", d.Group.Name, d.Policy.PureGroupName), Fix: "A group has one policy: import it, or update it in place"}
 		}
-		a, err := e.connectArrays(ctx, spec.Primary, spec.Secondary)
-		if err != nil {
+		var err error
+		if a, err = e.connectArrays(ctx, spec.Primary, spec.Secondary); err != nil {
 			return err
 		}
 		if err := e.checkConnection(ctx, a, d.Group.ReplicationType); err != nil {
 			return err
 		}
-		vols, err := e.memberVolumes(ctx, primary, d)
-		if err != nil {
+		if vols, err = e.memberVolumes(ctx, primary, d); err != nil {
 			return err
 		}
 		rec := &policyRecord{
@@ -102,10 +112,18 @@ func (e *Engine) CreatePolicy(ctx context.Context, spec PolicySpec) (*Policy, er
 	if err != nil {
 		return nil, err
 	}
-	if s, serr := e.site(d.Group.PrimarySite); serr == nil {
-		_ = s.DeleteObject(ctx, container, pendingPolicyObject(d.Group.ID))
-	}
-	return e.GetPolicy(ctx, d.Group.ID, spec.Primary, spec.Secondary)
+	// The policy as the arrays now hold it, of the version just written
+	// (read back, the group would be read again for nothing).
+	var p *Policy
+	parallel(
+		func() {
+			if s, serr := e.site(d.Group.PrimarySite); serr == nil {
+				_ = s.DeleteObject(ctx, container, pendingPolicyObject(d.Group.ID))
+			}
+		},
+		func() { p, err = e.readPolicyArrays(ctx, a, policyOf(d), vols) },
+	)
+	return p, err
 }
 
 // GetPolicy reads the policy from the metadata and the arrays.
@@ -139,11 +157,7 @@ func (e *Engine) GetPolicy(ctx context.Context, groupID string, primary, seconda
 	if secondary.URL == "" {
 		secondary.URL = d.Policy.SecondaryArrayURL
 	}
-	p := &Policy{GroupID: d.Group.ID, PrimarySite: d.Group.PrimarySite, SecondarySite: d.Group.SecondarySite,
-		ReplicationType: d.Group.ReplicationType, PolicyRecord: *d.Policy.api(), MetadataVersion: d.Version, Kind: "protection_group"}
-	if d.Group.ReplicationType == ReplicationSync {
-		p.Kind = "pod"
-	}
+	p := policyOf(d)
 	if a == nil && connectErr == nil {
 		a, connectErr = e.connectArrays(ctx, primary, secondary)
 	}
@@ -155,6 +169,16 @@ func (e *Engine) GetPolicy(ctx context.Context, groupID string, primary, seconda
 		return nil, err
 	}
 	return e.readPolicyArrays(ctx, a, p, vols)
+}
+
+// policyOf is the policy a document records, before the arrays are read.
+func policyOf(d *document) *Policy {
+	p := &Policy{GroupID: d.Group.ID, PrimarySite: d.Group.PrimarySite, SecondarySite: d.Group.SecondarySite,
+		ReplicationType: d.Group.ReplicationType, PolicyRecord: *d.Policy.api(), MetadataVersion: d.Version, Kind: "protection_group"}
+	if d.Group.ReplicationType == ReplicationSync {
+		p.Kind = "pod"
+	}
+	return p
 }
 
 // UpdatePolicy changes interval and RPO in place.

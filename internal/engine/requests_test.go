@@ -158,6 +158,80 @@ func TestMemberChecksShareOneReachabilityCheck(t *testing.T) {
 	}
 }
 
+// A group's creation reads each site's record once (its check reads it,
+// and the consistency group is made with the group type it names), reads
+// no pending record for a name it has just claimed, and makes both sites'
+// consistency groups side by side.
+func TestGroupCreateReadsEachRecordOnce(t *testing.T) {
+	w, e := testWorld(t, false)
+	registerSites(t, e)
+	for _, s := range []string{"site-a", "site-b"} {
+		w.Site(s).Faults().ResetRequests()
+	}
+	w.SetLatency(20 * time.Millisecond)
+	if _, err := e.CreateGroup(context.Background(), guideGroup()); err != nil {
+		t.Fatal(err)
+	}
+	w.SetLatency(0)
+	for _, s := range []string{"site-a", "site-b"} {
+		if n := w.Site(s).Faults().Count("GET", siteObject(s)); n != 1 {
+			t.Errorf("creating a group read the record of %s %d times, want once", s, n)
+		}
+	}
+	if n := w.Site("site-a").Faults().Count("GET", "/pending"); n != 0 {
+		t.Errorf("creating a group under a name it just claimed read a pending record %d times, want 0", n)
+	}
+	// Side by side: the secondary's create was sent before the primary's
+	// group was first read (made one after the other, it was sent after the
+	// primary's group was available).
+	var primaryCreated, primaryRead, secondaryCreated time.Time
+	for _, r := range w.Site("site-a").Faults().Requests() {
+		switch {
+		case r.Method == "POST" && strings.HasSuffix(r.Path, "/groups"):
+			primaryCreated = r.Time
+		case r.Method == "GET" && strings.Contains(r.Path, "/groups/") && primaryRead.IsZero() && !primaryCreated.IsZero():
+			primaryRead = r.Time
+		}
+	}
+	for _, r := range w.Site("site-b").Faults().Requests() {
+		if r.Method == "POST" && strings.HasSuffix(r.Path, "/groups") {
+			secondaryCreated = r.Time
+		}
+	}
+	if primaryRead.IsZero() || secondaryCreated.IsZero() || !secondaryCreated.Before(primaryRead) {
+		t.Errorf("the secondary's consistency group was created at %v, the primary's first read at %v: want side by side", secondaryCreated, primaryRead)
+	}
+}
+
+// A policy created in the process that created its group reads no
+// metadata: the check of a group without members and the policy's answer
+// use the version the process wrote.
+func TestPolicyAfterItsGroupReadsNoMetadata(t *testing.T) {
+	ctx := context.Background()
+	w, e := testWorld(t, true)
+	g := createGuideGroup(t, e)
+	a, b := arrayEndpoints(w)
+	configurePureGroup(t, w)
+	w.Site("site-a").Faults().ResetRequests()
+	spec := PolicySpec{GroupID: g.ID, Primary: a, Secondary: b, PureGroupName: "pg-prod-web-app", ReplicationInterval: 300, RPOMinutes: 15}
+	if _, err := e.CheckPolicy(ctx, spec); err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.CreatePolicy(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.MetadataVersion != 2 || p.PureGroupName != "pg-prod-web-app" {
+		t.Fatalf("policy %+v, want pg-prod-web-app at version 2", p)
+	}
+	if n := w.Site("site-a").Faults().Count("GET", versionPrefix(g.ID)); n != 0 {
+		t.Errorf("checking and creating the policy read %d metadata versions, want 0", n)
+	}
+	if n := w.Site("site-a").Faults().Count("GET", syncObject(g.ID)); n != 0 {
+		t.Errorf("checking and creating the policy read the sync record %d times, want 0", n)
+	}
+}
+
 // Prewarm gets every configured site's token and array's session before
 // any call needs them, and the calls that follow ask for no other.
 func TestPrewarmAuthenticatesAheadOfTheFirstCall(t *testing.T) {

@@ -101,4 +101,29 @@ func (e *Engine) forget(id string) {
 	defer e.mu.Unlock()
 	delete(e.reads, id)
 	delete(e.plannedReads, id)
+	delete(e.written, id)
+}
+
+// writtenVersion is the version of a group this process wrote last, with
+// the primary site it was written to.
+type writtenVersion struct {
+	doc  *document
+	site *openstack.Site
+	at   time.Time
+}
+
+// keepWritten remembers a version this process has just written and
+// pushed. It must not be changed after.
+func (e *Engine) keepWritten(d *document, primary *openstack.Site) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.written[d.Group.ID] = &writtenVersion{doc: d, site: primary, at: e.now()}
+}
+
+// lastWritten is the version of a group this process wrote last; nil when
+// none, or when something else changed the group since (forget).
+func (e *Engine) lastWritten(id string) *writtenVersion {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.written[id]
 }

@@ -28,31 +28,62 @@ func (e *Engine) modify(ctx context.Context, id string, change func(d *document,
 // (reconcile): a version the peer already holds is never written again with
 // other content.
 func (e *Engine) modifyLocked(ctx context.Context, id string, change func(d *document, primary, secondary *openstack.Site) error) (*document, error) {
-	cur, primary, err := e.loadGroup(ctx, id)
+	next, primary, err := e.nextVersion(ctx, id, change)
+	// What was read before the change is stale now; the version written
+	// starts the group's next change and answers the checks that follow.
+	e.forget(id)
 	if err != nil {
 		return nil, err
 	}
-	defer e.forget(id)
-	cur, secondary, err := e.reconcile(ctx, cur, primary)
+	e.keepWritten(next, primary)
+	return next, nil
+}
+
+// nextVersion makes a change as the group's next version and returns it
+// with the primary site it was written to.
+func (e *Engine) nextVersion(ctx context.Context, id string, change func(d *document, primary, secondary *openstack.Site) error) (*document, *openstack.Site, error) {
+	cur, primary, secondary, err := e.changeBase(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	next := cur.clone()
 	if err := change(next, primary, secondary); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	next.Version = cur.Version + 1
 	next.ModifiedAt = e.now()
 	next.ModifiedBy = cur.Group.PrimarySite
 	if err := writeDocument(ctx, primary, next); err != nil {
-		return nil, e.cloudError(primary.Name(), "write metadata", err)
+		return nil, nil, e.cloudError(primary.Name(), "write metadata", err)
 	}
 	rec, err := e.push(ctx, primary, secondary, next)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	next.pushed = rec
-	return next, nil
+	return next, primary, nil
+}
+
+// changeBase is the newest complete document of a group on both sites
+// (reconcile), its primary and its secondary site. The version this process
+// wrote last stands in for the primary's read: when both sites' listings
+// show it still the newest, nothing is read (a batch of members follows the
+// one before it without reading the group again); when another run wrote
+// since, the newer is read as reconcile reads it, and a group whose primary
+// moved meanwhile is loaded afresh.
+func (e *Engine) changeBase(ctx context.Context, id string) (*document, *openstack.Site, *openstack.Site, error) {
+	if w := e.lastWritten(id); w != nil {
+		cur, secondary, err := e.reconcile(ctx, w.doc, w.site)
+		if err != nil || cur.Group.PrimarySite == w.site.Name() {
+			return cur, w.site, secondary, err
+		}
+	}
+	cur, primary, err := e.loadGroup(ctx, id)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cur, secondary, err := e.reconcile(ctx, cur, primary)
+	return cur, primary, secondary, err
 }
 
 // push copies a version to the secondary site and records the outcome in

@@ -988,3 +988,53 @@ func TestWaitsLearnTheSitesTransitions(t *testing.T) {
 		t.Errorf("the second wait read the group %d times, the first %d: want fewer once the transition's length is known", second, first)
 	}
 }
+
+// A wait for a group whose update was just accepted knows the group is
+// updating: once the site's update length is known, it sleeps most of it
+// before its first read instead of reading at once.
+func TestWaitForUpdatedGroupSleepsBeforeItsFirstRead(t *testing.T) {
+	t.Parallel()
+	sim := startSimWith(t, openstacksim.Options{Transitions: openstacksim.Transitions{GroupUpdate: 400 * time.Millisecond}})
+	s := newSite(t, sim.testConfig())
+	ctx := testCtx(t)
+	g, err := s.CreateGroup(ctx, GroupCreateOpts{Name: "learn", GroupType: sim.groupType, VolumeTypes: []string{sim.replicatedType}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.WaitForGroup(ctx, g.ID, GroupStatusAvailable); err != nil {
+		t.Fatal(err)
+	}
+	update := func(opts GroupUpdateOpts, wait func() error) (reads int, firstRead time.Duration) {
+		t.Helper()
+		if err := s.UpdateGroup(ctx, g.ID, opts); err != nil {
+			t.Fatal(err)
+		}
+		sim.Faults().ResetRequests()
+		start := time.Now()
+		if err := wait(); err != nil {
+			t.Fatal(err)
+		}
+		var first time.Time
+		for _, r := range sim.Faults().Requests() {
+			if r.Method == "GET" && strings.Contains(r.Path, "/groups/"+g.ID) {
+				if first.IsZero() {
+					first = r.Time
+				}
+				reads++
+			}
+		}
+		return reads, first.Sub(start)
+	}
+	waitAny := func() error { _, err := s.WaitForGroup(ctx, g.ID, GroupStatusAvailable); return err }
+	waitUpdated := func() error { _, err := s.WaitForUpdatedGroup(ctx, g.ID); return err }
+	update(GroupUpdateOpts{AddVolumes: []string{sim.spareVol}}, waitAny) // learns the length
+	known, knownFirst := update(GroupUpdateOpts{RemoveVolumes: []string{sim.spareVol}}, waitAny)
+	updated, updatedFirst := update(GroupUpdateOpts{AddVolumes: []string{sim.spareVol}}, waitUpdated)
+	t.Logf("status unknown: %d reads, the first after %s; known updating: %d reads, the first after %s", known, knownFirst, updated, updatedFirst)
+	if updatedFirst < 150*time.Millisecond {
+		t.Errorf("the wait for an updated group read it %s after it started, want after most of the 400ms update", updatedFirst)
+	}
+	if updated > known {
+		t.Errorf("the wait for an updated group read it %d times, a wait from an unknown status %d: want no more", updated, known)
+	}
+}
