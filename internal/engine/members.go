@@ -540,7 +540,7 @@ func (e *Engine) changeGroupVolumes(ctx context.Context, s *openstack.Site, cg s
 		}
 		return e.cloudError(s.Name(), "change the volumes of consistency group "+cg, err)
 	}
-	if _, err := s.WaitForUpdatedGroup(ctx, cg); err != nil {
+	if _, err := s.WaitForGroup(ctx, cg, openstack.GroupStatusAvailable); err != nil {
 		return e.cloudError(s.Name(), "wait for consistency group "+cg, err)
 	}
 	return nil

@@ -118,7 +118,7 @@ func (s *Site) WaitForServer(ctx context.Context, id string, target ...string) (
 		target = []string{ServerStatusActive}
 	}
 	op := fmt.Sprintf("wait for server %s to be %v", id, target)
-	sv, gone, err := waitForStatus(ctx, s, op, "", func() (*Server, string, error) {
+	sv, gone, err := waitForStatus(ctx, s, op, func() (*Server, string, error) {
 		sv, err := s.Server(ctx, id)
 		if err != nil {
 			return nil, "", err

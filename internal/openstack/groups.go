@@ -154,22 +154,11 @@ func (s *Site) DeleteGroup(ctx context.Context, id string, deleteVolumes bool) e
 // group disappears it returns ErrNotFound: the success of waiting for
 // "deleted", a failure otherwise (both match errors.Is(err, ErrNotFound)).
 func (s *Site) WaitForGroup(ctx context.Context, id string, target ...string) (*Group, error) {
-	return s.waitForGroup(ctx, id, "", target...)
-}
-
-// WaitForUpdatedGroup is WaitForGroup for a group whose update Cinder has
-// just accepted: it is "updating", so the wait sleeps most of the site's
-// last update before its first read.
-func (s *Site) WaitForUpdatedGroup(ctx context.Context, id string) (*Group, error) {
-	return s.waitForGroup(ctx, id, GroupStatusUpdating, GroupStatusAvailable)
-}
-
-func (s *Site) waitForGroup(ctx context.Context, id, from string, target ...string) (*Group, error) {
 	if len(target) == 0 {
 		target = []string{GroupStatusAvailable}
 	}
 	op := fmt.Sprintf("wait for group %s to be %v", id, target)
-	g, gone, err := waitForStatus(ctx, s, op, from, func() (*Group, string, error) {
+	g, gone, err := waitForStatus(ctx, s, op, func() (*Group, string, error) {
 		g, err := s.Group(ctx, id)
 		if err != nil {
 			return nil, "", err

@@ -79,7 +79,7 @@ func (s *Site) WaitForVolume(ctx context.Context, id string, target ...string) (
 		target = []string{VolumeStatusAvailable}
 	}
 	op := fmt.Sprintf("wait for volume %s to be %v", id, target)
-	v, gone, err := waitForStatus(ctx, s, op, "", func() (*Volume, string, error) {
+	v, gone, err := waitForStatus(ctx, s, op, func() (*Volume, string, error) {
 		v, err := s.Volume(ctx, id)
 		if err != nil {
 			return nil, "", err
@@ -115,28 +115,13 @@ const learnedMax = 30 * time.Second
 // cloud a group update takes seconds): the wait remembers how long the last
 // one from the same status took and sleeps three quarters of that before
 // it asks again, instead of polls that back off past the moment the object
-// settled (up to pollMax too late) and cost requests meanwhile. from is the
-// status the object is known to be in as the wait starts ("" when not
-// known): the caller has just sent it on its way (a group update answered
-// 202 leaves the group "updating"), so the sleep comes before the first
-// read, which would only find it still in that status.
-func waitForStatus[T any](ctx context.Context, s *Site, op, from string, read func() (T, string, error), target []string, failed ...string) (_ T, gone bool, _ error) {
+// settled (up to pollMax too late) and cost requests meanwhile.
+func waitForStatus[T any](ctx context.Context, s *Site, op string, read func() (T, string, error), target []string, failed ...string) (_ T, gone bool, _ error) {
 	start := time.Now()
 	wait := pollFirst
 	key := ""
 	var last T
 	var pending time.Duration // when a read last found it not settled
-	sawPending := false
-	if from != "" {
-		// As if a read at the start had found it in from.
-		key = fmt.Sprintf("%T %s", last, from)
-		if d := s.learnedTransition(key); d > 0 {
-			if err := sleep(ctx, min(d*3/4, learnedMax)); err != nil {
-				return last, false, s.errorf(op, fmt.Errorf("still %q: %w", from, err))
-			}
-			sawPending = true
-		}
-	}
 	for {
 		asked := time.Since(start)
 		obj, status, err := read()
@@ -148,7 +133,7 @@ func waitForStatus[T any](ctx context.Context, s *Site, op, from string, read fu
 		}
 		last = obj
 		if slices.Contains(target, status) {
-			if sawPending {
+			if key != "" {
 				// It settled between the last two reads.
 				s.learnTransition(key, (pending+asked)/2)
 			}
@@ -159,17 +144,14 @@ func waitForStatus[T any](ctx context.Context, s *Site, op, from string, read fu
 		}
 		pending = asked
 		nap := wait
-		if !sawPending {
-			if key == "" {
-				key = fmt.Sprintf("%T %s", obj, status)
-			}
+		if key == "" {
+			key = fmt.Sprintf("%T %s", obj, status)
 			if d := s.learnedTransition(key); d > 0 {
 				nap = max(min(d*3/4, learnedMax)-time.Since(start), pollFirst)
 			}
 		} else {
 			wait = min(wait*2, pollMax)
 		}
-		sawPending = true
 		if err := sleep(ctx, nap); err != nil {
 			return obj, false, s.errorf(op, fmt.Errorf("still %q: %w", status, err))
 		}
