@@ -108,16 +108,16 @@ func SequenceOf(byServer map[string][]fault.Request) Sequence {
 //	apply floor   = plugin baseline apply   + round trips + group create + waves × group update
 //	destroy floor = plugin baseline destroy + round trips + waves × group update + group delete
 //	waves         = ceil(members / parallelism)
-//	round trips   = waves × BatchChain × latency
+//	round trips   = (waves × per-wave chain + once-per-command chain) × latency
 //
 // OpenTofu creates (destroys) at most -parallelism members at once, and a
 // create holds its place until its member is added: the members that can
 // arrive together are a wave of that many, each wave is one batch, and a
-// batch's requests that depend on each other (BatchChain) and its group
-// update are made one after the other; the next wave starts when it ends.
-// The groups are made side by side, so one create (delete) counts. The
-// requests a command makes once (logins, the group and the policy) are
-// left out: a floor, not an estimate.
+// wave's requests that depend on each other (ApplyWaveChain,
+// DestroyWaveChain) and its group update are made one after the other; the
+// next wave starts when it ends. The command's other resources add their
+// own chains once (ApplyOnceChain, DestroyOnceChain). The groups are made
+// side by side, so one create (delete) counts, and one chain of each.
 type ChangeFloor struct {
 	Overhead    time.Duration // plugin baseline apply or destroy
 	RoundTrips  time.Duration
@@ -129,15 +129,44 @@ type ChangeFloor struct {
 // Floor is Overhead + RoundTrips + Transitions.
 func (f ChangeFloor) Floor() time.Duration { return f.Overhead + f.RoundTrips + f.Transitions }
 
-// BatchChain is the requests of a batch of member changes that wait for
-// each other, whatever is batched: the members' read (one listing of the
-// project, or of the group's volumes for a removal); the group's newest
-// metadata (the listing of its versions, then the version); both sites
-// answering, with both sites' versions listed meanwhile; the Cinder group
-// update and a read of the group once its transition is over; the new
-// version written on the primary, then pushed to the peer, then the sync
-// record written.
-const BatchChain = 9
+// The requests that wait for each other, whatever is batched and cached:
+// what no implementation of the guide's workflow can make side by side.
+const (
+	// ApplyWaveChain is a wave of members added: the plan's check of the
+	// wave (one listing of the project's servers and volumes), the apply's
+	// check of it again (OpenTofu plans each resource again right before
+	// creating it); then the batch: both sites answering, with both
+	// sites' metadata versions listed meanwhile; the Cinder group update;
+	// one read of the group after its transition; the new version written
+	// on the primary, pushed to the peer, and the sync record written.
+	ApplyWaveChain = 8
+	// ApplyOnceChain is the rest of an apply of a group with its policy
+	// and sites. The plan: the group's check (both sites answering, the
+	// volume type, the name's records: side by side) and the policy's
+	// (both sites answering and the arrays' connection). The sites
+	// registered: the group type checked, the metadata container created,
+	// the record written. The group: its check again, then its creation
+	// (both sites' registrations, the name claimed, the consistency groups
+	// created side by side, one read after their transition, version 1
+	// written, pushed, the sync record). The policy: its check again, then
+	// both sites answering, the Pure group read and changed once, the
+	// version written, pushed, the sync record.
+	ApplyOnceChain = 2 + 3 + 8 + 7
+	// DestroyWaveChain is a wave of members removed: the group's volumes
+	// listed; both sites answering with their versions listed; the group
+	// update; one read after its transition; the version written, pushed,
+	// and the sync record.
+	DestroyWaveChain = 7
+	// DestroyOnceChain is the rest of a destroy: the refresh before it (the
+	// group's versions listed, the newest read, then the group's state on
+	// both sites with the members' servers and the policy's arrays); the
+	// policy removed (both sites answering, the Pure group changed, the
+	// version written, pushed, the sync record); the group deleted (both
+	// sites answering, the consistency groups deleted side by side, one
+	// read after their transition, the metadata listed and deleted, the
+	// name records); the sites (their groups listed, the records deleted).
+	DestroyOnceChain = 3 + 5 + 6 + 2
+)
 
 // ChangeBound computes the floor of a result's apply or destroy (ok false
 // when the operation or the plugin baseline did not run).
@@ -151,14 +180,16 @@ func (rep *Report) ChangeBound(r *Result, name string) (ChangeFloor, bool) {
 	updates := time.Duration(waves) * r.Transitions.GroupUpdate
 	overhead := r.Plugin.Apply
 	tr := r.Transitions.GroupCreate + updates
+	chain := waves*ApplyWaveChain + ApplyOnceChain
 	if name == "destroy" {
 		overhead = r.Plugin.Destroy
 		tr = updates + r.Transitions.GroupDelete
+		chain = waves*DestroyWaveChain + DestroyOnceChain
 	}
 	if op == nil || op.Err != "" || overhead == 0 {
 		return ChangeFloor{}, false
 	}
-	f := ChangeFloor{Overhead: overhead, RoundTrips: time.Duration(waves * BatchChain * float64(rep.Latency)),
+	f := ChangeFloor{Overhead: overhead, RoundTrips: time.Duration(chain * float64(rep.Latency)),
 		Transitions: tr, Measured: op.Wall}
 	f.Ratio = float64(op.Wall) / float64(f.Floor())
 	return f, true

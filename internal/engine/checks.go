@@ -131,23 +131,36 @@ func (e *Engine) checkGroup(ctx context.Context, spec GroupSpec, registered bool
 // registered (when registered is asked: its record is returned), and the
 // group's volume type is eligible on it.
 func (e *Engine) checkGroupSite(ctx context.Context, spec GroupSpec, name string, registered bool) (*openstack.Site, *siteRecord, string, error) {
-	s, err := e.reachable(ctx, name)
+	s, err := e.site(name)
 	if err != nil {
 		return nil, nil, "", err
 	}
+	// The record and the type are read while the site's reachability is
+	// checked; a failed check ends them, so a silent site is reported
+	// within the check's deadline.
 	var (
-		rec           *siteRecord
-		recErr, vtErr error
-		warn          string
+		rec                     *siteRecord
+		reachErr, recErr, vtErr error
+		warn                    string
 	)
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	parallel(
 		func() {
-			if registered {
-				rec, _, recErr = e.readSiteRecord(ctx, name)
+			if _, reachErr = e.reachable(ctx, name); reachErr != nil {
+				cancel()
 			}
 		},
-		func() { _, warn, vtErr = e.checkVolumeType(ctx, s, spec.VolumeType, spec.ReplicationType) },
+		func() {
+			if registered {
+				rec, _, recErr = e.readSiteRecord(rctx, name)
+			}
+		},
+		func() { _, warn, vtErr = e.checkVolumeType(rctx, s, spec.VolumeType, spec.ReplicationType) },
 	)
+	if reachErr != nil {
+		return nil, nil, "", reachErr
+	}
 	if errors.Is(recErr, ErrNotFound) {
 		return nil, nil, "", &Error{Kind: KindNotRegistered, Site: name,
 			Detail: fmt.Sprintf("site %s is not registered for DR", name),

@@ -67,7 +67,10 @@ func (e *Engine) listedInstances(ctx context.Context, s *openstack.Site) *projec
 	// The first read waits until no other has joined for batchSettle.
 	deadline := time.Now().Add(gatherFor)
 	for {
-		t := time.NewTimer(batchSettle)
+		e.mu.Lock()
+		quietAt := g.last.Add(batchSettle)
+		e.mu.Unlock()
+		t := time.NewTimer(time.Until(quietAt))
 		select {
 		case <-ctx.Done():
 			t.Stop()

@@ -42,6 +42,9 @@ type memberChange struct {
 	group  *Group    // the group at doc, shared by the batch: read once for all
 	err    error
 
+	queued  time.Time // when it joined its group's queue
+	checked bool      // an add whose plan-time check ran in this process
+
 	// Set while a batch is made.
 	iv       *instanceVolumes
 	recovery *recoveryRecord
@@ -53,10 +56,12 @@ type memberChange struct {
 func (e *Engine) queueMemberChange(ctx context.Context, groupID string, c *memberChange) error {
 	c.done = make(chan struct{})
 	e.mu.Lock()
-	e.memberQueues[groupID] = append(e.memberQueues[groupID], c)
+	c.queued = time.Now()
 	if c.add != nil {
+		_, c.checked = e.expected[groupID][c.add.InstanceID]
 		delete(e.expected[groupID], c.add.InstanceID)
 	}
+	e.memberQueues[groupID] = append(e.memberQueues[groupID], c)
 	e.mu.Unlock()
 
 	// The change is made by whoever holds the group's lock next: this
@@ -100,6 +105,10 @@ const batchWindow = time.Second
 // batch is taken.
 const batchSettle = 10 * time.Millisecond
 
+// expectedPoll is how often a batch looks whether the members it waits
+// for have arrived.
+const expectedPoll = 2 * time.Millisecond
+
 // expectedFor is how long after its check a member is waited for: past it,
 // its add is not coming (the check was a plan's, or its create failed).
 const expectedFor = 5 * time.Second
@@ -122,11 +131,12 @@ func (e *Engine) unexpectMember(groupID, instanceID string) {
 }
 
 // awaitExpected waits, up to batchWindow, until no member of the group
-// whose check started within expectedFor has yet to queue its add, and the
-// group's queue has stopped growing for batchSettle.
+// whose check started within expectedFor has yet to queue its add, then
+// until the group's queue has not grown for batchSettle. A queue of adds
+// that were all checked here is taken at once: the changes OpenTofu
+// started together are the ones it checked together.
 func (e *Engine) awaitExpected(ctx context.Context, groupID string) {
 	deadline := time.Now().Add(batchWindow)
-	lastQueued := -1
 	for {
 		e.mu.Lock()
 		waiting := 0
@@ -137,7 +147,15 @@ func (e *Engine) awaitExpected(ctx context.Context, groupID string) {
 			}
 			waiting++
 		}
-		queued := len(e.memberQueues[groupID])
+		queue := e.memberQueues[groupID]
+		allChecked := len(queue) > 0
+		for _, c := range queue {
+			allChecked = allChecked && c.checked
+		}
+		nap := batchSettle
+		if len(queue) > 0 {
+			nap = time.Until(queue[len(queue)-1].queued.Add(batchSettle))
+		}
 		e.mu.Unlock()
 		if time.Now().After(deadline) {
 			return
@@ -146,12 +164,13 @@ func (e *Engine) awaitExpected(ctx context.Context, groupID string) {
 			// The changes OpenTofu starts together (removals have no
 			// check before them) arrive within moments of each other:
 			// take them once the queue stops growing.
-			if queued == lastQueued {
+			if allChecked || nap <= 0 {
 				return
 			}
-			lastQueued = queued
+		} else {
+			nap = expectedPoll
 		}
-		t := time.NewTimer(batchSettle)
+		t := time.NewTimer(nap)
 		select {
 		case <-ctx.Done():
 			t.Stop()

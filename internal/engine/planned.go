@@ -46,7 +46,32 @@ func generationObject(name string) string { return "generations/" + name }
 // of one name than one site will see, and a few milliseconds of hashing.
 const maxGeneration = 10000
 
-// PlanGroup returns the id a new group will get and remembers the group for
+// PlanGroup makes the plan-time checks of a new group (CheckGroup, whose
+// warnings it returns) and, side by side with them, finds the id the group
+// will get (planGroupID).
+func (e *Engine) PlanGroup(ctx context.Context, spec GroupSpec) (string, []string, error) {
+	if err := spec.validate(); err != nil {
+		return "", nil, err
+	}
+	var (
+		id              string
+		warnings        []string
+		checkErr, idErr error
+	)
+	parallel(
+		func() { warnings, checkErr = e.CheckGroup(ctx, spec) },
+		func() { id, idErr = e.planGroupID(ctx, spec) },
+	)
+	if checkErr != nil {
+		return "", nil, checkErr
+	}
+	if idErr != nil {
+		return "", nil, idErr
+	}
+	return id, warnings, nil
+}
+
+// planGroupID returns the id a new group will get and remembers the group for
 // the plans of its policy and members. OpenTofu plans each resource again
 // just before applying it and refuses a known value that changed, so the id
 // is derived from what is the same at both times: primary site, name and
@@ -55,7 +80,7 @@ const maxGeneration = 10000
 // predecessor's id). A create that failed half-way keeps its id: the next
 // apply resumes it. A name whose lost group's consistency groups remain is
 // refused (checkOrphans).
-func (e *Engine) PlanGroup(ctx context.Context, spec GroupSpec) (string, error) {
+func (e *Engine) planGroupID(ctx context.Context, spec GroupSpec) (string, error) {
 	s, err := e.site(spec.PrimarySite)
 	if err != nil {
 		return "", err

@@ -22,16 +22,25 @@ func (e *Engine) CheckPolicy(ctx context.Context, spec PolicySpec) ([]string, er
 		return nil, err
 	}
 	// A policy is recorded in the group's metadata on both sites: refuse
-	// at plan what the apply would refuse.
-	if err := e.bothRecentlyReachable(ctx, d.Group.PrimarySite, d.Group.SecondarySite); err != nil {
-		return nil, err
+	// at plan what the apply would refuse. The sites and the arrays are
+	// asked side by side.
+	var (
+		a                *arrays
+		sitesErr, arrErr error
+	)
+	parallel(
+		func() { sitesErr = e.bothRecentlyReachable(ctx, d.Group.PrimarySite, d.Group.SecondarySite) },
+		func() {
+			if a, arrErr = e.connectArrays(ctx, spec.Primary, spec.Secondary); arrErr == nil {
+				arrErr = e.checkConnection(ctx, a, d.Group.ReplicationType)
+			}
+		},
+	)
+	if sitesErr != nil {
+		return nil, sitesErr
 	}
-	a, err := e.connectArrays(ctx, spec.Primary, spec.Secondary)
-	if err != nil {
-		return nil, err
-	}
-	if err := e.checkConnection(ctx, a, d.Group.ReplicationType); err != nil {
-		return nil, err
+	if arrErr != nil {
+		return nil, arrErr
 	}
 	name := pureGroupName(d, spec.PureGroupName)
 	if d.Policy != nil && d.Policy.PureGroupName == name {

@@ -465,7 +465,7 @@ func TestMembersOfAPlannedGroupReadItOnce(t *testing.T) {
 	registerSites(t, e)
 	ids := w.AddServers(10)
 	plan := New(e.cfg)
-	id, err := plan.PlanGroup(ctx, guideGroup())
+	id, _, err := plan.PlanGroup(ctx, guideGroup())
 	if err != nil {
 		t.Fatal(err)
 	}

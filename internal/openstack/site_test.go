@@ -988,4 +988,3 @@ func TestWaitsLearnTheSitesTransitions(t *testing.T) {
 		t.Errorf("the second wait read the group %d times, the first %d: want fewer once the transition's length is known", second, first)
 	}
 }
-

@@ -257,25 +257,24 @@ func (r *protectionGroupResource) ModifyPlan(ctx context.Context, req resource.M
 	if !known(plan.Name, plan.Description, plan.PrimarySite, plan.SecondarySite, plan.ReplicationType, plan.VolumeType, plan.NetworkMappings, plan.FlavorMappings) {
 		return
 	}
-	warnings, err := r.data.engine.CheckGroup(ctx, plan.spec())
+	if !isCreate(req) {
+		warnings, err := r.data.engine.CheckGroup(ctx, plan.spec())
+		if err != nil {
+			addEngineError(&resp.Diagnostics, "check protection group "+plan.Name.ValueString(), err)
+			return
+		}
+		addWarnings(&resp.Diagnostics, "Protection group check not complete", warnings)
+		return
+	}
+	// A new group is checked and given the id it will get, so that the
+	// policy and members planned with it in one configuration are checked
+	// at plan against it.
+	id, warnings, err := r.data.engine.PlanGroup(ctx, plan.spec())
 	if err != nil {
 		addEngineError(&resp.Diagnostics, "check protection group "+plan.Name.ValueString(), err)
 		return
 	}
 	addWarnings(&resp.Diagnostics, "Protection group check not complete", warnings)
-	if isCreate(req) {
-		r.planID(ctx, &plan, resp)
-	}
-}
-
-// planID proposes the id of a new group, so that the policy and members
-// planned with it in one configuration are checked at plan against it.
-func (r *protectionGroupResource) planID(ctx context.Context, plan *protectionGroupModel, resp *resource.ModifyPlanResponse) {
-	id, err := r.data.engine.PlanGroup(ctx, plan.spec())
-	if err != nil {
-		addEngineError(&resp.Diagnostics, "plan protection group "+plan.Name.ValueString(), err)
-		return
-	}
 	plan.ID = types.StringValue(id)
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), plan.ID)...)
 }
