@@ -162,7 +162,6 @@ func TestConcurrentMembersShareOneChange(t *testing.T) {
 // makes the batch fall back to one change at a time, so that each caller
 // gets its own answer and nothing of the others is lost.
 func TestBatchedMembersFailAlone(t *testing.T) {
-	ctx := context.Background()
 	w, e := testWorld(t, false) // no admin: the other backend is only found by Cinder
 	g := createGuideGroup(t, e)
 	errs := addConcurrently(t, e, g.ID, simulator.WebServer1ID, simulator.MixedServerID, simulator.OtherBackendServerID, simulator.WebServer2ID)
@@ -177,15 +176,7 @@ func TestBatchedMembersFailAlone(t *testing.T) {
 			t.Fatalf("add %s failed beside the bad ones: %v", id, errs[id])
 		}
 	}
-	got, err := e.GetGroup(ctx, g.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var members []string
-	for _, m := range got.Members {
-		members = append(members, m.InstanceID)
-	}
-	slices.Sort(members)
+	_, members := groupInstances(t, e, g.ID)
 	if want := []string{simulator.WebServer1ID, simulator.WebServer2ID}; !slices.Equal(members, slices.Sorted(slices.Values(want))) {
 		t.Fatalf("group records members %v, want %v", members, want)
 	}
@@ -356,15 +347,7 @@ func TestBatchAfterAnotherRunsChangeBuildsOnIt(t *testing.T) {
 	if _, _, err := apply.AddMember(ctx, MemberSpec{GroupID: g.ID, InstanceID: ids[2]}); err != nil {
 		t.Fatalf("a batch after another run's version: %v", err)
 	}
-	got, err := New(e.cfg).GetGroup(ctx, g.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var members []string
-	for _, m := range got.Members {
-		members = append(members, m.InstanceID)
-	}
-	slices.Sort(members)
+	got, members := groupInstances(t, New(e.cfg), g.ID)
 	want := slices.Sorted(slices.Values(ids))
 	if !slices.Equal(members, want) || got.MetadataVersion != 4 {
 		t.Fatalf("members %v at version %d, want %v at version 4", members, got.MetadataVersion, want)
@@ -374,4 +357,19 @@ func TestBatchAfterAnotherRunsChangeBuildsOnIt(t *testing.T) {
 			t.Fatalf("%s holds versions %v, want 1 to 4", s, v)
 		}
 	}
+}
+
+// groupInstances reads a group and the instance ids of its members, sorted.
+func groupInstances(t *testing.T, e *Engine, id string) (*Group, []string) {
+	t.Helper()
+	g, err := e.GetGroup(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var instances []string
+	for _, m := range g.Members {
+		instances = append(instances, m.InstanceID)
+	}
+	slices.Sort(instances)
+	return g, instances
 }
