@@ -24,6 +24,19 @@ func CanonicalArrayURL(url string) string {
 	return url
 }
 
+// AddArrayToken records the API token of the FlashArray at url in tokens
+// (keyed by canonical URL, as Config.ArrayTokens is read). It says why when
+// another spelling of the URL already holds a different token, and keeps
+// the first; "" otherwise.
+func AddArrayToken(tokens map[string]string, url, token string) string {
+	key := CanonicalArrayURL(url)
+	if other, ok := tokens[key]; ok && other != token {
+		return fmt.Sprintf("Two entries of flasharrays name %s with different tokens; keep one.", url)
+	}
+	tokens[key] = token
+	return ""
+}
+
 // arrays are the two FlashArrays of a policy with their own names.
 type arrays struct {
 	primary, secondary         *flasharray.Client

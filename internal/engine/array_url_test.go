@@ -97,3 +97,22 @@ func TestArrayTokenFallsBackToTheConfiguration(t *testing.T) {
 		t.Error("ConfiguredArrayToken does not tell the configured array from another")
 	}
 }
+
+// Two spellings of one array's URL with two tokens are refused; with one
+// token they are one entry.
+func TestAddArrayToken(t *testing.T) {
+	tokens := map[string]string{}
+	if problem := AddArrayToken(tokens, "https://flasharray-a.example.com", "T-a"); problem != "" {
+		t.Fatal(problem)
+	}
+	if problem := AddArrayToken(tokens, "https://FlashArray-A.example.com/", "T-a"); problem != "" {
+		t.Errorf("the same token under another spelling: %s", problem)
+	}
+	problem := AddArrayToken(tokens, "https://FLASHARRAY-A.example.com", "T-other")
+	if !strings.Contains(problem, "Two entries of flasharrays name https://FLASHARRAY-A.example.com with different tokens") {
+		t.Errorf("another token for the same array: %q", problem)
+	}
+	if len(tokens) != 1 || tokens["https://flasharray-a.example.com"] != "T-a" {
+		t.Errorf("tokens = %v, want the first one, by its canonical URL", tokens)
+	}
+}

@@ -179,16 +179,30 @@ func (spec GroupSpec) validate() error {
 	switch {
 	case spec.Name == "":
 		return &Error{Kind: KindInvalid, Detail: "a protection group needs a name"}
+	case GroupNameProblem(spec.Name) != "":
+		return &Error{Kind: KindInvalid, Detail: fmt.Sprintf("the group name %q %s", spec.Name, GroupNameProblem(spec.Name))}
 	case spec.PrimarySite == "" || spec.SecondarySite == "":
 		return &Error{Kind: KindInvalid, Detail: "a protection group needs a primary and a secondary site"}
-	case spec.PrimarySite == spec.SecondarySite:
-		return &Error{Kind: KindInvalid, Detail: fmt.Sprintf("primary and secondary site are both %q", spec.PrimarySite), Fix: "Name two different sites"}
+	case SameSiteProblem(spec.PrimarySite, spec.SecondarySite) != "":
+		return &Error{Kind: KindInvalid, Detail: SameSiteProblem(spec.PrimarySite, spec.SecondarySite)}
 	case spec.ReplicationType != ReplicationAsync && spec.ReplicationType != ReplicationSync:
 		return &Error{Kind: KindInvalid, Detail: fmt.Sprintf("replication type %q is neither async nor sync", spec.ReplicationType)}
 	case spec.VolumeType == "":
 		return &Error{Kind: KindInvalid, Detail: "a protection group needs a volume type"}
+	case CinderTypeNameProblem(spec.VolumeType) != "":
+		return &Error{Kind: KindInvalid, Detail: fmt.Sprintf("the volume type %q %s", spec.VolumeType, CinderTypeNameProblem(spec.VolumeType))}
 	}
 	return nil
+}
+
+// SameSiteProblem says why a group naming one site as both its primary and
+// its secondary is refused ("" when the sites differ).
+func SameSiteProblem(primary, secondary string) string {
+	if primary != secondary {
+		return ""
+	}
+	return fmt.Sprintf("primary_site and secondary_site are both %q. A protection group replicates to a different (DR) site: "+
+		"name another registered site.", primary)
 }
 
 // instanceVolumes are the volumes of one instance as a member check sees them.

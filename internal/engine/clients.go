@@ -10,10 +10,10 @@ import (
 	"github.com/protector-dr/terraform-provider-protector/internal/openstack"
 )
 
-// SiteCredentials are the credentials site name is reached with: when
+// siteCredentials are the credentials site name is reached with: when
 // they name neither a clouds.yaml entry nor an auth URL, the site is the
 // clouds.yaml entry of its name (the guide's Step 4).
-func SiteCredentials(name string, c Credentials) Credentials {
+func siteCredentials(name string, c Credentials) Credentials {
 	if c.Cloud == "" && c.AuthURL == "" {
 		c.Cloud = name
 	}
@@ -34,13 +34,13 @@ func (e *Engine) site(name string) (*openstack.Site, error) {
 		return s, nil
 	}
 	conn := e.cfg.Sites[name]
-	creds := SiteCredentials(name, conn.Credentials)
+	creds := siteCredentials(name, conn.Credentials)
 	if creds.CloudsYAMLPath == "" {
 		creds.CloudsYAMLPath = e.cfg.CloudsYAMLPath
 	}
 	var admin *Credentials
 	if conn.Admin != nil {
-		a := *conn.Admin
+		a := conn.Admin.WithSiteLocation(creds)
 		if a.CloudsYAMLPath == "" {
 			a.CloudsYAMLPath = e.cfg.CloudsYAMLPath
 		}

@@ -621,6 +621,12 @@ func cannotRepair(member string) string {
 		"or remove " + member + " from the configuration (its remaining volumes then leave the consistency group)"
 }
 
+// Findings are all that differs from what the member recorded: what an
+// apply repairs, then what it cannot.
+func (m *Member) Findings() []string {
+	return append(append([]string(nil), m.Drift...), m.Broken...)
+}
+
 // RepairRefused says why an apply cannot repair the member and what to do
 // instead, for a plan to fail with before the apply does; "" when its drift
 // (if any) can be repaired. member names the member as the reader knows it
@@ -750,6 +756,8 @@ func (e *Engine) readPolicyArrays(ctx context.Context, a *arrays, p *Policy, vol
 			online[pa.Name] = pa.Status == "online"
 		}
 		p.PodStretched = online[a.primaryName] && online[a.secondaryName]
+		// A pod replicates, to the other array, exactly while stretched.
+		p.ReplicationEnabled, p.TargetAllowed = p.PodStretched, p.PodStretched
 		for _, name := range []string{a.primaryName, a.secondaryName} {
 			if !online[name] {
 				p.Drift = append(p.Drift, fmt.Sprintf("pod %s is not online on %s", p.PureGroupName, name))

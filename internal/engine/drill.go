@@ -91,6 +91,28 @@ type DrillVolume struct {
 	DeviceName string
 }
 
+// RecoveryTime is the group's recovery time in the drill: its slowest
+// member's.
+func (d *Drill) RecoveryTime() time.Duration {
+	var longest time.Duration
+	for _, m := range d.Members {
+		longest = max(longest, m.RecoveryTime)
+	}
+	return longest
+}
+
+// VolumeIDs are the Cinder volumes the drill made for the member (a volume
+// whose restore failed has none).
+func (m *DrillMember) VolumeIDs() []string {
+	var ids []string
+	for _, v := range m.Volumes {
+		if v.VolumeID != "" {
+			ids = append(ids, v.VolumeID)
+		}
+	}
+	return ids
+}
+
 // drillRecord is a Drill as the secondary site stores it.
 type drillRecord struct {
 	ID         string    `json:"id"`

@@ -443,6 +443,9 @@ func TestSyncGroupBindsThePod(t *testing.T) {
 	if p.Kind != "pod" || p.PureGroupName != simulator.CinderPod || !p.PodStretched || p.CreatedPureGroup {
 		t.Fatalf("sync policy = %+v, want the driver's stretched pod, adopted", p)
 	}
+	if !p.ReplicationEnabled || !p.TargetAllowed {
+		t.Errorf("the stretched pod's replication enabled %v, target allowed %v; want both", p.ReplicationEnabled, p.TargetAllowed)
+	}
 	m, _, err := e.AddMember(ctx, MemberSpec{GroupID: g.ID, InstanceID: simulator.SyncServerID})
 	if err != nil || len(m.VolumeIDs) != 2 {
 		t.Fatalf("sync member: %+v %v", m, err)

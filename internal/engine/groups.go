@@ -333,6 +333,21 @@ func (g *Group) setSync(rec *syncRecord) {
 	g.Sync.Error = rec.Error
 }
 
+// PushFailed says, for a group just changed, that its new version is
+// recorded on the primary site but its push to the peer failed, and what
+// follows: the change is made, the next plan shows the repair. "" when the
+// push succeeded (or none was made).
+func (g *Group) PushFailed() (summary, detail string) {
+	if g.Sync.Status == "" || g.Sync.Status == SyncSynced {
+		return "", ""
+	}
+	return fmt.Sprintf("Protection group %s is out of sync (%s)", g.Name, g.Sync.Status),
+		fmt.Sprintf("Metadata version %d is recorded on %s, but its push to %s failed: %s. %s holds version %d. "+
+			"The change itself is made; the next plan shows the repair (drift) and apply pushes the version once %s answers "+
+			"(the guide's sync-force).", g.MetadataVersion, g.PrimarySite, g.SecondarySite, g.Sync.Error, g.SecondarySite,
+			g.Sync.RemoteVersion, g.SecondarySite)
+}
+
 // GetGroup reads a group by id from its primary site (searching the known
 // sites the first time); ErrNotFound when it is gone.
 func (e *Engine) GetGroup(ctx context.Context, id string) (*Group, error) {

@@ -21,11 +21,18 @@ const MaxGroupNameLength = 255
 // protection groups, pods).
 const MaxPurityNameLength = 63
 
+// MaxSiteNameLength bounds a site name (see siteNamePattern).
+const MaxSiteNameLength = 64
+
+// MaxCinderNameLength is Cinder's limit on the name of a volume type or
+// group type (the column's length).
+const MaxCinderNameLength = 255
+
 var (
 	// siteNamePattern: a site name is a key of the provider's sites, a
 	// clouds.yaml entry, part of an object name in the site's store and of
 	// import ids ("<site>/<group>"), so no '/' and no white space.
-	siteNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+	siteNamePattern = regexp.MustCompile(fmt.Sprintf(`^[A-Za-z0-9][A-Za-z0-9._-]{0,%d}$`, MaxSiteNameLength-1))
 	// purityNamePattern is Purity's rule for object names: letters, digits
 	// and '-', beginning and ending with a letter or digit.
 	purityNamePattern = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
@@ -95,6 +102,33 @@ func PurityNameProblem(s string) string {
 		return "is not a Purity name"
 	case strings.Trim(s, "0123456789") == "":
 		return "has only digits"
+	}
+	return ""
+}
+
+// CinderTypeNameProblem says why s cannot name a Cinder volume type or
+// group type (by name or id).
+func CinderTypeNameProblem(s string) string {
+	switch {
+	case s == "":
+		return "is empty"
+	case len(s) > MaxCinderNameLength:
+		return fmt.Sprintf("is %d bytes long, longer than Cinder allows (%d)", len(s), MaxCinderNameLength)
+	}
+	return ""
+}
+
+// AuthURLProblem says why s is not a Keystone endpoint URL: http or
+// https, and a host.
+func AuthURLProblem(s string) string {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return "is not a URL"
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "is not an http:// or https:// URL"
+	case u.Host == "" || u.Hostname() == "":
+		return "has no host"
 	}
 	return ""
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Bounds of the async schedule, in seconds (the arrays accept minutes to
@@ -30,8 +31,8 @@ func (spec PolicySpec) validate(replicationType string) error {
 	if spec.ReplicationInterval != 0 && (spec.ReplicationInterval < MinReplicationInterval || spec.ReplicationInterval > MaxReplicationInterval) {
 		return &Error{Kind: KindInvalid, Detail: fmt.Sprintf("replication_interval %d s is outside %d..%d s", spec.ReplicationInterval, MinReplicationInterval, MaxReplicationInterval)}
 	}
-	if spec.RPOMinutes < 0 {
-		return &Error{Kind: KindInvalid, Detail: fmt.Sprintf("rpo_minutes %d is negative", spec.RPOMinutes)}
+	if spec.RPOMinutes < 0 || spec.RPOMinutes > MaxRPOMinutes {
+		return &Error{Kind: KindInvalid, Detail: fmt.Sprintf("rpo_minutes %d is outside 1..%d (a year)", spec.RPOMinutes, MaxRPOMinutes)}
 	}
 	if problem := RPOProblem(spec.RPOMinutes, spec.ReplicationInterval); problem != "" {
 		return &Error{Kind: KindInvalid, Detail: problem}
@@ -71,6 +72,9 @@ func RPOProblem(rpoMinutes, intervalSeconds int64) string {
 		"rarely to ever meet the RPO. %s.", rpoMinutes, EffectiveInterval(intervalSeconds), fromDefault, advice)
 }
 
+// MaxRPOMinutes is a year: beyond it an RPO means nothing.
+const MaxRPOMinutes = 365 * 24 * 60
+
 // DefaultReplicationInterval is the interval, in seconds, of a policy that
 // sets none: the Pure driver's pure_replica_interval_default.
 const DefaultReplicationInterval = 3600
@@ -102,4 +106,31 @@ func (p *Policy) Interval() int64 {
 		return p.ActualInterval
 	}
 	return p.ReplicationInterval
+}
+
+// Schedule is what a policy's schedule attributes read: the interval it
+// runs at and its RPO in minutes (0: none). applies is false for a sync
+// group, which replicates every write and has neither.
+func (p *Policy) Schedule() (intervalSeconds, rpoMinutes int64, applies bool) {
+	if p.ReplicationType == ReplicationSync {
+		return 0, 0, false
+	}
+	return p.Interval(), p.RPOMinutes, true
+}
+
+// RPOBreach says, for a policy read with its readiness, that the newest
+// snapshot replicated to the secondary array is older than the RPO, and
+// what to check; "" when it is within the RPO (or none is set).
+func (p *Policy) RPOBreach() string {
+	rd := p.Readiness
+	if rd == nil || rd.Compliant {
+		return ""
+	}
+	since := "the policy was created; nothing has been replicated yet"
+	if !rd.LastReplicated.IsZero() {
+		since = rd.LastReplicated.UTC().Format(time.RFC3339)
+	}
+	return fmt.Sprintf("The newest snapshot replicated to %s is %s old (since %s), beyond the RPO of %d minutes. "+
+		"Check the array connection and the replication schedule of %s on %s.",
+		p.SecondaryArrayName, rd.Lag.Round(time.Second), since, p.RPOMinutes, p.PureGroupName, p.PrimaryArrayName)
 }

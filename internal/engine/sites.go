@@ -93,6 +93,12 @@ func (v *SiteValidation) failures() []string {
 	return out
 }
 
+// NamesGroupType says whether nameOrID names the site's consistency group
+// type, by name or by id.
+func (s *Site) NamesGroupType(nameOrID string) bool {
+	return nameOrID == s.ConsistencyGroupType || nameOrID == s.ConsistencyGroupTypeID
+}
+
 // RegisterSite validates a site (connectivity, catalog, group type) and
 // writes its registration record to the site's own object store. A site
 // that is already registered is refused (KindRegistered): the registration
@@ -109,6 +115,12 @@ func (e *Engine) UpdateSite(ctx context.Context, spec SiteSpec) (*Site, error) {
 func (e *Engine) writeSite(ctx context.Context, spec SiteSpec, create bool) (*Site, error) {
 	if spec.ConsistencyGroupType == "" {
 		spec.ConsistencyGroupType = DefaultConsistencyGroupType
+	}
+	if problem := SiteNameProblem(spec.Name); problem != "" {
+		return nil, &Error{Kind: KindInvalid, Detail: fmt.Sprintf("the site name %q %s", spec.Name, problem)}
+	}
+	if problem := CinderTypeNameProblem(spec.ConsistencyGroupType); problem != "" {
+		return nil, &Error{Kind: KindInvalid, Site: spec.Name, Detail: fmt.Sprintf("the consistency group type %q %s", spec.ConsistencyGroupType, problem)}
 	}
 	// A site the provider cannot even name a client for is unknown, not
 	// unreachable.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
 )
 
 // TestSiteRegistrationHasOneOwner: a second registration of a site is
@@ -41,5 +43,26 @@ func TestSiteRegistrationHasOneOwner(t *testing.T) {
 		if err := e.UnregisterSite(ctx, site); err != nil {
 			t.Fatalf("deregistering %s after the group was deleted: %v", site, err)
 		}
+	}
+}
+
+// A site named nowhere else is its clouds.yaml entry, and its admin
+// credential, naming neither an entry nor an auth URL, logs in where the
+// site does: both logins succeed with only a user and password given.
+func TestSiteCredentialsFromItsEntry(t *testing.T) {
+	_, base := testWorld(t, false)
+	cfg := base.cfg
+	cfg.Sites = map[string]SiteConnection{
+		"site-a": {Admin: &Credentials{Username: simulator.AdminUser, Password: simulator.AdminPassword}},
+	}
+	s, err := New(cfg).site("site-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Authenticate(context.Background()); err != nil {
+		t.Fatalf("the site and its admin credential log in: %v", err)
+	}
+	if !s.HasAdmin() {
+		t.Error("the admin credential is not used")
 	}
 }

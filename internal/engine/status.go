@@ -125,6 +125,10 @@ func (r *SyncReport) evaluate(now time.Time) {
 	r.InSync = match && r.Status == SyncSynced
 }
 
+// DefaultSyncLogLimit is how many pushes a sync log shows when its caller
+// says nothing: the guide's `sync-log --limit 10`.
+const DefaultSyncLogLimit = 10
+
 // SyncLog is the guide's `protection-group sync-log --limit N`: the last
 // limit pushes of the group's metadata to the peer, newest first, as the
 // primary site recorded them (limit < 1: all).

@@ -64,12 +64,13 @@ type Config struct {
 	ArrayTokens map[string]string
 
 	// MaxRetries bounds retries of 429/5xx and transport errors per request
-	// (0: none); RetryWaitMin and RetryWaitMax bound the backoff between
-	// them.
+	// (0: none; a configuration that says nothing gets DefaultMaxRetries);
+	// RetryWaitMin and RetryWaitMax bound the backoff between them.
 	MaxRetries   int
 	RetryWaitMin time.Duration
 	RetryWaitMax time.Duration
-	// RequestTimeout bounds one HTTP request.
+	// RequestTimeout bounds one HTTP request (a configuration that says
+	// nothing gets DefaultRequestTimeout).
 	RequestTimeout time.Duration
 	// ReachabilityTimeout bounds a check that a site answers (the plan's
 	// reachability checks, the refresh's reads of the peer): a site that
@@ -81,6 +82,14 @@ type Config struct {
 	UserAgent string
 	Logger    Logger
 }
+
+// The retries and request timeout of a configuration that sets none (the
+// provider block's defaults); MaxRetriesLimit bounds what it may set.
+const (
+	DefaultMaxRetries     = 5
+	MaxRetriesLimit       = 100
+	DefaultRequestTimeout = 60 * time.Second
+)
 
 // SiteSpec registers a site for DR.
 type SiteSpec struct {
@@ -261,10 +270,12 @@ type Policy struct {
 	// Kind is "protection_group" for async and "pod" for sync.
 	Kind string
 	// ReplicationEnabled and ActualInterval are read from the primary
-	// array's protection group (async).
+	// array's protection group (async); a pod's replication is enabled
+	// while it is stretched.
 	ReplicationEnabled bool
 	ActualInterval     int64
-	// TargetAllowed says whether the secondary array allows the group.
+	// TargetAllowed says whether the secondary array allows the group (a
+	// pod: whether it is stretched).
 	TargetAllowed bool
 	// PodStretched says whether the pod is online on both arrays (sync).
 	PodStretched bool

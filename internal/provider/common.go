@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
@@ -18,8 +17,6 @@ import (
 
 	"github.com/protector-dr/terraform-provider-protector/internal/engine"
 )
-
-var httpURL = regexp.MustCompile(`^https?://[^\s/]+`)
 
 // timeString is a time in RFC 3339 (UTC), "" for a time that was never
 // set: for the attributes that say "empty if none", which therefore stay
@@ -222,12 +219,10 @@ func readinessValues(rd *engine.Readiness) (types.Bool, types.Int64, types.Strin
 // its push to the peer failed: the apply succeeded, the group is out of
 // sync, and the next plan proposes the repair.
 func addSyncWarning(diags *diag.Diagnostics, g *engine.Group) {
-	if g == nil || g.Sync.Status == "" || g.Sync.Status == engine.SyncSynced {
+	if g == nil {
 		return
 	}
-	diags.AddWarning(fmt.Sprintf("Protection group %s is out of sync (%s)", g.Name, g.Sync.Status),
-		fmt.Sprintf("Metadata version %d is recorded on %s, but its push to %s failed: %s. %s holds version %d. "+
-			"The change itself is made; the next plan shows the repair (drift) and apply pushes the version once %s answers "+
-			"(the guide's sync-force).", g.MetadataVersion, g.PrimarySite, g.SecondarySite, g.Sync.Error, g.SecondarySite,
-			g.Sync.RemoteVersion, g.SecondarySite))
+	if summary, detail := g.PushFailed(); summary != "" {
+		diags.AddWarning(summary, detail)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/protector-dr/terraform-provider-protector/internal/engine"
@@ -73,7 +74,7 @@ func (d *failoverReadinessDataSource) Schema(_ context.Context, _ datasource.Sch
 		Attributes: map[string]schema.Attribute{
 			"protection_group_id": groupIDAttribute(),
 			"target_site": schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: "The site to fail over to. " +
-				"Default: the group's secondary site (the only other site of a group)."},
+				"Default: the group's secondary site (the only other site of a group).", Validators: []validator.String{siteName()}},
 			"name":        schema.StringAttribute{Computed: true, MarkdownDescription: "Name of the protection group."},
 			"source_site": schema.StringAttribute{Computed: true, MarkdownDescription: "The site the group runs on now (its primary)."},
 			"ready":       schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether a failover could start now: no blocker."},

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -14,9 +15,6 @@ import (
 )
 
 var _ datasource.DataSourceWithConfigure = (*syncLogDataSource)(nil)
-
-// defaultSyncLogLimit is the guide's `sync-log --limit 10`.
-const defaultSyncLogLimit = 10
 
 // NewSyncLogDataSource is the protector_sync_log data source.
 func NewSyncLogDataSource() datasource.DataSource { return &syncLogDataSource{} }
@@ -48,7 +46,7 @@ func (d *syncLogDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 			"protection_group_id": groupIDAttribute(),
 			"limit": schema.Int64Attribute{
 				Optional:            true,
-				MarkdownDescription: "How many entries to return, newest first. Default 10.",
+				MarkdownDescription: fmt.Sprintf("How many entries to return, newest first. Default %d.", engine.DefaultSyncLogLimit),
 				Validators:          []validator.Int64{int64validator.AtLeast(1)},
 			},
 			"entries": schema.ListNestedAttribute{
@@ -72,7 +70,7 @@ func (d *syncLogDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	if resp.Diagnostics.HasError() || !needEngine(d.data, &resp.Diagnostics) {
 		return
 	}
-	limit := int64(defaultSyncLogLimit)
+	limit := int64(engine.DefaultSyncLogLimit)
 	if !m.Limit.IsNull() {
 		limit = m.Limit.ValueInt64()
 	}

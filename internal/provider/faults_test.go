@@ -22,7 +22,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/protector-dr/terraform-provider-protector/internal/engine"
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator/fault"
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator/flasharraysim"
@@ -716,26 +715,6 @@ func TestAccFault_credentialsExpireMidRun(t *testing.T) {
 			},
 		},
 	})
-}
-
-func TestSyncWarningSaysWhatIsWhere(t *testing.T) {
-	g := &engine.Group{Name: "prod-web-app", PrimarySite: "site-a", SecondarySite: "site-b", MetadataVersion: 2,
-		Sync: engine.SyncStatus{Status: engine.SyncUnreachable, RemoteVersion: 1, Error: "PUT ...: EOF"}}
-	var diags diagnostics
-	addSyncWarning(&diags, g)
-	if len(diags) != 1 || diags.HasError() {
-		t.Fatalf("diagnostics %v, want one warning", diags)
-	}
-	for _, want := range []string{"out of sync (UNREACHABLE)", "version 2 is recorded on site-a", "push to site-b failed: PUT ...: EOF", "site-b holds version 1", "next plan shows the repair"} {
-		if !strings.Contains(diags[0].Summary()+" "+diags[0].Detail(), want) {
-			t.Errorf("warning %q / %q does not say %q", diags[0].Summary(), diags[0].Detail(), want)
-		}
-	}
-	diags = nil
-	g.Sync = engine.SyncStatus{Status: engine.SyncSynced, RemoteVersion: 2}
-	if addSyncWarning(&diags, g); len(diags) != 0 {
-		t.Errorf("a synced group warned: %v", diags)
-	}
 }
 
 // TestAccFault_policySlowerThanTimeout: flasharray-b does not answer when

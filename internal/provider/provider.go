@@ -13,7 +13,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -24,12 +23,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/protector-dr/terraform-provider-protector/internal/engine"
-)
-
-// Defaults of the provider block (a provider schema cannot carry defaults).
-const (
-	defaultMaxRetries     = 5
-	defaultRequestTimeout = 60 * time.Second
 )
 
 var _ provider.Provider = (*protectorProvider)(nil)
@@ -134,7 +127,7 @@ func credentialAttributes(who string) map[string]schema.Attribute {
 		"auth_url": schema.StringAttribute{
 			Optional:            true,
 			MarkdownDescription: "Keystone v3 URL, e.g. `http://site-a-controller:5000/v3`. Set it (with the credential fields) to log in without `clouds.yaml`.",
-			Validators:          []validator.String{stringvalidator.RegexMatches(httpURL, "must be an http:// or https:// URL")},
+			Validators:          []validator.String{authURL()},
 		},
 		"region":                        str("Region whose endpoints are used (the entry's `region_name`)."),
 		"username":                      str("Keystone user name."),
@@ -197,7 +190,7 @@ func (p *protectorProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 				Optional: true,
 				MarkdownDescription: "How to reach each site, keyed by site name. A site not listed here is reached through the " +
 					"`clouds.yaml` entry of its name. The sites listed are also where protection groups are searched for by id " +
-					"(refresh and import). Keys are site names: 1 to 64 letters, digits, `.`, `_` or `-`.",
+					"(refresh and import). Keys are site names: " + siteName().rule + ".",
 				NestedObject: schema.NestedAttributeObject{Attributes: siteAttrs},
 				Validators:   []validator.Map{mapvalidator.KeysAre(siteName())},
 			},
@@ -229,12 +222,12 @@ func (p *protectorProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 			},
 			"max_retries": schema.Int64Attribute{
 				Optional:            true,
-				MarkdownDescription: fmt.Sprintf("How many times a request that failed with 429, 5xx or a transport error is retried (with backoff, honouring `Retry-After`); `0` retries nothing. Default `%d`.", defaultMaxRetries),
-				Validators:          []validator.Int64{int64validator.Between(0, 100)},
+				MarkdownDescription: fmt.Sprintf("How many times a request that failed with 429, 5xx or a transport error is retried (with backoff, honouring `Retry-After`); `0` retries nothing. Default `%d`.", engine.DefaultMaxRetries),
+				Validators:          []validator.Int64{int64validator.Between(0, engine.MaxRetriesLimit)},
 			},
 			"request_timeout": schema.StringAttribute{
 				Optional:            true,
-				MarkdownDescription: fmt.Sprintf("Timeout of one HTTP request, as a Go duration (`30s`, `2m`). Default `%q`.", defaultRequestTimeout.String()),
+				MarkdownDescription: fmt.Sprintf("Timeout of one HTTP request, as a Go duration (`30s`, `2m`). Default `%q`.", engine.DefaultRequestTimeout.String()),
 				Validators:          []validator.String{durationValidator{}},
 			},
 			"reachability_timeout": schema.StringAttribute{
@@ -290,8 +283,8 @@ func (m providerModel) engineConfig(ctx context.Context, version string) (engine
 		CloudsYAMLPath: m.CloudsYAML.ValueString(),
 		Sites:          map[string]engine.SiteConnection{},
 		ArrayInsecure:  m.FlashArrayInsecure.ValueBool(),
-		MaxRetries:     defaultMaxRetries,
-		RequestTimeout: defaultRequestTimeout,
+		MaxRetries:     engine.DefaultMaxRetries,
+		RequestTimeout: engine.DefaultRequestTimeout,
 		UserAgent:      "terraform-provider-protector/" + version,
 	}
 	if !m.MaxRetries.IsNull() {
@@ -325,9 +318,9 @@ func (m providerModel) engineConfig(ctx context.Context, version string) (engine
 		sites := map[string]siteConnectionModel{}
 		diags.Append(m.Sites.ElementsAs(ctx, &sites, false)...)
 		for name, s := range sites {
-			conn := engine.SiteConnection{Credentials: engine.SiteCredentials(name, s.toEngine())}
+			conn := engine.SiteConnection{Credentials: s.toEngine()}
 			if s.Admin != nil {
-				admin := s.Admin.toEngine().WithSiteLocation(conn.Credentials)
+				admin := s.Admin.toEngine()
 				conn.Admin = &admin
 			}
 			cfg.Sites[name] = conn
@@ -339,12 +332,9 @@ func (m providerModel) engineConfig(ctx context.Context, version string) (engine
 		arrays := map[string]flashArrayModel{}
 		diags.Append(m.FlashArrays.ElementsAs(ctx, &arrays, false)...)
 		for label, a := range arrays {
-			url := engine.CanonicalArrayURL(a.URL.ValueString())
-			if other, dup := cfg.ArrayTokens[url]; dup && other != a.APIToken.ValueString() {
-				diags.AddAttributeError(path.Root("flasharrays").AtMapKey(label), "Two tokens for one FlashArray",
-					fmt.Sprintf("Two entries of flasharrays name %s with different tokens; keep one.", a.URL.ValueString()))
+			if problem := engine.AddArrayToken(cfg.ArrayTokens, a.URL.ValueString(), a.APIToken.ValueString()); problem != "" {
+				diags.AddAttributeError(path.Root("flasharrays").AtMapKey(label), "Two tokens for one FlashArray", problem)
 			}
-			cfg.ArrayTokens[url] = a.APIToken.ValueString()
 		}
 	}
 	cfg.Logger = newTflogLogger(secretsOf(cfg))

@@ -153,15 +153,15 @@ func TestEngineConfigFromProviderBlock(t *testing.T) {
 		got, want any
 	}{
 		{"clouds.yaml path", cfg.CloudsYAMLPath, "/etc/clouds.yaml"},
-		{"site-a defaults to its clouds.yaml entry", cfg.Sites["site-a"].Credentials.Cloud, "site-a"},
+		{"site-a names nothing (the engine reaches it through its clouds.yaml entry)", cfg.Sites["site-a"].Credentials.Cloud, ""},
 		{"site-a has no admin", cfg.Sites["site-a"].Admin == nil, true},
 		{"site-b names its entry", cfg.Sites["site-b"].Credentials.Cloud, "dr-cloud"},
-		{"site-b admin inherits the entry", cfg.Sites["site-b"].Admin.Cloud, "dr-cloud"},
+		{"site-b admin as written (the engine gives it the site's entry)", cfg.Sites["site-b"].Admin.Cloud, ""},
 		{"site-b admin user", cfg.Sites["site-b"].Admin.Username, "admin"},
 		{"site-c inline: no cloud", cfg.Sites["site-c"].Credentials.Cloud, ""},
 		{"site-c admin keeps its own entry", cfg.Sites["site-c"].Admin.Cloud, "site-c-admin"},
 		{"site-c admin does not inherit the auth url", cfg.Sites["site-c"].Admin.AuthURL, ""},
-		{"max retries default", cfg.MaxRetries, defaultMaxRetries},
+		{"max retries default", cfg.MaxRetries, engine.DefaultMaxRetries},
 		{"request timeout", cfg.RequestTimeout.String(), "1m30s"},
 		{"reachability timeout", cfg.ReachabilityTimeout.String(), "4s"},
 		{"CA bundle read", string(cfg.ArrayCACertPEM), "-----BEGIN CERTIFICATE-----\n"},
@@ -212,7 +212,7 @@ func TestEngineConfigErrors(t *testing.T) {
 			if diags.HasError() {
 				t.Errorf("%s: unexpected error %v", tt.name, diags)
 			}
-			if cfg.MaxRetries != defaultMaxRetries || cfg.RequestTimeout != defaultRequestTimeout {
+			if cfg.MaxRetries != engine.DefaultMaxRetries || cfg.RequestTimeout != engine.DefaultRequestTimeout {
 				t.Errorf("%s: defaults not applied: %+v", tt.name, cfg)
 			}
 			continue

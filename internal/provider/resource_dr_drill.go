@@ -140,8 +140,8 @@ func (r *drillResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 					"member_id":     schema.StringAttribute{Computed: true, MarkdownDescription: "The protector member."},
 					"instance_name": schema.StringAttribute{Computed: true, MarkdownDescription: "The protected VM's name."},
 					"server_id":     schema.StringAttribute{Computed: true, MarkdownDescription: "The drill's VM on the secondary site (`drill-<id>-<instance name>`)."},
-					"outcome":       schema.StringAttribute{Computed: true, MarkdownDescription: "`ACTIVE`, or `FAILED` (then `error` says why)."},
-					"error":         schema.StringAttribute{Computed: true, MarkdownDescription: "Why the member could not be brought up; empty when ACTIVE."},
+					"outcome":       schema.StringAttribute{Computed: true, MarkdownDescription: fmt.Sprintf("`%s`, or `%s` (then `error` says why).", engine.DrillActive, engine.DrillFailed)},
+					"error":         schema.StringAttribute{Computed: true, MarkdownDescription: "Why the member could not be brought up; empty when " + engine.DrillActive + "."},
 					"recovery_time_seconds": schema.Float64Attribute{Computed: true,
 						MarkdownDescription: "Seconds from the drill's start until this VM was ACTIVE."},
 					"volume_ids": schema.ListAttribute{Computed: true, ElementType: types.StringType,
@@ -275,22 +275,13 @@ func (m *drillModel) fill(d *engine.Drill) diagnostics {
 	m.Array = types.StringValue(d.Array)
 	m.Snapshot = types.StringValue(d.Snapshot)
 	m.StartedAt = rfc3339(d.StartedAt)
-	var longest float64
 	members := make([]attr.Value, 0, len(d.Members))
 	for _, mem := range d.Members {
-		var ids []string
-		for _, v := range mem.Volumes {
-			if v.VolumeID != "" {
-				ids = append(ids, v.VolumeID)
-			}
-		}
-		secs := mem.RecoveryTime.Round(time.Millisecond).Seconds()
-		longest = max(longest, secs)
 		obj, ds := types.ObjectValue(drillMemberType.AttrTypes, map[string]attr.Value{
 			"member_id": types.StringValue(mem.MemberID), "instance_name": types.StringValue(mem.InstanceName),
 			"server_id": types.StringValue(mem.ServerID), "outcome": types.StringValue(mem.Outcome),
-			"error": types.StringValue(mem.Error), "recovery_time_seconds": types.Float64Value(secs),
-			"volume_ids": stringList(ids),
+			"error": types.StringValue(mem.Error), "recovery_time_seconds": seconds(mem.RecoveryTime),
+			"volume_ids": stringList(mem.VolumeIDs()),
 		})
 		diags.Append(ds...)
 		members = append(members, obj)
@@ -298,6 +289,12 @@ func (m *drillModel) fill(d *engine.Drill) diagnostics {
 	list, ds := types.ListValue(drillMemberType, members)
 	diags.Append(ds...)
 	m.Members = list
-	m.RecoveryTime = types.Float64Value(longest)
+	m.RecoveryTime = seconds(d.RecoveryTime())
 	return diags
+}
+
+// seconds is a recovery time as its attributes give it: seconds, to the
+// millisecond.
+func seconds(d time.Duration) types.Float64 {
+	return types.Float64Value(d.Round(time.Millisecond).Seconds())
 }

@@ -333,7 +333,7 @@ func (m *memberModel) fill(ctx context.Context, mem *engine.Member, g *engine.Gr
 	list, diags := types.ListValueFrom(ctx, types.StringType, ids)
 	m.VolumeIDs = list
 	m.VolumesAdded = types.Int64Value(int64(len(ids)))
-	m.Drift = stringList(append(append([]string(nil), mem.Drift...), mem.Broken...))
+	m.Drift = stringList(mem.Findings())
 	if g != nil {
 		m.ProtectionGroupID = types.StringValue(g.ID)
 		m.PrimarySite = types.StringValue(g.PrimarySite)

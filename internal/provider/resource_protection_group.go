@@ -93,7 +93,7 @@ func (r *protectionGroupResource) Schema(ctx context.Context, _ resource.SchemaR
 			},
 			"name": schema.StringAttribute{
 				Required:            true,
-				MarkdownDescription: "Name of the group, unique per project (e.g. `prod-web-app`): up to 255 characters, without `/`. Changing it replaces the group.",
+				MarkdownDescription: "Name of the group, unique per project (e.g. `prod-web-app`): " + groupName().rule + ". Changing it replaces the group.",
 				PlanModifiers:       replace,
 				Validators:          []validator.String{groupName()},
 			},
@@ -147,12 +147,13 @@ func (r *protectionGroupResource) Schema(ctx context.Context, _ resource.SchemaR
 				MarkdownDescription: "Cinder volume type name or ID (`replicated-ssd`), eligible on both sites. All volumes of " +
 					"every member must use it. Changing it replaces the group.",
 				PlanModifiers: replace,
-				Validators:    []validator.String{stringvalidator.LengthBetween(1, 255)},
+				Validators:    []validator.String{cinderTypeName("volume type")},
 			},
 			"status": schema.StringAttribute{
 				Computed: true,
-				MarkdownDescription: "`active` once both consistency groups exist; `failing_over`, `failing_back` or " +
-					"`failed_over` while or after a DR operation; `error` when something failed.",
+				MarkdownDescription: fmt.Sprintf("`%s` once both consistency groups exist; `%s`, `%s` or `%s` while or after a DR "+
+					"operation; `%s` when something failed.", engine.StatusActive, engine.StatusFailingOver, engine.StatusFailingBack,
+					engine.StatusFailedOver, engine.StatusError),
 				PlanModifiers: keep,
 			},
 			"failover_count": schema.Int64Attribute{
@@ -206,9 +207,8 @@ func (r *protectionGroupResource) ValidateConfig(ctx context.Context, req resour
 	if !known(cfg.PrimarySite, cfg.SecondarySite) || cfg.PrimarySite.IsNull() || cfg.SecondarySite.IsNull() {
 		return
 	}
-	if cfg.PrimarySite.ValueString() == cfg.SecondarySite.ValueString() {
-		resp.Diagnostics.AddAttributeError(path.Root("secondary_site"), "Secondary site equals primary site",
-			fmt.Sprintf("primary_site and secondary_site are both %q. A protection group replicates to a different (DR) site: name another registered site.", cfg.PrimarySite.ValueString()))
+	if problem := engine.SameSiteProblem(cfg.PrimarySite.ValueString(), cfg.SecondarySite.ValueString()); problem != "" {
+		resp.Diagnostics.AddAttributeError(path.Root("secondary_site"), "Secondary site equals primary site", problem)
 	}
 }
 

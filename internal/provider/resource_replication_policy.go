@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -144,9 +143,8 @@ func (r *replicationPolicyResource) Schema(ctx context.Context, _ resource.Schem
 					"does not replicate; a sync name must be the pod holding the driver's group of the consistency group. Anything " +
 					"else is refused at plan (at apply, before any change, when the group is created in the same run), with the name " +
 					"to use. Destroying the policy undoes only what it did (the target it added or allowed, the schedule it enabled or " +
-					"changed, the volumes it put in a group of your own); the group or pod stays. Purity's naming rule applies: 1 to 63 " +
-					"letters, digits and `-`, beginning and ending with a letter or digit; an async protection group inside a pod is " +
-					"written `<pod>::<name>`. Changing it replaces the policy.",
+					"changed, the volumes it put in a group of your own); the group or pod stays. The name is " + pureGroupName().rule +
+					". Changing it replaces the policy.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()},
 				Validators:    []validator.String{pureGroupName()},
 			},
@@ -163,8 +161,8 @@ func (r *replicationPolicyResource) Schema(ctx context.Context, _ resource.Schem
 				Optional: true,
 				MarkdownDescription: "Async only: Recovery Point Objective in minutes (`15`), used for replication readiness " +
 					fmt.Sprintf("validation, 1 to %d (a year); must not be shorter than the interval (`replication_interval`, or its default "+
-						"of %d s). Updates in place.", maxRPOMinutes, engine.DefaultReplicationInterval),
-				Validators: []validator.Int64{int64validator.Between(1, maxRPOMinutes)},
+						"of %d s). Updates in place.", engine.MaxRPOMinutes, engine.DefaultReplicationInterval),
+				Validators: []validator.Int64{int64validator.Between(1, engine.MaxRPOMinutes)},
 			},
 			"replication_type": schema.StringAttribute{
 				Computed:            true,
@@ -325,20 +323,10 @@ func (r *replicationPolicyResource) Read(ctx context.Context, req resource.ReadR
 		return
 	}
 	state.fill(p)
-	if rd := p.Readiness; rd != nil && !rd.Compliant {
-		resp.Diagnostics.AddWarning("RPO breach: protection group "+p.GroupID,
-			fmt.Sprintf("The newest snapshot replicated to %s is %s old (since %s), beyond the RPO of %d minutes. "+
-				"Check the array connection and the replication schedule of %s on %s.",
-				p.SecondaryArrayName, rd.Lag.Round(time.Second), lastReplicated(rd), p.RPOMinutes, p.PureGroupName, p.PrimaryArrayName))
+	if breach := p.RPOBreach(); breach != "" {
+		resp.Diagnostics.AddWarning("RPO breach: protection group "+p.GroupID, breach)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-}
-
-func lastReplicated(rd *engine.Readiness) string {
-	if rd.LastReplicated.IsZero() {
-		return "the policy was created; nothing has been replicated yet"
-	}
-	return rd.LastReplicated.UTC().Format(time.RFC3339)
 }
 
 func (r *replicationPolicyResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -482,25 +470,16 @@ func (m *replicationPolicyModel) fill(p *engine.Policy) {
 	m.PrimarySite = types.StringValue(p.PrimarySite)
 	m.SecondarySite = types.StringValue(p.SecondarySite)
 	m.Drift = stringList(p.Drift)
-	if p.ReplicationType == engine.ReplicationSync {
-		m.ReplicationInterval = types.Int64Null()
-		m.RPOMinutes = types.Int64Null()
-		m.ReplicationEnabled = types.BoolValue(p.PodStretched)
-		m.TargetAllowed = types.BoolValue(p.PodStretched)
-		return
-	}
-	m.ReplicationInterval = types.Int64Value(p.Interval())
-	if p.RPOMinutes > 0 {
-		m.RPOMinutes = types.Int64Value(p.RPOMinutes)
-	} else {
-		m.RPOMinutes = types.Int64Null()
-	}
 	m.ReplicationEnabled = types.BoolValue(p.ReplicationEnabled)
 	m.TargetAllowed = types.BoolValue(p.TargetAllowed)
+	m.ReplicationInterval, m.RPOMinutes = types.Int64Null(), types.Int64Null()
+	if interval, rpo, applies := p.Schedule(); applies {
+		m.ReplicationInterval = types.Int64Value(interval)
+		if rpo > 0 {
+			m.RPOMinutes = types.Int64Value(rpo)
+		}
+	}
 }
-
-// maxRPOMinutes is a year: beyond it an RPO means nothing.
-const maxRPOMinutes = 365 * 24 * 60
 
 func tokenAttribute(which string) schema.StringAttribute {
 	return schema.StringAttribute{

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -24,10 +23,6 @@ var (
 	_ resource.ResourceWithConfigure   = (*siteResource)(nil)
 	_ resource.ResourceWithImportState = (*siteResource)(nil)
 )
-
-// siteStatusUnreachable is shown when a refresh cannot reach a registered
-// site; the registration itself is kept.
-const siteStatusUnreachable = "unreachable"
 
 // NewSiteResource is the protector_site resource.
 func NewSiteResource() resource.Resource { return &siteResource{} }
@@ -71,7 +66,7 @@ func (r *siteResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			"name": schema.StringAttribute{
 				Required: true,
 				MarkdownDescription: "Site name: a key of the provider's `sites`, or else the name of a `clouds.yaml` entry " +
-					"(`site-a`, `site-b`): 1 to 64 letters, digits, `.`, `_` or `-`. Changing it registers another site.",
+					"(`site-a`, `site-b`): " + siteName().rule + ". Changing it registers another site.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 				Validators:    []validator.String{siteName()},
 			},
@@ -88,7 +83,7 @@ func (r *siteResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 				MarkdownDescription: "Name or id of the Cinder group type used for the consistency groups of this site: one " +
 					"with group spec `consistent_group_snapshot_enabled='<is> True'`, created by an admin. Default `" +
 					engine.DefaultConsistencyGroupType + "`. Updates in place (groups created before keep theirs).",
-				Validators: []validator.String{stringvalidator.LengthBetween(1, 255)},
+				Validators: []validator.String{cinderTypeName("group type")},
 			},
 			"status": schema.StringAttribute{
 				Computed: true,
@@ -164,7 +159,7 @@ func (r *siteResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 		// it is not gone. Keep it and say so, so that the plan can go on and
 		// report what the outage blocks in the guide's words.
 		resp.Diagnostics.AddWarning("Site "+state.Name.ValueString()+" is unreachable", err.Error())
-		state.Status = types.StringValue(siteStatusUnreachable)
+		state.Status = types.StringValue(engine.SiteStatusUnreachable)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 		return
 	case err != nil:
@@ -246,8 +241,7 @@ func (m *siteModel) fill(ctx context.Context, s *engine.Site) (diags diagnostics
 	m.ID = types.StringValue(s.Name)
 	m.Name = types.StringValue(s.Name)
 	m.Description = types.StringValue(s.Description)
-	cur := m.ConsistencyGroupType.ValueString()
-	if m.ConsistencyGroupType.IsNull() || m.ConsistencyGroupType.IsUnknown() || (cur != s.ConsistencyGroupType && cur != s.ConsistencyGroupTypeID) {
+	if m.ConsistencyGroupType.IsNull() || m.ConsistencyGroupType.IsUnknown() || !s.NamesGroupType(m.ConsistencyGroupType.ValueString()) {
 		m.ConsistencyGroupType = types.StringValue(s.ConsistencyGroupType)
 	}
 	m.Status = types.StringValue(s.Status)

@@ -84,6 +84,14 @@ func TestArgumentValidators(t *testing.T) {
 		{"array without host", arrayURL(), "primary_fa_url", "https://", "has no host"},
 		{"array with credentials", arrayURL(), "primary_fa_url", "https://pureuser:secret@flasharray-a", "carries credentials"},
 		{"array with query", arrayURL(), "primary_fa_url", "https://flasharray-a/?x=1", "has a query"},
+
+		{"auth url", authURL(), "auth_url", "http://site-a-controller:5000/v3", ""},
+		{"auth url without scheme", authURL(), "auth_url", "site-a-controller:5000/v3", "is not an http:// or https:// URL"},
+		{"auth url without host", authURL(), "auth_url", "https:///v3", "has no host"},
+
+		{"volume type", cinderTypeName("volume type"), "volume_type", "replicated-ssd", ""},
+		{"volume type too long", cinderTypeName("volume type"), "volume_type", strings.Repeat("t", 256), "longer than Cinder allows (255)"},
+		{"empty group type", cinderTypeName("group type"), "consistency_group_type", "", "is empty"},
 	}
 	for _, tt := range tests {
 		got := runStringCheck(tt.v, tt.attr, types.StringValue(tt.value))

@@ -43,8 +43,9 @@ func (v stringCheck) ValidateString(_ context.Context, req validator.StringReque
 func siteName() stringCheck {
 	return stringCheck{
 		summary: "Invalid site name",
-		rule:    "1 to 64 letters, digits, '.', '_' or '-', beginning with a letter or digit, as the site's key in the provider's `sites` or its `clouds.yaml` entry (e.g. `site-a`)",
-		check:   engine.SiteNameProblem,
+		rule: fmt.Sprintf("1 to %d letters, digits, '.', '_' or '-', beginning with a letter or digit, as the site's key in the provider's `sites` "+
+			"or its `clouds.yaml` entry (e.g. `site-a`)", engine.MaxSiteNameLength),
+		check: engine.SiteNameProblem,
 	}
 }
 
@@ -67,6 +68,25 @@ func pureGroupName() stringCheck {
 		rule: fmt.Sprintf("a Purity name: 1 to %d letters, digits and '-', beginning and ending with a letter or digit, not only digits "+
 			"(e.g. `pg-prod-web-app`); a protection group inside a pod is written `<pod>::<name>`", engine.MaxPurityNameLength),
 		check: engine.PureGroupNameProblem,
+	}
+}
+
+// cinderTypeName validates the name or id of a Cinder volume type or group
+// type.
+func cinderTypeName(what string) stringCheck {
+	return stringCheck{
+		summary: "Invalid " + what,
+		rule:    fmt.Sprintf("the name or id of a Cinder %s, 1 to %d characters", what, engine.MaxCinderNameLength),
+		check:   engine.CinderTypeNameProblem,
+	}
+}
+
+// authURL validates a Keystone endpoint.
+func authURL() stringCheck {
+	return stringCheck{
+		summary: "Invalid auth_url",
+		rule:    "the Keystone v3 endpoint, `http://` or `https://` and a host (e.g. `https://keystone.example.com:5000/v3`)",
+		check:   engine.AuthURLProblem,
 	}
 }
 
