@@ -202,6 +202,11 @@ func (e *Engine) Prewarm(ctx context.Context) {
 	e.mu.Unlock()
 	for url, token := range tokens {
 		go func() {
+			// Bounded like the sites': a login to an array that never
+			// answers must not hold the array's login, and retry, past
+			// the calls that wait for it.
+			ctx, cancel := e.probe(ctx)
+			defer cancel()
 			if c, err := e.array(ArrayEndpoint{URL: url, APIToken: token}); err == nil {
 				_, _ = e.arrayName(ctx, c, url)
 			}

@@ -72,6 +72,11 @@ type Client struct {
 	http    *retryablehttp.Client
 	log     retryablehttp.LeveledLogger
 
+	// loggingIn holds the one login (or logout) under way; waiting for it
+	// ends with the caller's context, so that a call's deadline also bounds
+	// the wait behind a login to an array that never answers.
+	loggingIn chan struct{}
+	// mu guards version and session; it is never held over a request.
 	mu      sync.Mutex
 	version string // negotiated, e.g. "2.26"
 	session string // x-auth-token
@@ -129,7 +134,7 @@ func New(cfg Config) (*Client, error) {
 	transport := cleanhttp.DefaultPooledTransport()
 	transport.TLSClientConfig = tlsCfg
 
-	c := &Client{cfg: cfg, baseURL: u.Scheme + "://" + u.Host, log: cfg.Logger}
+	c := &Client{cfg: cfg, baseURL: u.Scheme + "://" + u.Host, log: cfg.Logger, loggingIn: make(chan struct{}, 1)}
 	rc := retryablehttp.NewClient()
 	rc.HTTPClient = &http.Client{Transport: transport, Timeout: cfg.RequestTimeout}
 	rc.RetryMax = cfg.RetryMax
@@ -300,81 +305,126 @@ func unwrapURLError(err error) error {
 	return err
 }
 
-// ensureSession negotiates the version and logs in unless a session is
-// open. The lock is held over the calls so concurrent first calls log in once.
+// ensureSession returns the negotiated version and the open session,
+// logging in first when none is open.
 func (c *Client) ensureSession(ctx context.Context) (version, session string, err error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.session != "" {
-		return c.version, c.session, nil
+	version, session = c.version, c.session
+	c.mu.Unlock()
+	if session != "" {
+		return version, session, nil
 	}
-	if err := c.loginLocked(ctx); err != nil {
-		return "", "", err
-	}
-	return c.version, c.session, nil
+	return c.login(ctx, "")
 }
 
 // relogin opens a new session unless another caller already replaced the
 // stale one.
 func (c *Client) relogin(ctx context.Context, stale string) (string, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.session != "" && c.session != stale {
-		return c.session, nil
-	}
-	c.session = ""
-	if err := c.loginLocked(ctx); err != nil {
-		return "", err
-	}
-	return c.session, nil
+	_, session, err := c.login(ctx, stale)
+	return session, err
 }
 
-func (c *Client) loginLocked(ctx context.Context) error {
-	if c.version == "" {
-		v, err := c.negotiate(ctx)
-		if err != nil {
-			return err
+// login negotiates the version and opens a session unless one other than
+// stale is open. Concurrent callers share one login; a failed login is not
+// remembered, so the next call tries again.
+func (c *Client) login(ctx context.Context, stale string) (version, session string, err error) {
+	if err := c.waitLogin(ctx); err != nil {
+		return "", "", err
+	}
+	defer func() { <-c.loggingIn }()
+	c.mu.Lock()
+	version, session = c.version, c.session
+	if session == stale {
+		// Calls meanwhile wait for the new session instead of sending
+		// the stale one to be refused.
+		c.session = ""
+	}
+	c.mu.Unlock()
+	if session != "" && session != stale {
+		return version, session, nil
+	}
+	if version == "" {
+		if version, err = c.negotiate(ctx); err != nil {
+			return "", "", err
 		}
-		c.version = v
+		c.mu.Lock()
+		c.version = version
+		c.mu.Unlock()
 		if c.log != nil {
-			c.log.Debug("flasharray: negotiated REST version", "url", c.baseURL, "version", v)
+			c.log.Debug("flasharray: negotiated REST version", "url", c.baseURL, "version", version)
 		}
 	}
-	path := "/api/" + c.version + "/login"
+	if session, err = c.openSession(ctx, version); err != nil {
+		return "", "", err
+	}
+	c.mu.Lock()
+	c.session = session
+	c.mu.Unlock()
+	return version, session, nil
+}
+
+// waitLogin takes the place of the login under way, once it ends. A caller
+// whose context ends first gets what send gives for a context that ends
+// during the login itself: a cancellation as such, a deadline as an array
+// that did not answer in time (the login under way being the unanswered
+// attempt).
+func (c *Client) waitLogin(ctx context.Context) error {
+	select {
+	case c.loggingIn <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+	}
+	c.mu.Lock()
+	version := c.version
+	c.mu.Unlock()
+	method, path := http.MethodPost, "/api/"+version+"/login"
+	if version == "" {
+		method, path = http.MethodGet, pathAPIVersion
+	}
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return fmt.Errorf("flasharray: %s %s: %w", method, path, ctx.Err())
+	}
+	return &UnreachableError{Method: method, Path: path, Attempts: 1, Err: ctx.Err()}
+}
+
+// openSession logs in with the API token and returns the session token.
+func (c *Client) openSession(ctx context.Context, version string) (string, error) {
+	path := "/api/" + version + "/login"
 	resp, err := c.send(ctx, http.MethodPost, path, nil, http.Header{"api-token": {c.cfg.APIToken}}, nil)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if resp.status/100 != 2 {
 		ae := parseAPIError(http.MethodPost, path, resp.status, resp.body, resp.attempts)
 		if ae.StatusCode == http.StatusUnauthorized || ae.StatusCode == http.StatusForbidden {
-			return fmt.Errorf("flasharray: login to %s refused, check the API token: %w", c.baseURL, ae)
+			return "", fmt.Errorf("flasharray: login to %s refused, check the API token: %w", c.baseURL, ae)
 		}
-		return ae
+		return "", ae
 	}
 	token := resp.header.Get("x-auth-token")
 	if token == "" {
-		return fmt.Errorf("flasharray: login to %s returned no x-auth-token header", c.baseURL)
+		return "", fmt.Errorf("flasharray: login to %s returned no x-auth-token header", c.baseURL)
 	}
-	c.session = token
-	return nil
+	return token, nil
 }
+
+// pathAPIVersion lists the REST versions the array offers.
+const pathAPIVersion = "/api/api_version"
 
 // negotiate picks the highest 2.x the array offers, up to MaxVersion.
 func (c *Client) negotiate(ctx context.Context) (string, error) {
-	const path = "/api/api_version"
-	resp, err := c.send(ctx, http.MethodGet, path, nil, nil, nil)
+	resp, err := c.send(ctx, http.MethodGet, pathAPIVersion, nil, nil, nil)
 	if err != nil {
 		return "", err
 	}
 	if resp.status/100 != 2 {
-		return "", parseAPIError(http.MethodGet, path, resp.status, resp.body, resp.attempts)
+		return "", parseAPIError(http.MethodGet, pathAPIVersion, resp.status, resp.body, resp.attempts)
 	}
 	var doc struct {
 		Version []string `json:"version"`
 	}
 	if err := json.Unmarshal(resp.body, &doc); err != nil {
-		return "", fmt.Errorf("flasharray: GET %s on %s: unreadable answer: %w", path, c.baseURL, err)
+		return "", fmt.Errorf("flasharray: GET %s on %s: unreadable answer: %w", pathAPIVersion, c.baseURL, err)
 	}
 	return chooseVersion(c.baseURL, doc.Version)
 }
@@ -414,16 +464,22 @@ func parseVersion(v string) (major, minor int, ok bool) {
 	return major, minor, err1 == nil && err2 == nil
 }
 
-// Logout ends the session, if one is open.
+// Logout ends the session, if one is open. It waits for a login under way,
+// so that the session that login opens is the one ended.
 func (c *Client) Logout(ctx context.Context) error {
+	if err := c.waitLogin(ctx); err != nil {
+		return err
+	}
+	defer func() { <-c.loggingIn }()
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.session == "" {
+	path := "/api/" + c.version + "/logout"
+	session := c.session
+	c.session = ""
+	c.mu.Unlock()
+	if session == "" {
 		return nil
 	}
-	path := "/api/" + c.version + "/logout"
-	resp, err := c.send(ctx, http.MethodPost, path, nil, http.Header{"x-auth-token": {c.session}}, nil)
-	c.session = ""
+	resp, err := c.send(ctx, http.MethodPost, path, nil, http.Header{"x-auth-token": {session}}, nil)
 	if err != nil {
 		return err
 	}

@@ -184,6 +184,76 @@ func TestLoginOnceForConcurrentCalls(t *testing.T) {
 	}
 }
 
+// TestLoginWaitEndsWithTheContext: a call that waits for a login (or a
+// relogin) under way to an array that does not answer gives up when its own
+// context ends, reported as a login cut short by that context; the calls
+// that wait longer share that one login.
+func TestLoginWaitEndsWithTheContext(t *testing.T) {
+	tests := []struct {
+		name       string
+		relogin    bool
+		wantLogins int
+	}{
+		{"first login", false, 1},
+		{"relogin", true, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := startArray(t, flasharraysim.Options{})
+			cfg := testConfig(a, tokenA)
+			cfg.RequestTimeout = time.Hour // the login ends when the test says
+			c := newClient(t, cfg)
+			if tt.relogin {
+				if _, err := c.Array(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				a.ExpireSessions()
+			}
+			arrived, release := make(chan struct{}), make(chan struct{})
+			releaseOnce := sync.OnceFunc(func() { close(release) })
+			t.Cleanup(releaseOnce) // before the array closes
+			a.Faults().Add(fault.Rule{Method: http.MethodPost, PathContains: "/login", Times: 1, Do: func() {
+				close(arrived)
+				<-release
+			}})
+
+			errs := make(chan error, 2)
+			go func() { _, err := c.Array(context.Background()); errs <- err }()
+			<-arrived
+			go func() { _, err := c.Array(context.Background()); errs <- err }()
+
+			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			defer cancel()
+			_, err := c.Array(ctx)
+			var ue *flasharray.UnreachableError
+			if !errors.As(err, &ue) || !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("error %v, want the login unreachable within the caller's deadline", err)
+			}
+			if !strings.Contains(err.Error(), "POST /api/2.26/login") {
+				t.Errorf("error %q does not name the login", err)
+			}
+			cancelled, cancelNow := context.WithCancel(context.Background())
+			cancelNow()
+			if _, err := c.Array(cancelled); !errors.Is(err, context.Canceled) || flasharray.IsUnreachable(err) {
+				t.Errorf("error %v, want context.Canceled and not unreachable", err)
+			}
+
+			releaseOnce()
+			for range 2 {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n := a.Faults().Count(http.MethodPost, "/login"); n != tt.wantLogins {
+				t.Errorf("logged in %d times, want %d", n, tt.wantLogins)
+			}
+			if n := a.Faults().Count(http.MethodGet, "/api_version"); n != 1 {
+				t.Errorf("negotiated %d times, want 1", n)
+			}
+		})
+	}
+}
+
 func TestLoginRefusedForWrongToken(t *testing.T) {
 	a := startArray(t, flasharraysim.Options{})
 	const wrong = "T-wrong-token-0000-secret"

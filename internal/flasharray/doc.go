@@ -13,6 +13,8 @@
 //     to 2.26; arrays below 2.4 are refused) and the client logs in lazily on
 //     the first call with the api-token header, keeping the x-auth-token the
 //     array returns. A 401 makes it log in again, once, and repeat the call.
+//     Concurrent calls share one login, and wait for it only until their
+//     own context ends.
 //   - 429 and 5xx answers and transport errors are retried with a bounded
 //     exponential backoff (Retry-After is honoured); other 4xx are not.
 //   - Neither the API token nor the session token ever appears in an error
