@@ -190,7 +190,7 @@ func (p *protectorProvider) Schema(_ context.Context, _ provider.SchemaRequest, 
 				Optional: true,
 				MarkdownDescription: "How to reach each site, keyed by site name. A site not listed here is reached through the " +
 					"`clouds.yaml` entry of its name. The sites listed are also where protection groups are searched for by id " +
-					"(refresh and import). Keys are site names: " + siteName().rule + ".",
+					fmt.Sprintf("(refresh and import). Keys are site names: 1 to %d letters, digits, `.`, `_` or `-`.", engine.MaxSiteNameLength),
 				NestedObject: schema.NestedAttributeObject{Attributes: siteAttrs},
 				Validators:   []validator.Map{mapvalidator.KeysAre(siteName())},
 			},

@@ -93,7 +93,7 @@ func (r *protectionGroupResource) Schema(ctx context.Context, _ resource.SchemaR
 			},
 			"name": schema.StringAttribute{
 				Required:            true,
-				MarkdownDescription: "Name of the group, unique per project (e.g. `prod-web-app`): " + groupName().rule + ". Changing it replaces the group.",
+				MarkdownDescription: fmt.Sprintf("Name of the group, unique per project (e.g. `prod-web-app`): up to %d characters, without `/`. Changing it replaces the group.", engine.MaxGroupNameLength),
 				PlanModifiers:       replace,
 				Validators:          []validator.String{groupName()},
 			},

@@ -66,7 +66,7 @@ func (r *siteResource) Schema(_ context.Context, _ resource.SchemaRequest, resp 
 			"name": schema.StringAttribute{
 				Required: true,
 				MarkdownDescription: "Site name: a key of the provider's `sites`, or else the name of a `clouds.yaml` entry " +
-					"(`site-a`, `site-b`): " + siteName().rule + ". Changing it registers another site.",
+					fmt.Sprintf("(`site-a`, `site-b`): 1 to %d letters, digits, `.`, `_` or `-`. Changing it registers another site.", engine.MaxSiteNameLength),
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 				Validators:    []validator.String{siteName()},
 			},
