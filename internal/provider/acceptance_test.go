@@ -40,7 +40,9 @@ var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServe
 
 // providerWarnings keeps the warnings the provider returns during one
 // test, so that the step causing a warning can check it: the test
-// framework shows a step's diagnostics to no check.
+// framework shows a step's diagnostics to no check. A step after the
+// first starts with forget (its PreConfig), so that what it checks is
+// its own.
 type providerWarnings struct {
 	mu   sync.Mutex
 	seen []string // "summary: detail"
@@ -67,6 +69,13 @@ func (pw *providerWarnings) record(diags []*tfprotov6.Diagnostic) {
 	}
 }
 
+// forget drops the warnings kept so far.
+func (pw *providerWarnings) forget() {
+	pw.mu.Lock()
+	defer pw.mu.Unlock()
+	pw.seen = nil
+}
+
 // expectWarning is a plan check: the provider has warned with a text
 // matching pattern (as wrapped reads it). As a PreApply check it sees the
 // step's plan; as a PostApplyPreRefresh check, also its apply.
@@ -90,11 +99,35 @@ func (c warningCheck) CheckPlan(_ context.Context, _ plancheck.CheckPlanRequest,
 	resp.Error = fmt.Errorf("no provider warning matches %q; warnings:\n%s", c.want, strings.Join(c.pw.seen, "\n"))
 }
 
-// warningRecorder is the provider server, with the warnings of plan and
-// apply kept (where the resources' checks warn).
+// warningRecorder is the provider server, with the warnings of its
+// configuration, plans, applies and reads kept.
 type warningRecorder struct {
 	tfprotov6.ProviderServer
 	into *providerWarnings
+}
+
+func (r warningRecorder) ConfigureProvider(ctx context.Context, req *tfprotov6.ConfigureProviderRequest) (*tfprotov6.ConfigureProviderResponse, error) {
+	resp, err := r.ProviderServer.ConfigureProvider(ctx, req)
+	if resp != nil {
+		r.into.record(resp.Diagnostics)
+	}
+	return resp, err
+}
+
+func (r warningRecorder) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
+	resp, err := r.ProviderServer.ReadResource(ctx, req)
+	if resp != nil {
+		r.into.record(resp.Diagnostics)
+	}
+	return resp, err
+}
+
+func (r warningRecorder) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
+	resp, err := r.ProviderServer.ReadDataSource(ctx, req)
+	if resp != nil {
+		r.into.record(resp.Diagnostics)
+	}
+	return resp, err
 }
 
 func (r warningRecorder) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {

@@ -268,16 +268,23 @@ func TestAccFault_peerLostBeforePush(t *testing.T) {
 	}
 	siteB := w.Site(simulator.SiteB)
 	var groupID string
+	warnings := &providerWarnings{}
 	tfresource.Test(t, tfresource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: warnings.factories(),
 		Steps: []tfresource.TestStep{
 			{Config: config("first"), Check: capture(groupAddr, "id", &groupID)},
 			{
 				PreConfig: func() {
+					warnings.forget()
 					// Every write of a version on site-b gets no answer.
 					siteB.Faults().Add(fault.Rule{Method: http.MethodPut, PathContains: "/protector/groups/" + groupID + "/v/", Drop: true})
 				},
 				Config: config("second"),
+				// The apply succeeds with a warning saying what is where.
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PostApplyPreRefresh: []plancheck.PlanCheck{
+					warnings.expectWarning(`Protection group prod-web-app is out of sync \(UNREACHABLE\): Metadata version 2 is recorded on ` +
+						`site-a, but its push to site-b failed: [\s\S]*site-b holds version 1\. The change itself is made; the next plan shows the repair`),
+				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(groupAddr, tfjsonpath.New("sync_status"), knownvalue.StringExact("UNREACHABLE")),
 				},

@@ -299,6 +299,7 @@ data "protector_consistency_group" "web" {
 				},
 				{
 					// The plan cannot see the backend: it succeeds (with a warning).
+					PreConfig:          warnings.forget,
 					Config:             base + memberHCL("other", w.fx.OtherBackend.ID),
 					PlanOnly:           true,
 					ExpectNonEmptyPlan: true,
