@@ -8,6 +8,7 @@ import (
 
 	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
@@ -32,8 +33,9 @@ data "protector_sync_status" "web" {
 }
 `
 	var primaryCG string
+	warnings := &providerWarnings{}
 	tfresource.Test(t, tfresource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: warnings.factories(),
 		Steps: []tfresource.TestStep{
 			{
 				Config: config,
@@ -44,8 +46,17 @@ data "protector_sync_status" "web" {
 				},
 			},
 			{
-				PreConfig: func() { snapshotNow(t, w, primaryCG) },
-				Config:    config,
+				PreConfig: func() {
+					warnings.forget()
+					snapshotNow(t, w, primaryCG)
+				},
+				Config: config,
+				// The policy's refresh warns of the breach.
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					warnings.expectWarning(`RPO breach: protection group pg-[0-9a-f-]+: The newest snapshot replicated to flasharray-b is ` +
+						`[0-9hms.]+ old \(since [0-9TZ:-]+\), beyond the RPO of 15 minutes\. Check the array connection and the ` +
+						`replication schedule of consisgroup-[0-9a-f-]+-cinder on flasharray-a\.`),
+				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(syncStatusAddr, tfjsonpath.New("rpo_compliant"), knownvalue.Bool(false)),
 					statecheck.ExpectKnownValue(syncStatusAddr, tfjsonpath.New("replication_lag_seconds"), knownvalue.Int64Func(func(v int64) error {
