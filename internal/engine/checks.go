@@ -176,21 +176,22 @@ func (e *Engine) checkGroupSite(ctx context.Context, spec GroupSpec, name string
 }
 
 func (spec GroupSpec) validate() error {
+	nameProblem, siteProblem, typeProblem := GroupNameProblem(spec.Name), SameSiteProblem(spec.PrimarySite, spec.SecondarySite), CinderTypeNameProblem(spec.VolumeType)
 	switch {
 	case spec.Name == "":
 		return &Error{Kind: KindInvalid, Detail: "a protection group needs a name"}
-	case GroupNameProblem(spec.Name) != "":
-		return &Error{Kind: KindInvalid, Detail: fmt.Sprintf("the group name %q %s", spec.Name, GroupNameProblem(spec.Name))}
+	case nameProblem != "":
+		return &Error{Kind: KindInvalid, Detail: fmt.Sprintf("the group name %q %s", spec.Name, nameProblem)}
 	case spec.PrimarySite == "" || spec.SecondarySite == "":
 		return &Error{Kind: KindInvalid, Detail: "a protection group needs a primary and a secondary site"}
-	case SameSiteProblem(spec.PrimarySite, spec.SecondarySite) != "":
-		return &Error{Kind: KindInvalid, Detail: SameSiteProblem(spec.PrimarySite, spec.SecondarySite)}
+	case siteProblem != "":
+		return &Error{Kind: KindInvalid, Detail: siteProblem}
 	case spec.ReplicationType != ReplicationAsync && spec.ReplicationType != ReplicationSync:
 		return &Error{Kind: KindInvalid, Detail: fmt.Sprintf("replication type %q is neither async nor sync", spec.ReplicationType)}
 	case spec.VolumeType == "":
 		return &Error{Kind: KindInvalid, Detail: "a protection group needs a volume type"}
-	case CinderTypeNameProblem(spec.VolumeType) != "":
-		return &Error{Kind: KindInvalid, Detail: fmt.Sprintf("the volume type %q %s", spec.VolumeType, CinderTypeNameProblem(spec.VolumeType))}
+	case typeProblem != "":
+		return &Error{Kind: KindInvalid, Detail: fmt.Sprintf("the volume type %q %s", spec.VolumeType, typeProblem)}
 	}
 	return nil
 }
