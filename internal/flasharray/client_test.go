@@ -436,7 +436,8 @@ func TestUnreachableArray(t *testing.T) {
 			a := startArray(t, flasharraysim.Options{})
 			cfg := testConfig(a, tokenA)
 			cfg.RetryMax = 1
-			cfg.RequestTimeout = 300 * time.Millisecond
+			// Long enough for the session's first TLS handshakes under -race.
+			cfg.RequestTimeout = time.Second
 			c := newClient(t, cfg)
 			ctx := context.Background()
 			if _, err := c.ArrayConnections(ctx); err != nil { // session open before the fault

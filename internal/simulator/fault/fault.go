@@ -209,18 +209,18 @@ func (i *Injector) Wrap(next http.Handler) http.Handler {
 			return
 		}
 		if latency > 0 && !sleep(req, latency) {
-			return
+			abandon()
 		}
 		if rule == nil {
 			next.ServeHTTP(w, req)
 			return
 		}
 		if rule.Delay > 0 && !sleep(req, rule.Delay) {
-			return
+			abandon()
 		}
 		if rule.Hang {
 			<-req.Context().Done()
-			return
+			abandon()
 		}
 		if rule.After {
 			rec := &discard{header: http.Header{}}
@@ -247,6 +247,13 @@ func (i *Injector) Wrap(next http.Handler) http.Handler {
 		w.WriteHeader(rule.Status)
 		_, _ = w.Write([]byte(rule.Body))
 	})
+}
+
+// abandon ends a request the client gave up on without an answer. A plain
+// return would let net/http send an empty 200, which a client still reading
+// the connection takes for a real answer.
+func abandon() {
+	panic(http.ErrAbortHandler)
 }
 
 func sleep(req *http.Request, d time.Duration) bool {

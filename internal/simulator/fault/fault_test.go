@@ -107,6 +107,33 @@ func TestHangLastsUntilTheClientGivesUp(t *testing.T) {
 	}
 }
 
+// A request whose context ends while it hangs or waits gets no answer at
+// all: an empty 200 written after the client gave up could still reach a
+// client reading the connection.
+func TestAnAbandonedRequestIsNotAnswered(t *testing.T) {
+	for name, rule := range map[string]Rule{
+		"hang":  {Hang: true},
+		"delay": {Delay: time.Hour},
+	} {
+		t.Run(name, func(t *testing.T) {
+			inj := New()
+			inj.Add(rule)
+			h := inj.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				t.Error("the handler ran")
+			}))
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			req := httptest.NewRequestWithContext(ctx, "GET", "/", nil)
+			defer func() {
+				if got := recover(); got != http.ErrAbortHandler {
+					t.Fatalf("recovered %v, want http.ErrAbortHandler", got)
+				}
+			}()
+			h.ServeHTTP(httptest.NewRecorder(), req)
+		})
+	}
+}
+
 func TestAfterRunsTheHandlerButDropsTheAnswer(t *testing.T) {
 	inj, srv, handled := newServer(t)
 	inj.Add(Rule{Method: "PUT", After: true, Drop: true, Times: 1})
