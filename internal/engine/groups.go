@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -444,13 +445,15 @@ func (e *Engine) DeleteGroup(ctx context.Context, id string) error {
 			return err
 		}
 	}
-	for _, step := range []struct {
-		site *openstack.Site
-		cg   string
-	}{{primary, d.Group.PrimaryConsistencyGroup}, {secondary, d.Group.SecondaryConsistencyGroup}} {
-		if err := e.deleteConsistencyGroup(ctx, step.site, step.cg); err != nil {
-			return err
-		}
+	// Side by side: each site waits for its own Cinder transitions. A group
+	// already gone is skipped, so a run after a failure here finishes it.
+	var primaryErr, secondaryErr error
+	parallel(
+		func() { primaryErr = e.deleteConsistencyGroup(ctx, primary, d.Group.PrimaryConsistencyGroup) },
+		func() { secondaryErr = e.deleteConsistencyGroup(ctx, secondary, d.Group.SecondaryConsistencyGroup) },
+	)
+	if err := cmp.Or(primaryErr, secondaryErr); err != nil {
+		return err
 	}
 	if err := e.recordGeneration(ctx, primary, d); err != nil {
 		return err

@@ -203,6 +203,41 @@ func TestGroupCreateReadsEachRecordOnce(t *testing.T) {
 	}
 }
 
+// Deleting a group deletes both sites' consistency groups side by side:
+// the secondary's delete is sent before the primary's group is gone (one
+// after the other, it was sent after the primary's deletion was seen).
+func TestGroupDeleteRemovesBothConsistencyGroupsSideBySide(t *testing.T) {
+	w, e := testWorld(t, false)
+	g := createGuideGroup(t, e)
+	for _, s := range []string{"site-a", "site-b"} {
+		w.Site(s).Faults().ResetRequests()
+	}
+	w.SetLatency(20 * time.Millisecond)
+	if err := e.DeleteGroup(context.Background(), g.ID); err != nil {
+		t.Fatal(err)
+	}
+	w.SetLatency(0)
+	var primaryLastRead, secondaryDeleted time.Time
+	for _, r := range w.Site("site-a").Faults().Requests() {
+		if r.Method == "GET" && strings.HasSuffix(r.Path, "/groups/"+g.PrimaryConsistencyGroup) {
+			primaryLastRead = r.Time
+		}
+	}
+	for _, r := range w.Site("site-b").Faults().Requests() {
+		if r.Method == "POST" && strings.HasSuffix(r.Path, "/groups/"+g.SecondaryConsistencyGroup+"/action") && secondaryDeleted.IsZero() {
+			secondaryDeleted = r.Time
+		}
+	}
+	if primaryLastRead.IsZero() || secondaryDeleted.IsZero() || !secondaryDeleted.Before(primaryLastRead) {
+		t.Errorf("the secondary's consistency group was deleted at %v, the primary's last read at %v: want side by side", secondaryDeleted, primaryLastRead)
+	}
+	for s, cg := range map[string]string{"site-a": g.PrimaryConsistencyGroup, "site-b": g.SecondaryConsistencyGroup} {
+		if _, ok := w.Site(s).Group(cg); ok {
+			t.Errorf("consistency group %s is still on %s", cg, s)
+		}
+	}
+}
+
 // A policy created in the process that created its group reads no
 // metadata: the check of a group without members and the policy's answer
 // use the version the process wrote.
