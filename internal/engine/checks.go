@@ -176,7 +176,9 @@ func (e *Engine) checkGroupSite(ctx context.Context, spec GroupSpec, name string
 }
 
 func (spec GroupSpec) validate() error {
-	nameProblem, siteProblem, typeProblem := GroupNameProblem(spec.Name), SameSiteProblem(spec.PrimarySite, spec.SecondarySite), CinderTypeNameProblem(spec.VolumeType)
+	nameProblem := GroupNameProblem(spec.Name)
+	siteProblem := SameSiteProblem(spec.PrimarySite, spec.SecondarySite)
+	typeProblem := CinderTypeNameProblem(spec.VolumeType)
 	switch {
 	case spec.Name == "":
 		return &Error{Kind: KindInvalid, Detail: "a protection group needs a name"}

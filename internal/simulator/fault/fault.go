@@ -249,9 +249,10 @@ func (i *Injector) Wrap(next http.Handler) http.Handler {
 	})
 }
 
-// abandon ends a request the client gave up on without an answer. A plain
-// return would let net/http send an empty 200, which a client still reading
-// the connection takes for a real answer.
+// abandon ends a request with no answer at all: net/http closes the
+// connection. After the client gave up, a plain return would let net/http
+// send an empty 200, which a client still reading the connection takes for
+// a real answer.
 func abandon() {
 	panic(http.ErrAbortHandler)
 }
@@ -275,7 +276,7 @@ func drop(w http.ResponseWriter) {
 			return
 		}
 	}
-	panic(http.ErrAbortHandler)
+	abandon()
 }
 
 // discard swallows a response the client must not see.
