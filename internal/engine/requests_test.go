@@ -12,6 +12,7 @@ import (
 
 	"github.com/protector-dr/terraform-provider-protector/internal/openstack"
 	"github.com/protector-dr/terraform-provider-protector/internal/simulator"
+	"github.com/protector-dr/terraform-provider-protector/internal/simulator/fault"
 )
 
 // Request counts are stable where timings are not: these guard the caches.
@@ -234,6 +235,39 @@ func TestGroupDeleteRemovesBothConsistencyGroupsSideBySide(t *testing.T) {
 	for s, cg := range map[string]string{"site-a": g.PrimaryConsistencyGroup, "site-b": g.SecondaryConsistencyGroup} {
 		if _, ok := w.Site(s).Group(cg); ok {
 			t.Errorf("consistency group %s is still on %s", cg, s)
+		}
+	}
+}
+
+// A deletion that fails on one site while the other's consistency group is
+// already gone leaves the group's metadata on both sites, identical, and
+// the next run finishes it: the group already gone is skipped.
+func TestGroupDeleteFailingOnOneSiteIsFinishedByTheNextRun(t *testing.T) {
+	ctx := context.Background()
+	w, e := testWorld(t, false)
+	g := createGuideGroup(t, e)
+	w.Site("site-b").Faults().Add(fault.Rule{Method: "POST", PathContains: "/groups/" + g.SecondaryConsistencyGroup + "/action",
+		Status: 400, Body: `{"badRequest": {"code": 400, "message": "Injected failure."}}`})
+	if err := e.DeleteGroup(ctx, g.ID); err == nil {
+		t.Fatal("the deletion succeeded with site-b refusing to delete its consistency group")
+	}
+	if _, ok := w.Site("site-a").Group(g.PrimaryConsistencyGroup); ok {
+		t.Errorf("site-a's consistency group %s is still there: it was not deleted beside site-b's", g.PrimaryConsistencyGroup)
+	}
+	a, b := w.Site("site-a").Objects(container, versionPrefix(g.ID)), w.Site("site-b").Objects(container, versionPrefix(g.ID))
+	if len(a) == 0 || !slices.Equal(a, b) {
+		t.Fatalf("after the failed deletion the sites hold versions %v and %v, want the same, not none", a, b)
+	}
+	w.Site("site-b").Faults().Clear()
+	if err := e.DeleteGroup(ctx, g.ID); err != nil {
+		t.Fatalf("the next run: %v", err)
+	}
+	for s, cg := range map[string]string{"site-a": g.PrimaryConsistencyGroup, "site-b": g.SecondaryConsistencyGroup} {
+		if _, ok := w.Site(s).Group(cg); ok {
+			t.Errorf("consistency group %s is still on %s", cg, s)
+		}
+		if objs := w.Site(s).Objects(container, groupPrefix(g.ID)); len(objs) != 0 {
+			t.Errorf("%s still holds the group's metadata %v", s, objs)
 		}
 	}
 }
